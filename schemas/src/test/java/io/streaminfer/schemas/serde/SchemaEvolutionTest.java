@@ -1,0 +1,80 @@
+package io.streaminfer.schemas.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streaminfer.schemas.TextEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
+
+/** TextEvent v1 (generated) against a v2 that adds an optional field with a default. */
+class SchemaEvolutionTest {
+
+  private static final long EVENT_MILLIS = SampleRecords.EVENT_TIME.toEpochMilli();
+
+  private final Schema v2 = loadSchema("/evolution/TextEvent-v2.avsc");
+
+  @Test
+  void shouldReadV2BytesWithV1ReaderWhenV2IsRegistered() throws IOException {
+    // given: a message written with v2, carrying the new field
+    GenericRecord written = new GenericData.Record(v2);
+    written.put("id", "txt-2");
+    written.put("event_time", EVENT_MILLIS);
+    written.put("text", "Buongiorno");
+    written.put("label", "it");
+    written.put("source", "fortunes-it");
+    ByteBuffer bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(written);
+
+    // when: the generated v1 class reads it, v2 registered in its store
+    TextEvent read =
+        AvroSerdes.serde(TextEvent.class, AvroSerdes.schemaStore(v2))
+            .deserializer()
+            .deserialize("texts", toArray(bytes));
+
+    // then: the fields v1 knows survive, the new one is dropped
+    assertThat(read.getId()).isEqualTo("txt-2");
+    assertThat(read.getEventTime()).isEqualTo(SampleRecords.EVENT_TIME);
+    assertThat(read.getText()).isEqualTo("Buongiorno");
+    assertThat(read.getLabel()).isEqualTo("it");
+  }
+
+  @Test
+  void shouldReadV1BytesWithV2ReaderFillingTheDefault() throws IOException {
+    // given: a message written by the v1 serde
+    byte[] bytes =
+        AvroSerdes.serde(TextEvent.class).serializer().serialize("texts", SampleRecords.textEvent());
+
+    // when: a v2 reader that knows v1
+    BinaryMessageDecoder<GenericRecord> v2Reader =
+        new BinaryMessageDecoder<>(
+            GenericData.get(), v2, AvroSerdes.schemaStore(TextEvent.getClassSchema()));
+    GenericRecord read = v2Reader.decode(bytes);
+
+    // then: v1 fields are kept and the added field takes its default
+    assertThat(read.get("id")).hasToString("txt-1");
+    assertThat(read.get("event_time")).isEqualTo(EVENT_MILLIS);
+    assertThat(read.get("text")).hasToString(SampleRecords.textEvent().getText());
+    assertThat(read.get("label")).isNull();
+    assertThat(read.get("source")).isNull();
+  }
+
+  private static Schema loadSchema(String resource) {
+    try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream(resource)) {
+      return new Schema.Parser().parse(in);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + resource, e);
+    }
+  }
+
+  private static byte[] toArray(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+    return bytes;
+  }
+}
