@@ -50,10 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--dry-run", action="store_true", help="train a few steps only (tests)")
     tr.add_argument("--version", default="1", help="version directory to write (default 1)")
     tr.add_argument("--out", type=Path, default=REPOSITORY, help="repository root")
+    sub.add_parser("demo-data", help="write the held-out sample events the Java demo publishes")
     ks = sub.add_parser("keys", help="list the overridable config keys of a model")
     ks.add_argument("model", choices=list(MODELS))
     args = ap.parse_args(argv)
 
+    if args.command == "demo-data":
+        from .demo_data import write
+
+        print(f"wrote {write()}")
+        return 0
     if args.command == "keys":
         print("\n".join(keys_of(module_for(args.model).Config())))
         return 0

@@ -79,10 +79,10 @@ class SensorForecaster(nn.Module):
 class TransformerConfig:
     vocab: int = 257  # byte + 1; id 0 is padding
     max_len: int = 128  # bytes per text after truncation
-    dim: int = 96  # model width
+    dim: int = 64  # model width
     heads: int = 4  # attention heads
     layers: int = 2  # encoder blocks
-    ffn: int = 192  # feed-forward width
+    ffn: int = 128  # feed-forward width
     dropout: float = 0.1  # dropout in attention and feed-forward
     num_classes: int = 10  # languages
 

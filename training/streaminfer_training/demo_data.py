@@ -1,0 +1,48 @@
+"""Held-out sample events for the Java demo and integration tests (nothing used in training).
+
+Writes pipeline/src/main/resources/io/streaminfer/pipeline/demo/samples.json: test-split digit
+pixels with labels, test-split fortunes with their language, and the held-out tail of every
+series (with the window of readings before it) as sensor streams.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import PROJECT_ROOT, data
+
+OUT = PROJECT_ROOT / "pipeline/src/main/resources/io/streaminfer/pipeline/demo/samples.json"
+
+
+def build(seed: int = 7, digits: int = 200, texts_per_language: int = 30, window: int = 24) -> dict:
+    d = data.digit_splits(seed)
+    x, y = d.test
+    idx = np.random.default_rng(seed).permutation(len(y))[:digits]
+    t = data.text_splits(seed)
+    texts = []
+    for label, lang in enumerate(t.languages):
+        chosen = [s for s, l in zip(*t.test) if l == label][:texts_per_language]
+        texts += [{"text": s[:300], "label": lang} for s in chosen]
+    sensors = []
+    for sp in data.series_splits():
+        start = max(0, sp.val_end - window)
+        sensors.append({"sensor_id": sp.name, "readings": sp.values[start:].tolist(),
+                        "held_out_from": sp.val_end - start})
+    return {
+        "source": "held-out test splits of StreamInfer's training data (python -m "
+                  "streaminfer_training demo-data)",
+        "digits": [{"pixels": x[i].reshape(-1).tolist(), "width": 8, "height": 8,
+                    "label": str(int(y[i]))} for i in idx],
+        "texts": texts,
+        "sensors": sensors,
+    }
+
+
+def write(path: Path = OUT) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(build(), ensure_ascii=False, separators=(",", ":")) + "\n",
+                    encoding="utf-8")
+    return path

@@ -1,0 +1,33 @@
+"""Overridable defaults reject unknown keys and badly typed values."""
+
+import pytest
+
+from streaminfer_training import train_digits_cnn, train_sensor_gru
+from streaminfer_training.__main__ import main
+from streaminfer_training.common import apply_overrides
+
+
+def test_overrides_reach_nested_configs():
+    cfg = apply_overrides(train_digits_cnn.Config(), {"epochs": "3", "net.hidden": "32",
+                                                      "net.channels": "8,16,32"})
+    assert cfg.epochs == 3 and cfg.net.hidden == 32 and cfg.net.channels == (8, 16, 32)
+    assert train_digits_cnn.Config().net.hidden == 128  # defaults untouched
+
+
+def test_unknown_key_is_rejected_with_the_valid_keys():
+    with pytest.raises(ValueError, match=r"unknown config key 'epoch'.*epochs"):
+        apply_overrides(train_digits_cnn.Config(), {"epoch": "3"})
+
+
+def test_badly_typed_value_is_rejected():
+    with pytest.raises(ValueError, match="'lr'"):
+        apply_overrides(train_digits_cnn.Config(), {"lr": "fast"})
+
+
+def test_sensor_variants_differ_only_in_the_cell():
+    assert train_sensor_gru.Config().net.cell == "gru"
+
+
+def test_cli_exits_with_a_message_for_unknown_keys():
+    with pytest.raises(SystemExit, match="unknown config key"):
+        main(["train", "digits-cnn", "--dry-run", "--set", "nope=1"])
