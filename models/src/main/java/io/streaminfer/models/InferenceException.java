@@ -1,0 +1,52 @@
+package io.streaminfer.models;
+
+/**
+ * Running a model, or preparing its input, failed. Carries the model name and version and a
+ * {@link Reason} that the pipeline maps to a dead-letter error code.
+ */
+public class InferenceException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Why an input could not become a prediction. */
+  public enum Reason {
+    /** Image bytes that PNG/JPEG decoders reject, or raw bytes that disagree with the size. */
+    IMAGE_UNDECODABLE,
+    /** Image dimensions outside the accepted range. */
+    IMAGE_DIMENSIONS,
+    /** Text that is empty or only whitespace after normalisation. */
+    TEXT_EMPTY,
+    /** A reading that is NaN or infinite. */
+    READING_NOT_FINITE,
+    /** A generation request naming a class the model does not have. */
+    UNKNOWN_CLASS,
+    /** A generation request for zero, negative or too many samples. */
+    SAMPLE_COUNT,
+    /** ONNX Runtime failed while running the model. */
+    RUNTIME
+  }
+
+  private final Reason reason;
+  private final String model;
+
+  /** Creates the exception; {@code model} is {@code name:version} or empty when not known. */
+  public InferenceException(Reason reason, String model, String message) {
+    this(reason, model, message, null);
+  }
+
+  /** Creates the exception with its underlying cause. */
+  public InferenceException(Reason reason, String model, String message, Throwable cause) {
+    super(model.isEmpty() ? message : model + ": " + message, cause);
+    this.reason = reason;
+    this.model = model;
+  }
+
+  /** Why the input could not become a prediction. */
+  public Reason reason() {
+    return reason;
+  }
+
+  /** The model as {@code name:version}, or empty. */
+  public String model() {
+    return model;
+  }
+}

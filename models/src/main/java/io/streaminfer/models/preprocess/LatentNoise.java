@@ -1,0 +1,75 @@
+package io.streaminfer.models.preprocess;
+
+import io.streaminfer.models.ModelLoadException;
+import io.streaminfer.models.card.ModelCard;
+import java.nio.FloatBuffer;
+
+/**
+ * The card's {@code latent-noise} preprocessing: standard normal noise drawn reproducibly from a
+ * request's seed with SplitMix64 and Box-Muller (both outputs used), so that the same seed gives
+ * the same images in Java and in Python. A request for n samples fills an (n, latent) matrix row
+ * by row; sample i is row i.
+ */
+public final class LatentNoise {
+  private final int latent;
+
+  /** Reads the preprocessing from a card with {@code preprocessing.type = latent-noise}. */
+  public LatentNoise(ModelCard card) {
+    if (!"latent-noise".equals(card.preprocessing().path("type").asText())
+        || !"splitmix64".equals(card.preprocessing().path("generator").asText())
+        || !"box-muller-normal".equals(card.preprocessing().path("distribution").asText())) {
+      throw new ModelLoadException(card.id() + ": preprocessing is not splitmix64 box-muller latent noise");
+    }
+    this.latent = (int) card.pre("latent_dim");
+  }
+
+  /** Noise values per sample. */
+  public int latent() {
+    return latent;
+  }
+
+  /** Writes row {@code index} of the noise matrix of a request with {@code seed} into dst. */
+  public void write(long seed, int index, FloatBuffer dst) {
+    float[] all = noise(seed, (long) (index + 1) * latent);
+    dst.put(all, index * latent, latent);
+  }
+
+  /** The first {@code n} values of the noise stream of {@code seed}, as float32. */
+  public static float[] noise(long seed, long n) {
+    SplitMix64 rng = new SplitMix64(seed);
+    float[] out = new float[Math.toIntExact(n)];
+    for (int i = 0; i < out.length; i += 2) {
+      double u1 = 1.0 - rng.nextDouble();
+      double u2 = rng.nextDouble();
+      double r = Math.sqrt(-2.0 * Math.log(u1));
+      out[i] = (float) (r * Math.cos(2.0 * Math.PI * u2));
+      if (i + 1 < out.length) {
+        out[i + 1] = (float) (r * Math.sin(2.0 * Math.PI * u2));
+      }
+    }
+    return out;
+  }
+
+  /** SplitMix64 (Steele, Lea, Flood 2014). */
+  public static final class SplitMix64 {
+    private long state;
+
+    /** Starts the sequence at {@code seed}. */
+    public SplitMix64(long seed) {
+      this.state = seed;
+    }
+
+    /** The next 64 random bits. */
+    public long nextLong() {
+      long z = (state += 0x9E3779B97F4A7C15L);
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      return z ^ (z >>> 31);
+    }
+
+    /** Uniform in [0, 1) from the top 53 bits. */
+    public double nextDouble() {
+      return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.streaminfer.models.preprocess;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.streaminfer.models.InferenceException;
+import io.streaminfer.models.TestRepository;
+import io.streaminfer.models.postprocess.PngEncoder;
+import io.streaminfer.models.postprocess.TopK;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PreprocessingTest {
+  private final ImagePreprocessor image = new ImagePreprocessor(TestRepository.newest("digits-cnn").card());
+  private final TextPreprocessor text = new TextPreprocessor(TestRepository.newest("langid-transformer").card());
+
+  @Test
+  void splitMix64MatchesThePublishedSequence() {
+    var rng = new LatentNoise.SplitMix64(0);
+    assertThat(rng.nextLong()).isEqualTo(0xE220A8397B1DCDAFL);
+    assertThat(rng.nextLong()).isEqualTo(0x6E789E6AA1B965F4L);
+    assertThat(rng.nextLong()).isEqualTo(0x06C45D188009454FL);
+  }
+
+  @Test
+  void noiseRowsArePrefixesOfTheSameStream() {
+    float[] three = LatentNoise.noise(123, 3 * 32);
+    float[] one = LatentNoise.noise(123, 32);
+    for (int i = 0; i < 32; i++) {
+      assertThat(three[i]).isEqualTo(one[i]);
+    }
+  }
+
+  @Test
+  void halvingResizeAveragesBlocks() {
+    double[][] img = new double[4][4];
+    for (int i = 0; i < 16; i++) {
+      img[i / 4][i % 4] = i;
+    }
+    double[][] out = ImagePreprocessor.resize(img, 2, 2);
+    assertThat(out[0]).containsExactly(new double[] {2.5, 4.5}, within(1e-12));
+    assertThat(out[1]).containsExactly(new double[] {10.5, 12.5}, within(1e-12));
+  }
+
+  @Test
+  void rawPixelsMustMatchTheirDeclaredSize() {
+    ImageInput bad = new ImageInput(ImageInput.Encoding.RAW_UINT8, new byte[63], 8, 8, 1);
+    assertThatThrownBy(() -> image.write(bad, FloatBuffer.allocate(64)))
+        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_UNDECODABLE))
+        .hasMessageContaining("needs 64 bytes, got 63");
+  }
+
+  @Test
+  void corruptAndOversizedImagesAreRejectedWithTheirReason() {
+    byte[] png = PngEncoder.png(new int[64], 8, 8);
+    byte[] truncated = java.util.Arrays.copyOf(png, png.length / 2);
+    assertThatThrownBy(() -> image.write(ImageInput.encoded(ImageInput.Encoding.PNG, truncated), FloatBuffer.allocate(64)))
+        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_UNDECODABLE));
+    assertThatThrownBy(() -> image.write(ImageInput.encoded(ImageInput.Encoding.PNG, "not an image".getBytes()), FloatBuffer.allocate(64)))
+        .hasMessageContaining("not a PNG or JPEG");
+    ImageInput huge = new ImageInput(ImageInput.Encoding.RAW_UINT8, new byte[1], 5000, 1, 1);
+    assertThatThrownBy(() -> image.write(huge, FloatBuffer.allocate(64)))
+        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_DIMENSIONS));
+  }
+
+  @Test
+  void textIsNormalisedBeforeTokenising() {
+    assertThat(TextPreprocessor.normalise("  e\u0301\t\tb \n")).isEqualTo("\u00e9 b");
+    LongBuffer ids = LongBuffer.allocate(text.elements());
+    text.write("ab", ids);
+    assertThat(ids.get(0)).isEqualTo('a' + 1);
+    assertThat(ids.get(1)).isEqualTo('b' + 1);
+    assertThat(ids.get(2)).isZero();
+  }
+
+  @Test
+  void whitespaceOnlyTextIsRejected() {
+    assertThatThrownBy(() -> text.write(" \t\n ", LongBuffer.allocate(text.elements())))
+        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.TEXT_EMPTY));
+  }
+
+  @Test
+  void topKSortsBySoftmaxProbability() {
+    List<TopK.Scored> top = TopK.topK(new float[] {0f, 2f, 1f}, 0, List.of("a", "b", "c"), 2);
+    assertThat(top).extracting(TopK.Scored::label).containsExactly("b", "c");
+    double e0 = 1, e1 = Math.exp(2), e2 = Math.exp(1);
+    assertThat((double) top.get(0).score()).isCloseTo(e1 / (e0 + e1 + e2), within(1e-6));
+  }
+
+  @Test
+  void generatedValuesRoundHalfUpAndClamp() {
+    assertThat(PngEncoder.toUint8(new float[] {-1f, 1f, 0f, 2f, -3f}, 0, 5, -1, 1)).containsExactly(0, 255, 128, 255, 0);
+  }
+}

@@ -1,0 +1,98 @@
+package io.streaminfer.pipeline.app;
+
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.model.ModelRegistry;
+import io.streaminfer.pipeline.topology.StreamInferTopology;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running StreamInfer instance: the model registry and the Kafka Streams client over the
+ * topology. Owns both; {@link #close()} stops the streams first and only then closes the model
+ * sessions they use.
+ */
+public final class StreamInferApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamInferApp.class);
+
+  private final ModelRegistry models;
+  private final KafkaStreams streams;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private StreamInferApp(ModelRegistry models, KafkaStreams streams) {
+    this.models = models;
+    this.streams = streams;
+  }
+
+  /** Loads the models (failing fast on a bad repository) and starts the streams. */
+  public static StreamInferApp start(StreamInferConfig config) {
+    ModelRegistry models = ModelRegistry.open(config);
+    KafkaStreams streams;
+    try {
+      streams = new KafkaStreams(StreamInferTopology.build(config, models),
+          StreamInferTopology.streamsProperties(config));
+    } catch (RuntimeException e) {
+      models.close();
+      throw e;
+    }
+    StreamInferApp app = new StreamInferApp(models, streams);
+    streams.setStateListener((now, before) -> {
+      LOG.info("streams {} -> {}", before, now);
+      if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+        app.stopped.countDown();
+      }
+    });
+    streams.start();
+    LOG.info("StreamInfer started: application.id={}, guarantee={}, provider={}",
+        config.getString(StreamInferConfig.APPLICATION_ID),
+        config.getString(StreamInferConfig.PROCESSING_GUARANTEE), models.provider().orElse("-"));
+    return app;
+  }
+
+  /** The Kafka Streams client (for state and metrics). */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** The loaded models. */
+  public ModelRegistry models() {
+    return models;
+  }
+
+  /** Waits until the streams are RUNNING; false on timeout or failure. */
+  public boolean awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      KafkaStreams.State s = streams.state();
+      if (s == KafkaStreams.State.RUNNING) {
+        return true;
+      }
+      if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING) {
+        return false;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
+  /** Blocks until the streams stop (error or close). */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** Blocks until the streams stop or the timeout passes. */
+  public boolean awaitStop(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops the streams, then closes the model sessions; safe to call twice. */
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+    models.close(); // only after no stream thread can run a model any more
+    stopped.countDown();
+  }
+}

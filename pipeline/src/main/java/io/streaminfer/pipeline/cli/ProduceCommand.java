@@ -1,0 +1,74 @@
+package io.streaminfer.pipeline.cli;
+
+import io.streaminfer.pipeline.app.SampleData;
+import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.schemas.ImageEncoding;
+import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Publishes the bundled sample events, or image files, to a running cluster. */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+    description = "Publish sample events of all four kinds, or PNG/JPEG files as image events.")
+final class ProduceCommand implements Callable<Integer> {
+  @Mixin ConfigOptions config;
+
+  @Option(names = "--count", defaultValue = "100", description = "Images and texts to publish (sensors: every series tail).")
+  int count;
+
+  @Option(names = "--invalid", description = "Also publish the catalogue of invalid events.")
+  boolean invalid;
+
+  @Parameters(arity = "0..*", description = "PNG or JPEG files to publish as image events instead of samples.")
+  List<Path> files = List.of();
+
+  @Override
+  public Integer call() throws Exception {
+    StreamInferConfig c = config.load();
+    Topics topics = Topics.of(c);
+    Properties p = new Properties();
+    p.putAll(c.originalsWithPrefix(StreamInferConfig.KAFKA_PREFIX));
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", c.getList(StreamInferConfig.BOOTSTRAP_SERVERS)));
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    int sent = 0;
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      if (!files.isEmpty()) {
+        for (Path f : files) {
+          String name = f.getFileName().toString().toLowerCase();
+          ImageEvent e = ImageEvent.newBuilder().setId(f.getFileName().toString()).setEventTime(Instant.now())
+              .setEncoding(name.endsWith(".png") ? ImageEncoding.PNG : ImageEncoding.JPEG)
+              .setData(ByteBuffer.wrap(Files.readAllBytes(f))).build();
+          producer.send(new ProducerRecord<>(topics.images(), e.getId(),
+              AvroSerdes.serde(ImageEvent.class).serializer().serialize(topics.images(), e)));
+          sent++;
+        }
+      } else {
+        var stream = SampleEvents.build(SampleData.load(), topics, count, count, 120, Math.max(1, count / 10), 2, 24, invalid, 42);
+        for (var e : stream.events()) {
+          producer.send(e.record());
+          sent++;
+        }
+      }
+      producer.flush();
+    }
+    System.err.println("published " + sent + " events");
+    return 0;
+  }
+}

@@ -1,0 +1,90 @@
+package io.streaminfer.pipeline.cli;
+
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.schemas.AnomalyAlert;
+import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Forecast;
+import io.streaminfer.schemas.GeneratedImage;
+import io.streaminfer.schemas.InferenceMetadata;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Prints predictions and dead letters from the output topics, one readable line each. */
+@Command(name = "tail", mixinStandardHelpOptions = true, description = "Print predictions from the output topics readably.")
+final class TailCommand implements Callable<Integer> {
+  @Mixin ConfigOptions config;
+
+  @Option(names = "--from-beginning", description = "Start at the earliest offsets.")
+  boolean fromBeginning;
+
+  @Option(names = "--max", defaultValue = "0", description = "Stop after this many records (0 = never).")
+  long max;
+
+  @Override
+  public Integer call() throws Exception {
+    StreamInferConfig c = config.load();
+    Topics t = Topics.of(c);
+    Properties p = new Properties();
+    p.putAll(c.originalsWithPrefix(StreamInferConfig.KAFKA_PREFIX));
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", c.getList(StreamInferConfig.BOOTSTRAP_SERVERS)));
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "streaminfer-tail-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    long seen = 0;
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(t.outputs());
+      while (max == 0 || seen < max) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          System.out.println(format(t, r));
+          if (max > 0 && ++seen >= max) {
+            break;
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  static String format(Topics t, ConsumerRecord<String, byte[]> r) {
+    String topic = r.topic();
+    if (topic.equals(t.deadLetters())) {
+      return String.format("%-17s %-24s %s from %s: %s", topic, r.key(), DeadLetters.header(r.headers(), DeadLetters.CODE),
+          DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC), DeadLetters.header(r.headers(), DeadLetters.MESSAGE));
+    }
+    if (topic.equals(t.imagePredictions()) || topic.equals(t.textPredictions())) {
+      Classification c = AvroSerdes.serde(Classification.class).deserializer().deserialize(topic, r.value());
+      return String.format("%-17s %-24s %s (%.3f)%s  %s", topic, c.getId(), c.getLabel(), c.getScore(),
+          c.getTrueLabel() == null ? "" : " truth " + c.getTrueLabel(), meta(c.getMetadata()));
+    }
+    if (topic.equals(t.forecasts())) {
+      Forecast f = AvroSerdes.serde(Forecast.class).deserializer().deserialize(topic, r.value());
+      return String.format("%-17s %-24s next %.4f  %s", topic, f.getSensorId(), f.getForecast(), meta(f.getMetadata()));
+    }
+    if (topic.equals(t.anomalies())) {
+      AnomalyAlert a = AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize(topic, r.value());
+      return String.format("%-17s %-24s value %.4f, forecast %.4f, z %.1f (threshold %.1f)", topic, a.getSensorId(),
+          a.getValue(), a.getForecast(), a.getZScore(), a.getThreshold());
+    }
+    GeneratedImage g = AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(topic, r.value());
+    return String.format("%-17s %-24s digit %s #%d, %d-byte PNG %dx%d  %s", topic, g.getId(), g.getLabel(),
+        g.getSampleIndex(), g.getPng().remaining(), g.getWidth(), g.getHeight(), meta(g.getMetadata()));
+  }
+
+  private static String meta(InferenceMetadata m) {
+    return String.format("[%s:%s on %s, batch %d, queue %d us, infer %d us]", m.getModelName(), m.getModelVersion(),
+        m.getExecutionProvider(), m.getBatchSize(), m.getQueueMicros(), m.getInferenceMicros());
+  }
+}

@@ -1,0 +1,227 @@
+package io.streaminfer.pipeline.config;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * StreamInfer's typed configuration: every key declared once (type, default, validator,
+ * documentation) and parsed at start-up, failing fast with the key's name. Keys under {@code
+ * kafka.} are handed to Kafka Streams and its clients unchanged (minus the prefix), so TLS and
+ * SASL settings work. Sources, later winning: defaults, a properties file, {@code STREAMINFER_*}
+ * environment variables ({@code STREAMINFER_INFERENCE_DEVICE=cuda} sets {@code inference.device},
+ * {@code STREAMINFER_KAFKA_SECURITY_PROTOCOL} sets {@code kafka.security.protocol}), command-line
+ * overrides. Immutable.
+ */
+public final class StreamInferConfig extends AbstractConfig {
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String APPLICATION_ID = "application.id";
+  public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+  public static final String NUM_STREAM_THREADS = "num.stream.threads";
+  public static final String STATE_DIR = "state.dir";
+  public static final String MODELS_REPOSITORY = "models.repository";
+  public static final String MODELS_PIN = "models.pin";
+  public static final String IMAGE_MODEL = "image.model";
+  public static final String TEXT_MODEL = "text.model";
+  public static final String SENSOR_MODELS = "sensor.models";
+  public static final String GENERATION_MODEL = "generation.model";
+  public static final String INFERENCE_DEVICE = "inference.device";
+  public static final String INTRA_OP_THREADS = "inference.intra.op.threads";
+  public static final String INTER_OP_THREADS = "inference.inter.op.threads";
+  public static final String SPINNING = "inference.spinning";
+  public static final String ANOMALY_Z = "anomaly.z.threshold";
+  public static final String ANOMALY_MODEL = "anomaly.model";
+  public static final String MAX_SAMPLES = "generation.max.samples";
+  public static final String TOP_K = "classification.top.k";
+  public static final String IMAGE_MAX_BYTES = "image.max.bytes";
+  public static final String TEXT_MAX_CHARS = "text.max.chars";
+  public static final String TOPIC_IMAGES = "topic.images";
+  public static final String TOPIC_TEXTS = "topic.texts";
+  public static final String TOPIC_SENSORS = "topic.sensor.readings";
+  public static final String TOPIC_GENERATION = "topic.generation.requests";
+  public static final String TOPIC_IMAGE_PREDICTIONS = "topic.image.predictions";
+  public static final String TOPIC_TEXT_PREDICTIONS = "topic.text.predictions";
+  public static final String TOPIC_FORECASTS = "topic.forecasts";
+  public static final String TOPIC_ANOMALIES = "topic.anomalies";
+  public static final String TOPIC_GENERATED = "topic.generated.images";
+  public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
+  public static final String METRICS_PORT = "metrics.port";
+
+  /** Prefix of keys passed through to Kafka Streams and its clients. */
+  public static final String KAFKA_PREFIX = "kafka.";
+  /** Prefix of environment variables that override keys. */
+  public static final String ENV_PREFIX = "STREAMINFER_";
+
+  /** Every StreamInfer key, with its type, default, validator and documentation. */
+  public static final ConfigDef CONFIG = new ConfigDef()
+      .define(BOOTSTRAP_SERVERS, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
+          "Kafka bootstrap servers (host:port, comma-separated).")
+      .define(APPLICATION_ID, Type.STRING, "streaminfer", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Kafka Streams application id; instances with the same id share the input partitions.")
+      .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.AT_LEAST_ONCE,
+          ValidString.in(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2), Importance.HIGH,
+          "at_least_once or exactly_once_v2 (consumers of the outputs then read with isolation.level=read_committed).")
+      .define(NUM_STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+          "Stream threads per instance.")
+      .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/streaminfer-state", Importance.MEDIUM,
+          "Directory of the local state stores (per-sensor windows).")
+      .define(MODELS_REPOSITORY, Type.STRING, "models/repository", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Model repository root: <root>/<name>/<version>/{model.onnx, model.json}.")
+      .define(MODELS_PIN, Type.LIST, "", Importance.MEDIUM,
+          "Pinned versions as name:version pairs (e.g. digits-cnn:1); unpinned models use their newest version.")
+      .define(IMAGE_MODEL, Type.STRING, "digits-cnn", Importance.MEDIUM, "Model serving the images topic.")
+      .define(TEXT_MODEL, Type.STRING, "langid-transformer", Importance.MEDIUM, "Model serving the texts topic.")
+      .define(SENSOR_MODELS, Type.LIST, "sensor-lstm,sensor-gru", Importance.MEDIUM,
+          "Forecasters run on every full sensor window (one forecast record each).")
+      .define(ANOMALY_MODEL, Type.STRING, "sensor-lstm", Importance.MEDIUM,
+          "Which of sensor.models decides anomaly alerts.")
+      .define(GENERATION_MODEL, Type.STRING, "digits-gan", Importance.MEDIUM, "Model serving generation requests.")
+      .define(INFERENCE_DEVICE, Type.STRING, "auto", Importance.HIGH,
+          "auto (CUDA when it loads, else CPU with one warning), cpu, or cuda[:N] (fail when CUDA cannot load).")
+      .define(INTRA_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
+          "ONNX Runtime threads inside one operator (0 = ONNX Runtime's choice).")
+      .define(INTER_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
+          "ONNX Runtime threads across operators (0 = ONNX Runtime's choice).")
+      .define(SPINNING, Type.BOOLEAN, false, Importance.LOW,
+          "Let idle ONNX Runtime threads spin (lower latency, burns CPU; off for small machines).")
+      .define(ANOMALY_Z, Type.DOUBLE, 4.0, Range.atLeast(0.5), Importance.MEDIUM,
+          "Alert when |actual - forecast| exceeds this many expected errors (window std x residual std).")
+      .define(MAX_SAMPLES, Type.INT, 16, Range.between(1, 256), Importance.MEDIUM,
+          "Most images one generation request may ask for; larger requests go to dead letters.")
+      .define(TOP_K, Type.INT, 3, Range.between(1, 100), Importance.LOW, "Labels kept per classification.")
+      .define(IMAGE_MAX_BYTES, Type.INT, 4 << 20, Range.between(1, 64 << 20), Importance.MEDIUM,
+          "Largest accepted image payload in bytes; larger ones go to dead letters (PAYLOAD_TOO_LARGE).")
+      .define(TEXT_MAX_CHARS, Type.INT, 10_000, Range.between(1, 1 << 20), Importance.MEDIUM,
+          "Longest accepted text in characters; longer ones go to dead letters (TEXT_TOO_LONG).")
+      .define(TOPIC_IMAGES, Type.STRING, "images", Importance.MEDIUM, "Input topic of image events.")
+      .define(TOPIC_TEXTS, Type.STRING, "texts", Importance.MEDIUM, "Input topic of text events.")
+      .define(TOPIC_SENSORS, Type.STRING, "sensor-readings", Importance.MEDIUM, "Input topic of sensor readings (keyed by sensor id).")
+      .define(TOPIC_GENERATION, Type.STRING, "generation-requests", Importance.MEDIUM, "Input topic of generation requests.")
+      .define(TOPIC_IMAGE_PREDICTIONS, Type.STRING, "image-predictions", Importance.MEDIUM, "Output topic of image classifications.")
+      .define(TOPIC_TEXT_PREDICTIONS, Type.STRING, "text-predictions", Importance.MEDIUM, "Output topic of text classifications.")
+      .define(TOPIC_FORECASTS, Type.STRING, "forecasts", Importance.MEDIUM, "Output topic of forecasts.")
+      .define(TOPIC_ANOMALIES, Type.STRING, "anomalies", Importance.MEDIUM, "Output topic of anomaly alerts.")
+      .define(TOPIC_GENERATED, Type.STRING, "generated-images", Importance.MEDIUM, "Output topic of generated images.")
+      .define(TOPIC_DEAD_LETTERS, Type.STRING, "dead-letters", Importance.HIGH,
+          "Where every input that cannot become a prediction goes, with its original bytes and typed reason headers.")
+      .define(METRICS_PORT, Type.INT, 0, Range.between(0, 65535), Importance.LOW,
+          "Port of the Prometheus /metrics endpoint on 127.0.0.1 (0 = off).");
+
+  private StreamInferConfig(Map<String, ?> props) {
+    super(CONFIG, props, false);
+  }
+
+  /** Parses and validates {@code props}; unknown non-{@code kafka.} keys are rejected by name. */
+  public static StreamInferConfig of(Map<String, ?> props) {
+    for (String key : props.keySet()) {
+      if (!CONFIG.names().contains(key) && !key.startsWith(KAFKA_PREFIX)) {
+        throw new ConfigException("unknown configuration key '" + key + "' (StreamInfer keys: "
+            + new java.util.TreeSet<>(CONFIG.names()) + "; Kafka client settings go under 'kafka.')");
+      }
+    }
+    StreamInferConfig c = new StreamInferConfig(props);
+    c.check();
+    return c;
+  }
+
+  /** Layers file properties, then {@code STREAMINFER_*} environment, then overrides. */
+  public static StreamInferConfig load(Properties file, Map<String, String> env, Map<String, String> overrides) {
+    Map<String, Object> merged = new HashMap<>();
+    file.forEach((k, v) -> merged.put(k.toString(), v));
+    merged.putAll(fromEnvironment(env));
+    merged.putAll(overrides);
+    return of(merged);
+  }
+
+  /** Maps {@code STREAMINFER_A_B_C} to the declared key {@code a.b.c} (or {@code kafka.a.b}). */
+  public static Map<String, String> fromEnvironment(Map<String, String> env) {
+    Map<String, String> out = new HashMap<>();
+    Map<String, String> byEnvName = new HashMap<>();
+    for (String key : CONFIG.names()) {
+      byEnvName.put(envName(key), key);
+    }
+    env.forEach((name, value) -> {
+      if (!name.startsWith(ENV_PREFIX)) {
+        return;
+      }
+      String key = byEnvName.get(name);
+      if (key == null && name.startsWith(ENV_PREFIX + "KAFKA_")) {
+        key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+      }
+      if (key == null) {
+        throw new ConfigException("unknown environment override " + name + " (expected STREAMINFER_ + a key in upper case with _ for ., e.g. "
+            + envName(INFERENCE_DEVICE) + ")");
+      }
+      out.put(key, value);
+    });
+    return out;
+  }
+
+  /** The environment variable that overrides {@code key}. */
+  public static String envName(String key) {
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_');
+  }
+
+  private void check() {
+    if (!getList(SENSOR_MODELS).contains(getString(ANOMALY_MODEL))) {
+      throw new ConfigException(ANOMALY_MODEL, getString(ANOMALY_MODEL), "must be one of " + SENSOR_MODELS + " " + getList(SENSOR_MODELS));
+    }
+    if (getList(SENSOR_MODELS).isEmpty()) {
+      throw new ConfigException(SENSOR_MODELS, "", "needs at least one forecaster");
+    }
+    pins();
+    try {
+      io.streaminfer.models.runtime.Device.parse(getString(INFERENCE_DEVICE));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(INFERENCE_DEVICE, getString(INFERENCE_DEVICE), e.getMessage());
+    }
+  }
+
+  /** Pinned versions, model name → version. */
+  public Map<String, String> pins() {
+    Map<String, String> out = new HashMap<>();
+    for (String pin : getList(MODELS_PIN)) {
+      String[] p = pin.split(":");
+      if (p.length != 2 || p[0].isBlank() || !p[1].matches("[0-9]+")) {
+        throw new ConfigException(MODELS_PIN, pin, "expected name:version, e.g. digits-cnn:1");
+      }
+      out.put(p[0].trim(), p[1].trim());
+    }
+    return out;
+  }
+
+  /** The pinned version of {@code model}, if any. */
+  public Optional<String> pin(String model) {
+    return Optional.ofNullable(pins().get(model));
+  }
+
+  /** Kafka Streams properties: ours mapped to Streams keys, plus every {@code kafka.*} key. */
+  public Properties streamsProperties() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS)));
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
+    p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
+    p.putAll(originalsWithPrefix(KAFKA_PREFIX));
+    return p;
+  }
+
+  /** The model names this configuration serves. */
+  public List<String> servedModels() {
+    List<String> out = new java.util.ArrayList<>(List.of(getString(IMAGE_MODEL), getString(TEXT_MODEL), getString(GENERATION_MODEL)));
+    out.addAll(getList(SENSOR_MODELS));
+    return out;
+  }
+}

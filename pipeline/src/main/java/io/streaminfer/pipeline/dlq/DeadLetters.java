@@ -1,0 +1,115 @@
+package io.streaminfer.pipeline.dlq;
+
+import io.streaminfer.models.InferenceException;
+import io.streaminfer.schemas.serde.InvalidAvroMessageException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+
+/**
+ * Builds dead-letter records: the original key and value bytes, the original headers, and
+ * StreamInfer's typed reason headers. Shared by the deserialization and processing handlers so
+ * both stages write the same contract.
+ */
+public final class DeadLetters {
+  /** Header with the {@link ErrorCode} name. */
+  public static final String CODE = "streaminfer.error.code";
+  /** Header with the stage that failed: deserialize, process or produce. */
+  public static final String STAGE = "streaminfer.error.stage";
+  /** Header with a human-readable message. */
+  public static final String MESSAGE = "streaminfer.error.message";
+  /** Header with the model involved ({@code name:version}), when there was one. */
+  public static final String MODEL = "streaminfer.error.model";
+  /** Header with the exception class. */
+  public static final String EXCEPTION = "streaminfer.error.exception";
+  /** Header with the source topic. */
+  public static final String SOURCE_TOPIC = "streaminfer.source.topic";
+  /** Header with the source partition. */
+  public static final String SOURCE_PARTITION = "streaminfer.source.partition";
+  /** Header with the source offset. */
+  public static final String SOURCE_OFFSET = "streaminfer.source.offset";
+  /** Streams config key naming the dead-letter topic (Kafka Streams' own, KIP-1034). */
+  public static final String TOPIC_CONFIG = "errors.dead.letter.queue.topic.name";
+
+  private static final Map<ErrorCode, AtomicLong> COUNTS = new ConcurrentHashMap<>();
+
+  private DeadLetters() {}
+
+  /** The typed reason of any failure. */
+  public static ErrorCode codeOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof RejectedEventException r) {
+        return r.code();
+      }
+      if (t instanceof InvalidAvroMessageException a) {
+        return ErrorCode.of(a);
+      }
+      if (t instanceof InferenceException i) {
+        return ErrorCode.of(i);
+      }
+    }
+    return ErrorCode.INTERNAL;
+  }
+
+  private static String modelOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof RejectedEventException r) {
+        return r.model();
+      }
+      if (t instanceof InferenceException i) {
+        return i.model();
+      }
+    }
+    return "";
+  }
+
+  /** A dead letter for the record the context describes. */
+  public static ProducerRecord<byte[], byte[]> record(
+      String topic, ErrorHandlerContext ctx, byte[] key, byte[] value, String stage, Exception e) {
+    return record(topic, ctx, key, value, stage, codeOf(e), e);
+  }
+
+  /** A dead letter with an explicit code. */
+  public static ProducerRecord<byte[], byte[]> record(
+      String topic, ErrorHandlerContext ctx, byte[] key, byte[] value, String stage, ErrorCode code, Exception e) {
+    Headers headers = new RecordHeaders();
+    if (ctx.headers() != null) {
+      for (Header h : ctx.headers()) {
+        if (!h.key().startsWith("streaminfer.error.") && !h.key().startsWith("streaminfer.source.")) {
+          headers.add(h);
+        }
+      }
+    }
+    put(headers, CODE, code.name());
+    put(headers, STAGE, stage);
+    put(headers, MESSAGE, String.valueOf(e.getMessage()));
+    put(headers, MODEL, modelOf(e));
+    put(headers, EXCEPTION, e.getClass().getName());
+    put(headers, SOURCE_TOPIC, ctx.topic());
+    put(headers, SOURCE_PARTITION, Integer.toString(ctx.partition()));
+    put(headers, SOURCE_OFFSET, Long.toString(ctx.offset()));
+    COUNTS.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
+    return new ProducerRecord<>(topic, null, ctx.timestamp() >= 0 ? ctx.timestamp() : null, key, value, headers);
+  }
+
+  /** Dead letters written by this process so far, per code (for metrics and the demo). */
+  public static Map<ErrorCode, AtomicLong> counts() {
+    return COUNTS;
+  }
+
+  private static void put(Headers h, String key, String value) {
+    h.add(key, value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Reads a header as UTF-8, or null. */
+  public static String header(Headers headers, String key) {
+    Header h = headers.lastHeader(key);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+}

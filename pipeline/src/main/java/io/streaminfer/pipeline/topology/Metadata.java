@@ -1,0 +1,28 @@
+package io.streaminfer.pipeline.topology;
+
+import io.streaminfer.models.runtime.OnnxModel;
+import io.streaminfer.models.task.BatchResult;
+import io.streaminfer.schemas.InferenceMetadata;
+
+/** Builds the inference-metadata record every prediction carries. */
+final class Metadata {
+  private Metadata() {}
+
+  /**
+   * Metadata for a prediction made by {@code model} in {@code batch}; queue time is wall clock
+   * since the input's record timestamp.
+   */
+  static InferenceMetadata of(OnnxModel model, BatchResult<?> batch, long recordTimestampMs) {
+    long queueMicros = recordTimestampMs > 0 ? Math.max(0, (System.currentTimeMillis() - recordTimestampMs) * 1_000) : 0;
+    var card = model.card();
+    return InferenceMetadata.newBuilder()
+        .setModelName(card.name())
+        .setModelVersion(card.version())
+        .setModelSha256(card.sha256())
+        .setExecutionProvider(model.provider())
+        .setBatchSize(batch.batchSize())
+        .setQueueMicros(queueMicros)
+        .setInferenceMicros(batch.inferenceMicros())
+        .build();
+  }
+}

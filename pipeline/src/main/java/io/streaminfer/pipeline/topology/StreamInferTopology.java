@@ -1,0 +1,161 @@
+package io.streaminfer.pipeline.topology;
+
+import io.streaminfer.models.preprocess.ImageInput;
+import io.streaminfer.models.task.ImageClassifier;
+import io.streaminfer.models.task.TextClassifier;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.dlq.DeadLetterDeserializationHandler;
+import io.streaminfer.pipeline.dlq.DeadLetterProcessingHandler;
+import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.dlq.ErrorCode;
+import io.streaminfer.pipeline.dlq.RejectedEventException;
+import io.streaminfer.pipeline.model.ModelRegistry;
+import io.streaminfer.schemas.AnomalyAlert;
+import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Forecast;
+import io.streaminfer.schemas.GeneratedImage;
+import io.streaminfer.schemas.GenerationRequest;
+import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.SensorReading;
+import io.streaminfer.schemas.TextEvent;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Builds StreamInfer's topology: one branch per event kind, each from its input topic through a
+ * processor that routes to its model, to typed prediction topics. Failures of any stage go to the
+ * dead-letter topic through Kafka Streams' own exception handlers ({@link #streamsProperties}).
+ * Called by {@code main} and by the tests alike.
+ */
+public final class StreamInferTopology {
+  private StreamInferTopology() {}
+
+  /** The topology for {@code config}, serving the models in {@code models} (not owned). */
+  public static Topology build(StreamInferConfig config, ModelRegistry models) {
+    Topics topics = Topics.of(config);
+    StringDeserializer keyIn = new StringDeserializer();
+    StringSerializer keyOut = new StringSerializer();
+    int topK = config.getInt(StreamInferConfig.TOP_K);
+    Topology t = new Topology();
+
+    t.addSource("images", keyIn, AvroSerdes.serde(ImageEvent.class).deserializer(), topics.images());
+    t.addProcessor("classify-images", () -> new ClassificationProcessor<>(models,
+        config.getString(StreamInferConfig.IMAGE_MODEL), ImageClassifier.class,
+        imageReader(config.getInt(StreamInferConfig.IMAGE_MAX_BYTES)), topK), "images");
+    t.addSink("image-predictions", topics.imagePredictions(), keyOut,
+        AvroSerdes.serde(Classification.class).serializer(), "classify-images");
+
+    t.addSource("texts", keyIn, AvroSerdes.serde(TextEvent.class).deserializer(), topics.texts());
+    t.addProcessor("classify-texts", () -> new ClassificationProcessor<>(models,
+        config.getString(StreamInferConfig.TEXT_MODEL), TextClassifier.class,
+        textReader(config.getInt(StreamInferConfig.TEXT_MAX_CHARS)), topK), "texts");
+    t.addSink("text-predictions", topics.textPredictions(), keyOut,
+        AvroSerdes.serde(Classification.class).serializer(), "classify-texts");
+
+    t.addSource("sensor-readings", keyIn, AvroSerdes.serde(SensorReading.class).deserializer(), topics.sensorReadings());
+    t.addProcessor("forecast-sensors", () -> new SensorProcessor(models,
+        config.getList(StreamInferConfig.SENSOR_MODELS), config.getString(StreamInferConfig.ANOMALY_MODEL),
+        config.getDouble(StreamInferConfig.ANOMALY_Z), "forecasts", "anomalies"), "sensor-readings");
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SensorProcessor.STORE),
+        Serdes.String(), new SensorState.StateSerde()), "forecast-sensors");
+    t.addSink("forecasts", topics.forecasts(), keyOut, AvroSerdes.serde(Forecast.class).serializer(), "forecast-sensors");
+    t.addSink("anomalies", topics.anomalies(), keyOut, AvroSerdes.serde(AnomalyAlert.class).serializer(), "forecast-sensors");
+
+    t.addSource("generation-requests", keyIn, AvroSerdes.serde(GenerationRequest.class).deserializer(), topics.generationRequests());
+    t.addProcessor("generate-images", () -> new GenerationProcessor(models,
+        config.getString(StreamInferConfig.GENERATION_MODEL), config.getInt(StreamInferConfig.MAX_SAMPLES)),
+        "generation-requests");
+    t.addSink("generated-images", topics.generatedImages(), keyOut,
+        AvroSerdes.serde(GeneratedImage.class).serializer(), "generate-images");
+    return t;
+  }
+
+  /** Kafka Streams properties for {@code config}, with the dead-letter handlers installed. */
+  public static Properties streamsProperties(StreamInferConfig config) {
+    Properties p = config.streamsProperties();
+    p.put(DeadLetters.TOPIC_CONFIG, Topics.of(config).deadLetters());
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
+    return p;
+  }
+
+  static ClassificationProcessor.EventReader<ImageEvent, ImageInput> imageReader(int maxBytes) {
+    return new ClassificationProcessor.EventReader<>() {
+      @Override
+      public String id(ImageEvent e) {
+        return e.getId();
+      }
+
+      @Override
+      public Instant eventTime(ImageEvent e) {
+        return e.getEventTime();
+      }
+
+      @Override
+      public String trueLabel(ImageEvent e) {
+        return e.getLabel();
+      }
+
+      @Override
+      public ImageInput input(ImageEvent e) {
+        ByteBuffer b = e.getData();
+        if (b.remaining() > maxBytes) {
+          throw new RejectedEventException(ErrorCode.PAYLOAD_TOO_LARGE, "",
+              "image payload of " + b.remaining() + " bytes exceeds image.max.bytes=" + maxBytes);
+        }
+        byte[] data = new byte[b.remaining()];
+        b.duplicate().get(data);
+        ImageInput.Encoding enc = ImageInput.Encoding.valueOf(e.getEncoding().name());
+        if (enc != ImageInput.Encoding.RAW_UINT8) {
+          return ImageInput.encoded(enc, data);
+        }
+        if (e.getWidth() == null || e.getHeight() == null || e.getChannels() == null) {
+          throw new RejectedEventException(ErrorCode.IMAGE_DIMENSIONS, "", "raw image needs width, height and channels");
+        }
+        return new ImageInput(enc, data, e.getWidth(), e.getHeight(), e.getChannels());
+      }
+    };
+  }
+
+  static ClassificationProcessor.EventReader<TextEvent, String> textReader(int maxChars) {
+    return new ClassificationProcessor.EventReader<>() {
+      @Override
+      public String id(TextEvent e) {
+        return e.getId();
+      }
+
+      @Override
+      public Instant eventTime(TextEvent e) {
+        return e.getEventTime();
+      }
+
+      @Override
+      public String trueLabel(TextEvent e) {
+        return e.getLabel();
+      }
+
+      @Override
+      public String input(TextEvent e) {
+        String text = e.getText();
+        if (text.length() > maxChars) {
+          throw new RejectedEventException(ErrorCode.TEXT_TOO_LONG, "",
+              "text of " + text.length() + " characters exceeds text.max.chars=" + maxChars);
+        }
+        if (text.indexOf('\uFFFD') >= 0) {
+          throw new RejectedEventException(ErrorCode.TEXT_INVALID_UTF8, "",
+              "text was not valid UTF-8 (contains U+FFFD)");
+        }
+        return text;
+      }
+    };
+  }
+
+}

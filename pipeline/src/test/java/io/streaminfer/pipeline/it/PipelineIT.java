@@ -1,0 +1,107 @@
+package io.streaminfer.pipeline.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.app.OutputCollector;
+import io.streaminfer.pipeline.app.SampleData;
+import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.pipeline.app.SampleEvents.Event;
+import io.streaminfer.pipeline.app.SampleEvents.Kind;
+import io.streaminfer.pipeline.app.StreamInferApp;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Forecast;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end on a real broker: a few hundred events of all four kinds, invalid ones interleaved;
+ * every valid input gets its predictions (one per routed model), labelled inputs mostly the right
+ * label, every invalid input exactly one dead letter with its code — input = predictions + dead
+ * letters.
+ */
+class PipelineIT {
+  @TempDir Path state;
+
+  @Test
+  @Timeout(value = 300, unit = TimeUnit.SECONDS)
+  void shouldPredictEveryValidInputAndDeadLetterEveryInvalidOne() throws Exception {
+    try (KafkaEndpoint kafka = KafkaEndpoint.start()) {
+      // given
+      StreamInferConfig config = TestConfigs.config(Map.of(
+          StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+          StreamInferConfig.APPLICATION_ID, "streaminfer-it",
+          StreamInferConfig.STATE_DIR, state.toString(),
+          StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2",
+          "kafka.commit.interval.ms", "200"));
+      Topics topics = Topics.of(config);
+      kafka.createTopics(3, topics.all());
+      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics, 100, 100, 40, 12, 2, 24, true, 11);
+      int expectedPredictions = stream.events().stream().mapToInt(Event::predictions).sum();
+      long invalid = stream.events().stream().filter(e -> e.expectedError() != null).count();
+      assertThat(stream.events().size()).isGreaterThanOrEqualTo(300);
+
+      try (StreamInferApp app = StreamInferApp.start(config);
+          OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics, Map.of())) {
+        assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+
+        // when
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+          stream.events().forEach(e -> producer.send(e.record()));
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (System.nanoTime() < deadline && (out.predictions() < expectedPredictions || out.deadLetters().size() < invalid)) {
+          out.poll(Duration.ofMillis(250));
+        }
+        out.poll(Duration.ofSeconds(2)); // anything extra would show up as a duplicate
+
+        // then: input = predictions + dead letters, nothing more
+        assertThat(out.predictions()).isEqualTo(expectedPredictions);
+        assertThat(out.deadLetters()).hasSize((int) invalid);
+        // each invalid event's dead letter carries its own code (keyed by the original key; the
+        // reading published without a key comes back without one)
+        Map<String, String> expectedCodes = stream.events().stream().filter(e -> e.expectedError() != null)
+            .collect(Collectors.toMap(e -> String.valueOf(e.record().key()), e -> e.expectedError().name()));
+        Map<String, String> codes = new HashMap<>();
+        out.deadLetters().forEach(d -> codes.put(d.key() == null ? "null" : new String(d.key()), d.code()));
+        assertThat(codes).isEqualTo(expectedCodes);
+
+        // one classification per valid image and text, mostly right
+        for (Kind k : new Kind[] {Kind.IMAGES, Kind.TEXTS}) {
+          var valid = stream.of(k).stream().filter(e -> e.expectedError() == null).toList();
+          long right = valid.stream().filter(e -> {
+            Classification c = out.classifications().get(e.id());
+            assertThat(c).as(e.id()).isNotNull();
+            return c.getLabel().equals(e.label());
+          }).count();
+          assertThat((double) right / valid.size()).as(k + " accuracy").isGreaterThanOrEqualTo(0.9);
+        }
+        // one forecast per full window and sensor model
+        Map<String, Long> perModel = out.forecasts().stream()
+            .map(r -> AvroSerdes.serde(Forecast.class).deserializer().deserialize(r.topic(), r.value()))
+            .collect(Collectors.groupingBy(f -> f.getMetadata().getModelName(), Collectors.counting()));
+        long windows = stream.of(Kind.SENSORS).stream().filter(e -> e.predictions() > 0).count();
+        assertThat(perModel).containsOnly(Map.entry("sensor-lstm", windows), Map.entry("sensor-gru", windows));
+        assertThat(out.anomalies().stream().filter(a -> stream.injectedAnomalies().contains(a.getId())).count())
+            .isGreaterThanOrEqualTo(stream.injectedAnomalies().size() / 2);
+      }
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package io.streaminfer.pipeline.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.app.SampleData;
+import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.dlq.ErrorCode;
+import io.streaminfer.pipeline.model.ModelRegistry;
+import io.streaminfer.schemas.AnomalyAlert;
+import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Forecast;
+import io.streaminfer.schemas.GeneratedImage;
+import io.streaminfer.schemas.SensorReading;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every branch of the topology, driven by TopologyTestDriver over the real models. */
+class StreamInferTopologyTest {
+  private static StreamInferConfig config;
+  private static ModelRegistry models;
+  private static Topics topics;
+  private static SampleData samples;
+
+  @TempDir Path state;
+  private TopologyTestDriver driver;
+  private final Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
+
+  @BeforeAll
+  static void loadModels() {
+    config = TestConfigs.config(Map.of());
+    models = ModelRegistry.open(config);
+    topics = Topics.of(config);
+    samples = SampleData.load();
+  }
+
+  @AfterAll
+  static void closeModels() {
+    models.close();
+  }
+
+  @BeforeEach
+  void startDriver() {
+    Properties p = StreamInferTopology.streamsProperties(config);
+    p.put("state.dir", state.toString());
+    driver = new TopologyTestDriver(StreamInferTopology.build(config, models), p);
+  }
+
+  @AfterEach
+  void closeDriver() {
+    driver.close();
+  }
+
+  private void send(ProducerRecord<String, byte[]> r) {
+    inputs.computeIfAbsent(r.topic(), t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
+        .pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Instant.now()));
+  }
+
+  private <T extends org.apache.avro.specific.SpecificRecord> List<T> read(String topic, Class<T> type) {
+    TestOutputTopic<String, byte[]> out = driver.createOutputTopic(topic, new StringDeserializer(), new ByteArrayDeserializer());
+    List<T> values = new ArrayList<>();
+    out.readValuesToList().forEach(v -> values.add(AvroSerdes.serde(type).deserializer().deserialize(topic, v)));
+    return values;
+  }
+
+  private List<TestRecord<String, byte[]>> deadLetters() {
+    return driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
+  }
+
+  private SampleEvents.Stream stream(int images, int texts, int readings, int generations, boolean invalid) {
+    return SampleEvents.build(samples, topics, images, texts, readings, generations, 2, 24, invalid, 7);
+  }
+
+  @Test
+  void shouldClassifyDigitImagesFromPngAndRawPixels() {
+    var events = stream(40, 0, 0, 0, false).of(SampleEvents.Kind.IMAGES);
+    events.forEach(e -> send(e.record()));
+    List<Classification> out = read(topics.imagePredictions(), Classification.class);
+    assertThat(out).hasSize(40);
+    long right = out.stream().filter(c -> c.getLabel().equals(c.getTrueLabel())).count();
+    assertThat(right).isGreaterThanOrEqualTo(37);
+    Classification c = out.get(0);
+    assertThat(c.getId()).isEqualTo("img-0");
+    assertThat(c.getTopK()).hasSize(3);
+    assertThat(c.getMetadata().getModelName()).isEqualTo("digits-cnn");
+    assertThat(c.getMetadata().getExecutionProvider()).isEqualTo("CPU");
+    assertThat(c.getMetadata().getModelSha256()).hasSize(64);
+    assertThat(c.getMetadata().getBatchSize()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNameTheLanguageOfSentences() {
+    var events = stream(0, 60, 0, 0, false).of(SampleEvents.Kind.TEXTS);
+    events.forEach(e -> send(e.record()));
+    List<Classification> out = read(topics.textPredictions(), Classification.class);
+    assertThat(out).hasSize(60);
+    assertThat(out.stream().filter(c -> c.getLabel().equals(c.getTrueLabel())).count()).isGreaterThanOrEqualTo(55);
+    assertThat(out.get(0).getMetadata().getModelName()).isEqualTo("langid-transformer");
+  }
+
+  @Test
+  void shouldForecastEveryFullWindowOfManyInterleavedSensorsWithEachModel() {
+    var events = stream(0, 0, 40, 0, false).of(SampleEvents.Kind.SENSORS);
+    events.forEach(e -> send(e.record()));
+    List<Forecast> out = read(topics.forecasts(), Forecast.class);
+    int sensors = samples.sensors().size();
+    assertThat(sensors).isGreaterThanOrEqualTo(5);
+    assertThat(out).hasSize(sensors * (40 - 24 + 1) * 2);
+    Map<String, List<Forecast>> bySensor = new HashMap<>();
+    out.forEach(f -> bySensor.computeIfAbsent(f.getSensorId() + "/" + f.getMetadata().getModelName(), k -> new ArrayList<>()).add(f));
+    assertThat(bySensor).hasSize(sensors * 2);
+    bySensor.values().forEach(l -> {
+      assertThat(l).hasSize(17);
+      for (int i = 1; i < l.size(); i++) { // order per sensor preserved
+        assertThat(l.get(i).getEventTime()).isAfter(l.get(i - 1).getEventTime());
+      }
+    });
+  }
+
+  @Test
+  void shouldAlertWhenAReadingDepartsFromItsForecast() {
+    var stream = stream(0, 0, 60, 0, false);
+    stream.of(SampleEvents.Kind.SENSORS).forEach(e -> send(e.record()));
+    List<AnomalyAlert> alerts = read(topics.anomalies(), AnomalyAlert.class);
+    long caught = alerts.stream().filter(a -> stream.injectedAnomalies().contains(a.getId())).count();
+    assertThat(stream.injectedAnomalies()).isNotEmpty();
+    assertThat(caught).isGreaterThanOrEqualTo(stream.injectedAnomalies().size() - 2);
+    assertThat(alerts).allSatisfy(a -> assertThat(Math.abs(a.getZScore())).isGreaterThan(a.getThreshold()));
+  }
+
+  @Test
+  void shouldGenerateOneImagePerRequestedSample() {
+    var events = stream(0, 0, 0, 8, false).of(SampleEvents.Kind.GENERATION);
+    events.forEach(e -> send(e.record()));
+    List<GeneratedImage> out = read(topics.generatedImages(), GeneratedImage.class);
+    assertThat(out).hasSize(events.stream().mapToInt(SampleEvents.Event::predictions).sum());
+    assertThat(out.get(0).getPng().remaining()).isGreaterThan(8);
+    assertThat(out).allSatisfy(g -> assertThat(g.getMetadata().getModelName()).isEqualTo("digits-gan"));
+  }
+
+  @Test
+  void shouldSendEveryInvalidEventToDeadLettersWithItsCodeAndOriginalBytes() {
+    List<SampleEvents.Event> bad = SampleEvents.invalid(topics, Instant.now());
+    bad.forEach(e -> send(e.record()));
+    List<TestRecord<String, byte[]>> dead = deadLetters();
+    assertThat(dead).hasSize(bad.size());
+    for (int i = 0; i < bad.size(); i++) {
+      SampleEvents.Event e = bad.get(i);
+      TestRecord<String, byte[]> d = dead.get(i);
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.CODE)).as(e.id()).isEqualTo(e.expectedError().name());
+      assertThat(d.value()).as(e.id()).isEqualTo(e.record().value());
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(e.record().topic());
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.MESSAGE)).isNotBlank();
+    }
+  }
+
+  @Test
+  void shouldKeepServingValidEventsInterleavedWithInvalidOnes() {
+    var stream = stream(20, 20, 30, 5, true);
+    stream.events().forEach(e -> send(e.record()));
+    int predictions = read(topics.imagePredictions(), Classification.class).size()
+        + read(topics.textPredictions(), Classification.class).size()
+        + read(topics.forecasts(), Forecast.class).size()
+        + read(topics.generatedImages(), GeneratedImage.class).size();
+    assertThat(predictions).isEqualTo(stream.events().stream().mapToInt(SampleEvents.Event::predictions).sum());
+    assertThat(deadLetters()).hasSize((int) stream.events().stream().filter(e -> e.expectedError() != null).count());
+  }
+
+  @Test
+  void shouldRejectDuplicateAndOutOfOrderReadings() {
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    for (int i : new int[] {0, 1, 1, 0, 2}) {
+      SensorReading r = SensorReading.newBuilder().setId("r" + i).setSensorId("s1").setEventTime(t0.plusSeconds(i)).setValue(i).build();
+      send(new ProducerRecord<>(topics.sensorReadings(), "s1", AvroSerdes.serde(SensorReading.class).serializer().serialize("", r)));
+    }
+    assertThat(deadLetters()).extracting(d -> DeadLetters.header(d.headers(), DeadLetters.CODE))
+        .containsExactly(ErrorCode.READING_OUT_OF_ORDER.name(), ErrorCode.READING_OUT_OF_ORDER.name());
+  }
+
+  @Test
+  void shouldRouteToTheModelVersionNamedInTheHeader() {
+    var e = stream(1, 0, 0, 0, false).of(SampleEvents.Kind.IMAGES).get(0).record();
+    var headers = new RecordHeaders().add(ModelRegistry.MODEL_HEADER, "digits-cnn:1".getBytes(StandardCharsets.UTF_8));
+    send(new ProducerRecord<>(e.topic(), null, e.key(), e.value(), headers));
+    assertThat(read(topics.imagePredictions(), Classification.class)).singleElement()
+        .satisfies(c -> assertThat(c.getMetadata().getModelVersion()).isEqualTo("1"));
+  }
+
+  @Test
+  void shouldKeepSensorWindowsInAChangeloggedStore() {
+    stream(0, 0, 5, 0, false).of(SampleEvents.Kind.SENSORS).forEach(e -> send(e.record()));
+    var store = driver.<String, SensorState>getKeyValueStore(SensorProcessor.STORE);
+    try (var all = store.all()) {
+      int n = 0;
+      for (; all.hasNext(); all.next()) {
+        n++;
+      }
+      assertThat(n).isEqualTo(samples.sensors().size());
+    }
+    assertThat(store.get(samples.sensors().get(0).sensorId()).readings()).hasSize(5);
+    assertThat(driver.producedTopicNames()).contains("streaminfer-" + SensorProcessor.STORE + "-changelog");
+  }
+}
