@@ -40,7 +40,7 @@ public final class Demo {
   /** Runs the demo; returns the JSON summary (also printed as the last line of {@code out}). */
   public static ObjectNode run(Options o, PrintStream out, PrintStream progress) throws Exception {
     long t0 = System.nanoTime();
-    Path state = Files.createTempDirectory("streaminfer-demo-state");
+    Path state = Files.createDirectories(o.outputDir()).resolve("state");
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
       Map<String, Object> props = new HashMap<>();
       props.put(StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());

@@ -21,6 +21,7 @@ public final class StreamInferApp implements AutoCloseable {
   private final ModelRegistry models;
   private final KafkaStreams streams;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private MetricsServer metrics;
 
   private StreamInferApp(ModelRegistry models, KafkaStreams streams) {
     this.models = models;
@@ -45,6 +46,11 @@ public final class StreamInferApp implements AutoCloseable {
         app.stopped.countDown();
       }
     });
+    int port = config.getInt(StreamInferConfig.METRICS_PORT);
+    if (port > 0) {
+      app.metrics = new MetricsServer(port, streams, models.sessions());
+      LOG.info("metrics on http://127.0.0.1:{}/metrics", app.metrics.port());
+    }
     streams.start();
     LOG.info("StreamInfer started: application.id={}, guarantee={}, provider={}",
         config.getString(StreamInferConfig.APPLICATION_ID),
@@ -91,6 +97,9 @@ public final class StreamInferApp implements AutoCloseable {
   /** Stops the streams, then closes the model sessions; safe to call twice. */
   @Override
   public void close() {
+    if (metrics != null) {
+      metrics.close();
+    }
     streams.close(Duration.ofSeconds(30));
     models.close(); // only after no stream thread can run a model any more
     stopped.countDown();

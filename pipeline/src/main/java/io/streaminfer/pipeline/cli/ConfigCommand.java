@@ -26,7 +26,7 @@ final class ConfigCommand implements Callable<Integer> {
         shown = "$TMPDIR/streaminfer-state";
       }
       System.out.printf("| `%s` | `%s` | %s | `%s` | %s |%n", k.name, StreamInferConfig.envName(k.name),
-          k.type.name().toLowerCase(), shown, k.documentation);
+          k.type.name().toLowerCase(), shown, k.documentation.replace("|", "\\|"));
     }
     System.out.println("| `kafka.*` | `STREAMINFER_KAFKA_*` | any | | Passed to Kafka Streams and its clients without the prefix (e.g. `kafka.security.protocol=SASL_SSL`). |");
     return 0;

@@ -38,6 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineIT {
   @TempDir Path state;
 
+  private static int freePort() throws java.io.IOException {
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
   @Test
   @Timeout(value = 300, unit = TimeUnit.SECONDS)
   void shouldPredictEveryValidInputAndDeadLetterEveryInvalidOne() throws Exception {
@@ -48,7 +54,8 @@ class PipelineIT {
           StreamInferConfig.APPLICATION_ID, "streaminfer-it",
           StreamInferConfig.STATE_DIR, state.toString(),
           StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2",
-          "kafka.commit.interval.ms", "200"));
+          "kafka.commit.interval.ms", "200",
+          StreamInferConfig.METRICS_PORT, freePort()));
       Topics topics = Topics.of(config);
       kafka.createTopics(3, topics.all());
       SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics, 100, 100, 40, 12, 2, 24, true, 11);
@@ -101,6 +108,13 @@ class PipelineIT {
         assertThat(perModel).containsOnly(Map.entry("sensor-lstm", windows), Map.entry("sensor-gru", windows));
         assertThat(out.anomalies().stream().filter(a -> stream.injectedAnomalies().contains(a.getId())).count())
             .isGreaterThanOrEqualTo(stream.injectedAnomalies().size() / 2);
+
+        // the metrics endpoint reports the provider in use and the dead letters by code
+        String metrics = new String(java.net.URI.create("http://127.0.0.1:" + config.getInt(StreamInferConfig.METRICS_PORT) + "/metrics")
+            .toURL().openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(metrics).contains("streaminfer_model_info{model=\"digits-cnn\",provider=\"CPU\",version=\"1\"}")
+            .contains("streaminfer_dead_letters{code=\"TEXT_EMPTY\"}")
+            .contains("kafka_stream_");
       }
     }
   }

@@ -1,0 +1,72 @@
+package io.streaminfer.pipeline.app;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streaminfer.models.runtime.OnnxModel;
+import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.dlq.ErrorCode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * Prometheus metrics on {@code http://127.0.0.1:<metrics.port>/metrics}: Kafka Streams' client
+ * metrics (Micrometer's binder), JVM memory, dead letters per code, and one {@code
+ * streaminfer_model_info} gauge per loaded model naming the execution provider actually used.
+ * Owned by {@link StreamInferApp}; closed with it.
+ */
+final class MetricsServer implements AutoCloseable {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final HttpServer server;
+
+  MetricsServer(int port, KafkaStreams streams, Iterable<OnnxModel> models) {
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    for (OnnxModel m : models) {
+      Gauge.builder("streaminfer.model.info", () -> 1)
+          .tags(Tags.of("model", m.card().name(), "version", m.card().version(), "provider", m.provider()))
+          .description("A loaded model version and the execution provider it runs on").register(registry);
+    }
+    for (ErrorCode code : ErrorCode.values()) {
+      Gauge.builder("streaminfer.dead.letters", () -> DeadLetters.counts().getOrDefault(code, new AtomicLong()).get())
+          .tag("code", code.name()).description("Dead letters written by this instance").register(registry);
+    }
+    try {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port + " (metrics.port)", e);
+    }
+    server.createContext("/metrics", exchange -> {
+      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    server.start();
+  }
+
+  /** The port actually bound. */
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    streamsMetrics.close();
+    registry.close();
+  }
+}

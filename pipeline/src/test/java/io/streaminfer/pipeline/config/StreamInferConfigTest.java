@@ -1,0 +1,71 @@
+package io.streaminfer.pipeline.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class StreamInferConfigTest {
+
+  @Test
+  void shouldUseDocumentedDefaults() {
+    StreamInferConfig c = StreamInferConfig.of(Map.of());
+    assertThat(c.getString(StreamInferConfig.PROCESSING_GUARANTEE)).isEqualTo("at_least_once");
+    assertThat(c.getString(StreamInferConfig.INFERENCE_DEVICE)).isEqualTo("auto");
+    assertThat(c.getList(StreamInferConfig.SENSOR_MODELS)).containsExactly("sensor-lstm", "sensor-gru");
+  }
+
+  @Test
+  void shouldRejectAnUnknownKeyByName() {
+    assertThatThrownBy(() -> StreamInferConfig.of(Map.of("inference.devcie", "cpu")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown configuration key 'inference.devcie'");
+  }
+
+  @Test
+  void shouldRejectInvalidValuesNamingTheKey() {
+    assertThatThrownBy(() -> StreamInferConfig.of(Map.of(StreamInferConfig.INFERENCE_DEVICE, "gpu")))
+        .hasMessageContaining("inference.device").hasMessageContaining("expected auto, cpu, cuda or cuda:N");
+    assertThatThrownBy(() -> StreamInferConfig.of(Map.of(StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once")))
+        .hasMessageContaining("processing.guarantee");
+    assertThatThrownBy(() -> StreamInferConfig.of(Map.of(StreamInferConfig.MAX_SAMPLES, "0")))
+        .hasMessageContaining("generation.max.samples");
+    assertThatThrownBy(() -> StreamInferConfig.of(Map.of(StreamInferConfig.MODELS_PIN, "digits-cnn")))
+        .hasMessageContaining("models.pin").hasMessageContaining("expected name:version");
+    assertThatThrownBy(() -> StreamInferConfig.of(Map.of(StreamInferConfig.ANOMALY_MODEL, "digits-cnn")))
+        .hasMessageContaining("anomaly.model");
+  }
+
+  @Test
+  void shouldLayerFileThenEnvironmentThenOverrides() {
+    Properties file = new Properties();
+    file.put(StreamInferConfig.INFERENCE_DEVICE, "cuda:1");
+    file.put(StreamInferConfig.APPLICATION_ID, "from-file");
+    file.put("kafka.security.protocol", "SSL");
+    Map<String, String> env = Map.of("STREAMINFER_INFERENCE_DEVICE", "cpu",
+        "STREAMINFER_KAFKA_SASL_MECHANISM", "PLAIN", "PATH", "/usr/bin");
+    StreamInferConfig c = StreamInferConfig.load(file, env, Map.of(StreamInferConfig.APPLICATION_ID, "from-cli"));
+    assertThat(c.getString(StreamInferConfig.INFERENCE_DEVICE)).isEqualTo("cpu");
+    assertThat(c.getString(StreamInferConfig.APPLICATION_ID)).isEqualTo("from-cli");
+    Properties streams = c.streamsProperties();
+    assertThat(streams).containsEntry("security.protocol", "SSL").containsEntry("sasl.mechanism", "PLAIN")
+        .containsEntry("application.id", "from-cli");
+  }
+
+  @Test
+  void shouldRejectAnUnknownEnvironmentOverride() {
+    assertThatThrownBy(() -> StreamInferConfig.fromEnvironment(Map.of("STREAMINFER_NOPE", "1")))
+        .hasMessageContaining("STREAMINFER_NOPE");
+  }
+
+  @Test
+  void shouldParsePins() {
+    StreamInferConfig c = StreamInferConfig.of(Map.of(StreamInferConfig.MODELS_PIN, "digits-cnn:1, sensor-gru:3"));
+    assertThat(c.pin("digits-cnn")).contains("1");
+    assertThat(c.pin("sensor-gru")).contains("3");
+    assertThat(c.pin("langid-transformer")).isEmpty();
+  }
+}
