@@ -67,6 +67,23 @@ class PreprocessingTest {
   }
 
   @Test
+  void jpegDecodesToTheSameGreyLevelsWithinJpegLoss() throws Exception {
+    int[] px = new int[16 * 16];
+    for (int i = 0; i < px.length; i++) {
+      px[i] = (i % 16) * 16; // a smooth horizontal ramp survives JPEG well
+    }
+    var img = new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    img.getRaster().setPixels(0, 0, 16, 16, px);
+    var bytes = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(img, "jpg", bytes);
+    double[][] grey = image.grey(ImageInput.encoded(ImageInput.Encoding.JPEG, bytes.toByteArray()));
+    assertThat(grey).hasDimensions(16, 16);
+    for (int i = 0; i < px.length; i++) {
+      assertThat(grey[i / 16][i % 16]).isCloseTo(px[i], within(24.0));
+    }
+  }
+
+  @Test
   void textIsNormalisedBeforeTokenising() {
     assertThat(TextPreprocessor.normalise("  e\u0301\t\tb \n")).isEqualTo("\u00e9 b");
     LongBuffer ids = LongBuffer.allocate(text.elements());

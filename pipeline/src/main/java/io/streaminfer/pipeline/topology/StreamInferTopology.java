@@ -6,6 +6,7 @@ import io.streaminfer.models.task.TextClassifier;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetterDeserializationHandler;
 import io.streaminfer.pipeline.dlq.DeadLetterProcessingHandler;
+import io.streaminfer.pipeline.dlq.DeadLetterProductionHandler;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
@@ -84,6 +85,7 @@ public final class StreamInferTopology {
     p.put(DeadLetters.TOPIC_CONFIG, Topics.of(config).deadLetters());
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
+    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // 5.0 default
     return p;
   }
