@@ -11,4 +11,4 @@ if [ ! -x training/.venv/bin/python ]; then
   python3 -m venv training/.venv
 fi
 training/.venv/bin/pip install -q --disable-pip-version-check -r training/requirements.txt
-training/.venv/bin/python -m pytest training/tests -p no:cacheprovider
+cd training && .venv/bin/python -m pytest tests -p no:cacheprovider

@@ -57,6 +57,9 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String TOPIC_GENERATED = "topic.generated.images";
   public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
   public static final String METRICS_PORT = "metrics.port";
+  public static final String BATCH_MAX_SIZE = "batch.max.size";
+  public static final String BATCH_MAX_DELAY_MS = "batch.max.delay.ms";
+  public static final String BATCH_MODELS = "batch.models";
 
   /** Prefix of keys passed through to Kafka Streams and its clients. */
   public static final String KAFKA_PREFIX = "kafka.";
@@ -115,6 +118,12 @@ public final class StreamInferConfig extends AbstractConfig {
       .define(TOPIC_GENERATED, Type.STRING, "generated-images", Importance.MEDIUM, "Output topic of generated images.")
       .define(TOPIC_DEAD_LETTERS, Type.STRING, "dead-letters", Importance.HIGH,
           "Where every input that cannot become a prediction goes, with its original bytes and typed reason headers.")
+      .define(BATCH_MAX_SIZE, Type.INT, 32, Range.between(1, 1024), Importance.HIGH,
+          "Most events per model run (1 = per-record inference). A batch runs when full or when its oldest event has waited batch.max.delay.ms.")
+      .define(BATCH_MAX_DELAY_MS, Type.LONG, 5L, Range.between(0, 3_600_000), Importance.HIGH,
+          "Longest time a buffered event waits for its batch to fill, in milliseconds.")
+      .define(BATCH_MODELS, Type.LIST, "", Importance.MEDIUM,
+          "Per-model batching as name:size:delayMs entries (e.g. digits-cnn:64:10), keyed by the model serving a topic.")
       .define(METRICS_PORT, Type.INT, 0, Range.between(0, 65535), Importance.LOW,
           "Port of the Prometheus /metrics endpoint on 127.0.0.1 (0 = off).");
 
@@ -181,6 +190,7 @@ public final class StreamInferConfig extends AbstractConfig {
       throw new ConfigException(SENSOR_MODELS, "", "needs at least one forecaster");
     }
     pins();
+    batchOverrides();
     try {
       io.streaminfer.models.runtime.Device.parse(getString(INFERENCE_DEVICE));
     } catch (IllegalArgumentException e) {
@@ -197,6 +207,25 @@ public final class StreamInferConfig extends AbstractConfig {
         throw new ConfigException(MODELS_PIN, pin, "expected name:version, e.g. digits-cnn:1");
       }
       out.put(p[0].trim(), p[1].trim());
+    }
+    return out;
+  }
+
+  /** Per-model batching overrides: name → {size, delayMs}. */
+  public Map<String, long[]> batchOverrides() {
+    Map<String, long[]> out = new HashMap<>();
+    for (String e : getList(BATCH_MODELS)) {
+      String[] p = e.split(":");
+      try {
+        long size = Long.parseLong(p[1].trim());
+        long delay = Long.parseLong(p[2].trim());
+        if (p.length != 3 || size < 1 || size > 1024 || delay < 0 || delay > 3_600_000) {
+          throw new NumberFormatException();
+        }
+        out.put(p[0].trim(), new long[] {size, delay});
+      } catch (RuntimeException ex) {
+        throw new ConfigException(BATCH_MODELS, e, "expected name:size:delayMs with size 1..1024 and delay 0..3600000");
+      }
     }
     return out;
   }

@@ -57,7 +57,8 @@ public final class DeadLetters {
     return ErrorCode.INTERNAL;
   }
 
-  private static String modelOf(Throwable e) {
+  /** The model an exception names ({@code name:version}), or empty. */
+  public static String modelOf(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof RejectedEventException r) {
         return r.model();
@@ -78,9 +79,20 @@ public final class DeadLetters {
   /** A dead letter with an explicit code. */
   public static ProducerRecord<byte[], byte[]> record(
       String topic, ErrorHandlerContext ctx, byte[] key, byte[] value, String stage, ErrorCode code, Exception e) {
+    Headers headers = headers(ctx.headers(), code, stage, String.valueOf(e.getMessage()), modelOf(e),
+        e.getClass().getName(), ctx.topic(), ctx.partition(), ctx.offset());
+    return new ProducerRecord<>(topic, null, ctx.timestamp() >= 0 ? ctx.timestamp() : null, key, value, headers);
+  }
+
+  /**
+   * The headers of a dead letter: the original ones (minus StreamInfer's own error headers) plus
+   * the typed reason and the source position. Counts the dead letter.
+   */
+  public static Headers headers(Headers original, ErrorCode code, String stage, String message, String model,
+      String exception, String sourceTopic, int partition, long offset) {
     Headers headers = new RecordHeaders();
-    if (ctx.headers() != null) {
-      for (Header h : ctx.headers()) {
+    if (original != null) {
+      for (Header h : original) {
         if (!h.key().startsWith("streaminfer.error.") && !h.key().startsWith("streaminfer.source.")) {
           headers.add(h);
         }
@@ -88,14 +100,14 @@ public final class DeadLetters {
     }
     put(headers, CODE, code.name());
     put(headers, STAGE, stage);
-    put(headers, MESSAGE, String.valueOf(e.getMessage()));
-    put(headers, MODEL, modelOf(e));
-    put(headers, EXCEPTION, e.getClass().getName());
-    put(headers, SOURCE_TOPIC, ctx.topic());
-    put(headers, SOURCE_PARTITION, Integer.toString(ctx.partition()));
-    put(headers, SOURCE_OFFSET, Long.toString(ctx.offset()));
+    put(headers, MESSAGE, message);
+    put(headers, MODEL, model);
+    put(headers, EXCEPTION, exception);
+    put(headers, SOURCE_TOPIC, sourceTopic);
+    put(headers, SOURCE_PARTITION, Integer.toString(partition));
+    put(headers, SOURCE_OFFSET, Long.toString(offset));
     COUNTS.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
-    return new ProducerRecord<>(topic, null, ctx.timestamp() >= 0 ? ctx.timestamp() : null, key, value, headers);
+    return headers;
   }
 
   /** Dead letters written by this process so far, per code (for metrics and the demo). */

@@ -15,7 +15,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 
 /** Tells a record of another StreamInfer type from bytes of an unknown schema. */
-final class KnownSchemas {
+public final class KnownSchemas {
   private static final Map<Long, String> BY_FINGERPRINT = Stream.of(
           ImageEvent.getClassSchema(), TextEvent.getClassSchema(), SensorReading.getClassSchema(),
           GenerationRequest.getClassSchema(), Classification.getClassSchema(), Forecast.getClassSchema(),
@@ -25,7 +25,7 @@ final class KnownSchemas {
   private KnownSchemas() {}
 
   /** {@code AVRO_WRONG_TYPE} when an unknown fingerprint is that of another StreamInfer type. */
-  static ErrorCode refine(ErrorCode code, byte[] value) {
+  public static ErrorCode refine(ErrorCode code, byte[] value) {
     if (code != ErrorCode.AVRO_UNKNOWN_FINGERPRINT || value.length < 10) {
       return code;
     }

@@ -1,27 +1,31 @@
 package io.streaminfer.pipeline.topology;
 
 import io.streaminfer.models.postprocess.TopK;
-import io.streaminfer.models.task.BatchResult;
 import io.streaminfer.models.task.BatchTask;
+import io.streaminfer.pipeline.batch.BatchSettings;
+import io.streaminfer.pipeline.batch.BatchingProcessor;
+import io.streaminfer.pipeline.batch.BufferedRecord;
+import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.LabelScore;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Classifies one kind of event (images or texts) with the routed model and forwards a {@link
- * Classification} keyed by the event id. An event that cannot be classified is rejected with a
- * typed reason and ends in the dead letters.
+ * Classifies one kind of event (images or texts) in micro-batches: each buffered event is decoded,
+ * validated and routed to its model; the valid ones of a model run together; each yields a {@link
+ * Classification} keyed by the event id, each invalid one a dead letter with its typed reason.
  *
  * @param <E> the Avro event
  * @param <I> the model input extracted from it
  */
-final class ClassificationProcessor<E, I> implements Processor<String, E, String, Classification> {
+final class ClassificationProcessor<E extends SpecificRecord, I> extends BatchingProcessor {
 
   /** How to read one kind of event. */
   interface EventReader<E, I> {
@@ -38,45 +42,69 @@ final class ClassificationProcessor<E, I> implements Processor<String, E, String
   private final ModelRegistry models;
   private final String defaultModel;
   private final Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType;
+  private final Batches.Decoder<E> decoder;
   private final EventReader<E, I> reader;
   private final int topK;
-  private ProcessorContext<String, Classification> context;
+  private final String predictionsChild;
 
-  ClassificationProcessor(ModelRegistry models, String defaultModel,
-      Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType, EventReader<E, I> reader, int topK) {
+  ClassificationProcessor(String store, BatchSettings batching, String deadLetterChild, String predictionsChild,
+      ModelRegistry models, String defaultModel, Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType,
+      Class<E> eventType, EventReader<E, I> reader, int topK) {
+    super(store, batching, deadLetterChild);
     this.models = models;
     this.defaultModel = defaultModel;
     this.taskType = taskType;
+    this.decoder = new Batches.Decoder<>(eventType);
     this.reader = reader;
     this.topK = topK;
+    this.predictionsChild = predictionsChild;
   }
 
-  @Override
-  public void init(ProcessorContext<String, Classification> context) {
-    this.context = context;
-  }
+  private record Item<E, I>(int index, E event, I input) {}
 
   @Override
-  public void process(Record<String, E> record) {
-    E event = record.value();
-    Outcomes.require(event != null, ErrorCode.EMPTY_VALUE, "record has no value");
-    String id = reader.id(event);
-    Outcomes.require(id != null && !id.isBlank(), ErrorCode.MISSING_ID, "event has no id");
-    BatchTask<I, ?, List<TopK.Scored>> task = models.route(record.headers(), defaultModel, taskType);
-    I input = reader.input(event);
-    BatchResult<List<TopK.Scored>> result = task.run(List.of(input));
-    List<TopK.Scored> top = Outcomes.valueOrReject(result.outcomes().get(0), task);
-    List<LabelScore> scores = top.stream().limit(topK)
-        .map(s -> LabelScore.newBuilder().setLabel(s.label()).setScore(s.score()).build()).toList();
-    Classification out = Classification.newBuilder()
-        .setId(id)
-        .setEventTime(reader.eventTime(event))
-        .setLabel(top.get(0).label())
-        .setScore(top.get(0).score())
-        .setTopK(scores)
-        .setTrueLabel(reader.trueLabel(event))
-        .setMetadata(Metadata.of(task.model(), result, record.timestamp()))
-        .build();
-    context.forward(record.withKey(id).withValue(out));
+  protected void handle(List<BufferedRecord> batch) {
+    Runnable[] actions = new Runnable[batch.size()];
+    Map<BatchTask<I, ?, List<TopK.Scored>>, List<Item<E, I>>> byModel = new LinkedHashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      BufferedRecord src = batch.get(i);
+      try {
+        E event = decoder.decode(src);
+        String id = reader.id(event);
+        Outcomes.require(id != null && !id.isBlank(), ErrorCode.MISSING_ID, "event has no id");
+        BatchTask<I, ?, List<TopK.Scored>> task = models.route(src.headers(), defaultModel, taskType);
+        byModel.computeIfAbsent(task, t -> new ArrayList<>()).add(new Item<>(i, event, reader.input(event)));
+      } catch (RuntimeException e) {
+        actions[i] = () -> deadLetter(src, Batches.codeOf(e), DeadLetters.modelOf(e), e);
+      }
+    }
+    byModel.forEach((task, items) -> {
+      var ran = Batches.run(task, items.stream().map(Item::input).toList(), settings().maxSize());
+      for (int k = 0; k < items.size(); k++) {
+        Item<E, I> item = items.get(k);
+        BufferedRecord src = batch.get(item.index());
+        Batches.Ran<List<TopK.Scored>> r = ran.get(k);
+        if (!r.outcome().ok()) {
+          var e = r.outcome().error();
+          actions[item.index()] = () -> deadLetter(src, ErrorCode.of(e), task.model().card().id(), e);
+          continue;
+        }
+        List<TopK.Scored> top = r.outcome().value();
+        Classification out = Classification.newBuilder()
+            .setId(reader.id(item.event()))
+            .setEventTime(reader.eventTime(item.event()))
+            .setLabel(top.get(0).label())
+            .setScore(top.get(0).score())
+            .setTopK(top.stream().limit(topK)
+                .map(s -> LabelScore.newBuilder().setLabel(s.label()).setScore(s.score()).build()).toList())
+            .setTrueLabel(reader.trueLabel(item.event()))
+            .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp()))
+            .build();
+        actions[item.index()] = () -> emit(predictionsChild, out.getId(), out, src);
+      }
+    });
+    for (Runnable a : actions) {
+      a.run();
+    }
   }
 }

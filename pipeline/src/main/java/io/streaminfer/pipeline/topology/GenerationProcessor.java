@@ -1,7 +1,10 @@
 package io.streaminfer.pipeline.topology;
 
-import io.streaminfer.models.task.BatchResult;
 import io.streaminfer.models.task.ImageGenerator;
+import io.streaminfer.pipeline.batch.BatchSettings;
+import io.streaminfer.pipeline.batch.BatchingProcessor;
+import io.streaminfer.pipeline.batch.BufferedRecord;
+import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
 import io.streaminfer.pipeline.model.ModelRegistry;
@@ -9,61 +12,89 @@ import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.GenerationRequest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
+import java.util.Map;
 
 /**
- * Runs a generation request: {@code samples} images of the requested class from noise seeded by
- * the request, all in one batch, forwarded as one {@link GeneratedImage} each (keyed by the
- * request id). The count is bounded; the whole request is rejected before anything is forwarded
- * when it is invalid.
+ * Runs generation requests in micro-batches: every sample of every valid request of the batch (per
+ * model) in one run, noise seeded by its request; each request yields one {@link GeneratedImage}
+ * per sample (keyed by the request id), or — when it is invalid or any of its samples fails — one
+ * dead letter and no image. The sample count is bounded.
  */
-final class GenerationProcessor implements Processor<String, GenerationRequest, String, GeneratedImage> {
+final class GenerationProcessor extends BatchingProcessor {
   private final ModelRegistry models;
   private final String defaultModel;
   private final int maxSamples;
-  private ProcessorContext<String, GeneratedImage> context;
+  private final String imagesChild;
+  private final Batches.Decoder<GenerationRequest> decoder = new Batches.Decoder<>(GenerationRequest.class);
 
-  GenerationProcessor(ModelRegistry models, String defaultModel, int maxSamples) {
+  GenerationProcessor(String store, BatchSettings batching, String deadLetterChild, String imagesChild,
+      ModelRegistry models, String defaultModel, int maxSamples) {
+    super(store, batching, deadLetterChild);
     this.models = models;
     this.defaultModel = defaultModel;
     this.maxSamples = maxSamples;
+    this.imagesChild = imagesChild;
   }
 
-  @Override
-  public void init(ProcessorContext<String, GeneratedImage> context) {
-    this.context = context;
-  }
+  private record Request(int index, GenerationRequest request, int firstSample) {}
 
   @Override
-  public void process(Record<String, GenerationRequest> record) {
-    GenerationRequest req = record.value();
-    Outcomes.require(req != null, ErrorCode.EMPTY_VALUE, "record has no value");
-    Outcomes.require(req.getId() != null && !req.getId().isBlank(), ErrorCode.MISSING_ID, "request has no id");
-    Outcomes.require(req.getSamples() >= 1 && req.getSamples() <= maxSamples, ErrorCode.SAMPLE_COUNT,
-        "samples must be 1.." + maxSamples + ", got " + req.getSamples());
-    ImageGenerator task = models.route(record.headers(), defaultModel, ImageGenerator.class);
-    try {
-      task.classIndex(req.getLabel());
-    } catch (io.streaminfer.models.InferenceException e) {
-      throw new RejectedEventException(ErrorCode.UNKNOWN_CLASS, task.model().card().id(), e.getMessage());
+  protected void handle(List<BufferedRecord> batch) {
+    Runnable[] actions = new Runnable[batch.size()];
+    Map<ImageGenerator, List<Request>> byModel = new LinkedHashMap<>();
+    Map<ImageGenerator, List<ImageGenerator.Sample>> samples = new LinkedHashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      BufferedRecord src = batch.get(i);
+      try {
+        GenerationRequest req = decoder.decode(src);
+        Outcomes.require(req.getId() != null && !req.getId().isBlank(), ErrorCode.MISSING_ID, "request has no id");
+        Outcomes.require(req.getSamples() >= 1 && req.getSamples() <= maxSamples, ErrorCode.SAMPLE_COUNT,
+            "samples must be 1.." + maxSamples + ", got " + req.getSamples());
+        ImageGenerator task = models.route(src.headers(), defaultModel, ImageGenerator.class);
+        try {
+          task.classIndex(req.getLabel());
+        } catch (io.streaminfer.models.InferenceException e) {
+          throw new RejectedEventException(ErrorCode.UNKNOWN_CLASS, task.model().card().id(), e.getMessage());
+        }
+        List<ImageGenerator.Sample> s = samples.computeIfAbsent(task, t -> new ArrayList<>());
+        byModel.computeIfAbsent(task, t -> new ArrayList<>()).add(new Request(i, req, s.size()));
+        for (int k = 0; k < req.getSamples(); k++) {
+          s.add(new ImageGenerator.Sample(req.getSeed(), req.getLabel(), k));
+        }
+      } catch (RuntimeException e) {
+        actions[i] = () -> deadLetter(src, Batches.codeOf(e), DeadLetters.modelOf(e), e);
+      }
     }
-    List<ImageGenerator.Sample> samples = new ArrayList<>(req.getSamples());
-    for (int i = 0; i < req.getSamples(); i++) {
-      samples.add(new ImageGenerator.Sample(req.getSeed(), req.getLabel(), i));
-    }
-    BatchResult<ImageGenerator.Image> res = task.run(samples);
-    List<ImageGenerator.Image> images = new ArrayList<>();
-    res.outcomes().forEach(o -> images.add(Outcomes.valueOrReject(o, task)));
-    var meta = Metadata.of(task.model(), res, record.timestamp());
-    for (int i = 0; i < images.size(); i++) {
-      ImageGenerator.Image img = images.get(i);
-      context.forward(record.withKey(req.getId()).withValue(GeneratedImage.newBuilder()
-          .setId(req.getId()).setEventTime(req.getEventTime()).setSampleIndex(i)
-          .setLabel(req.getLabel()).setSeed(req.getSeed()).setPng(ByteBuffer.wrap(img.png()))
-          .setWidth(img.width()).setHeight(img.height()).setMetadata(meta).build()));
+    byModel.forEach((task, requests) -> {
+      var ran = Batches.run(task, samples.get(task), settings().maxSize());
+      for (Request rq : requests) {
+        BufferedRecord src = batch.get(rq.index());
+        GenerationRequest req = rq.request();
+        List<GeneratedImage> images = new ArrayList<>();
+        RuntimeException failure = null;
+        for (int k = 0; k < req.getSamples(); k++) {
+          var r = ran.get(rq.firstSample() + k);
+          if (!r.outcome().ok()) {
+            failure = r.outcome().error();
+            break;
+          }
+          ImageGenerator.Image img = r.outcome().value();
+          images.add(GeneratedImage.newBuilder()
+              .setId(req.getId()).setEventTime(req.getEventTime()).setSampleIndex(k)
+              .setLabel(req.getLabel()).setSeed(req.getSeed()).setPng(ByteBuffer.wrap(img.png()))
+              .setWidth(img.width()).setHeight(img.height())
+              .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp())).build());
+        }
+        RuntimeException f = failure;
+        actions[rq.index()] = f != null
+            ? () -> deadLetter(src, Batches.codeOf(f), task.model().card().id(), f)
+            : () -> images.forEach(g -> emit(imagesChild, req.getId(), g, src));
+      }
+    });
+    for (Runnable a : actions) {
+      a.run();
     }
   }
 }

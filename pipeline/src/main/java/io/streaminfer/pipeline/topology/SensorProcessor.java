@@ -2,26 +2,32 @@ package io.streaminfer.pipeline.topology;
 
 import io.streaminfer.models.task.BatchResult;
 import io.streaminfer.models.task.Forecaster;
+import io.streaminfer.pipeline.batch.BatchSettings;
+import io.streaminfer.pipeline.batch.BatchingProcessor;
+import io.streaminfer.pipeline.batch.BufferedRecord;
+import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.AnomalyAlert;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.SensorReading;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
+import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Keeps a per-sensor window of readings in a changelogged store. Each new reading is first
- * compared with the forecast the anomaly model made for it (an {@link AnomalyAlert} when it lies
- * more than the threshold's z-score away), then appended; once the window is full every sensor
- * model forecasts the next reading (one {@link Forecast} each). Readings must arrive keyed by
- * sensor id, finite and in event-time order per sensor; others are rejected to the dead letters.
+ * Keeps a per-sensor window of readings in a changelogged store and forecasts in micro-batches.
+ * Readings of a batch are applied in arrival order: each is validated (keyed by its sensor id,
+ * finite, newer than the sensor's last reading), compared with the forecast the anomaly model made
+ * for it (an {@link AnomalyAlert} beyond the z-score threshold), and appended to its window; every
+ * full window is forecast by every sensor model, all windows of the batch in one run per model
+ * (one {@link Forecast} each). A reading whose forecast is still in the same batch is checked
+ * against it, so batching changes no result.
  */
-final class SensorProcessor implements Processor<String, SensorReading, String, Object> {
+final class SensorProcessor extends BatchingProcessor {
   static final String STORE = "sensor-windows";
 
   private final ModelRegistry models;
@@ -30,11 +36,12 @@ final class SensorProcessor implements Processor<String, SensorReading, String, 
   private final double threshold;
   private final String forecastsChild;
   private final String anomaliesChild;
-  private ProcessorContext<String, Object> context;
-  private KeyValueStore<String, SensorState> store;
+  private final Batches.Decoder<SensorReading> decoder = new Batches.Decoder<>(SensorReading.class);
+  private KeyValueStore<String, SensorState> windows;
 
-  SensorProcessor(ModelRegistry models, List<String> sensorModels, String anomalyModel, double threshold,
-      String forecastsChild, String anomaliesChild) {
+  SensorProcessor(String bufferStore, BatchSettings batching, String deadLetterChild, ModelRegistry models,
+      List<String> sensorModels, String anomalyModel, double threshold, String forecastsChild, String anomaliesChild) {
+    super(bufferStore, batching, deadLetterChild);
     this.models = models;
     this.sensorModels = sensorModels;
     this.anomalyModel = anomalyModel;
@@ -44,63 +51,127 @@ final class SensorProcessor implements Processor<String, SensorReading, String, 
   }
 
   @Override
-  public void init(ProcessorContext<String, Object> context) {
-    this.context = context;
-    this.store = context.getStateStore(STORE);
+  public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Object, Object> context) {
+    super.init(context);
+    this.windows = context.getStateStore(STORE);
   }
 
-  @Override
-  public void process(Record<String, SensorReading> record) {
-    SensorReading r = record.value();
-    Outcomes.require(r != null, ErrorCode.EMPTY_VALUE, "record has no value");
-    Outcomes.require(r.getId() != null && !r.getId().isBlank(), ErrorCode.MISSING_ID, "reading has no id");
-    String sensor = record.key();
-    Outcomes.require(sensor != null && !sensor.isBlank(), ErrorCode.MISSING_KEY,
-        "sensor readings must be keyed by sensor id (got no key)");
-    Outcomes.require(sensor.equals(r.getSensorId()), ErrorCode.MISSING_KEY,
-        "record key '" + sensor + "' is not the reading's sensor id '" + r.getSensorId() + "'");
-    Outcomes.require(Double.isFinite(r.getValue()), ErrorCode.READING_NOT_FINITE, "reading is " + r.getValue());
-    SensorState state = store.get(sensor);
-    state = state == null ? SensorState.empty() : state;
-    long t = r.getEventTime().toEpochMilli();
-    Outcomes.require(t > state.lastEventTimeMs(), ErrorCode.READING_OUT_OF_ORDER,
-        "reading at " + r.getEventTime() + " is not after the sensor's last reading at "
-            + java.time.Instant.ofEpochMilli(state.lastEventTimeMs()));
+  /** A valid reading and the window that ends with it. */
+  private record Step(int index, BufferedRecord src, SensorReading reading, double[] window) {}
 
-    List<Record<String, Object>> out = new ArrayList<>();
-    SensorState.PendingForecast pending = state.pending();
-    Forecaster anomalyTask = models.task(anomalyModel, Forecaster.class);
+  @Override
+  protected void handle(List<BufferedRecord> batch) {
     int capacity = 0;
     for (String m : sensorModels) {
       capacity = Math.max(capacity, models.task(m, Forecaster.class).window());
     }
-    SensorState next = state.append(r.getValue(), t, capacity);
+    Map<String, SensorState> states = new HashMap<>();
+    Map<String, SensorState.PendingForecast> pending = new HashMap<>(); // as stored before this batch
+    Runnable[] rejections = new Runnable[batch.size()];
+    List<Step> steps = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      BufferedRecord src = batch.get(i);
+      try {
+        SensorReading r = decoder.decode(src);
+        Outcomes.require(r.getId() != null && !r.getId().isBlank(), ErrorCode.MISSING_ID, "reading has no id");
+        String sensor = src.key() == null ? null : new String(src.key(), StandardCharsets.UTF_8);
+        Outcomes.require(sensor != null && !sensor.isBlank(), ErrorCode.MISSING_KEY,
+            "sensor readings must be keyed by sensor id (got no key)");
+        Outcomes.require(sensor.equals(r.getSensorId()), ErrorCode.MISSING_KEY,
+            "record key '" + sensor + "' is not the reading's sensor id '" + r.getSensorId() + "'");
+        Outcomes.require(Double.isFinite(r.getValue()), ErrorCode.READING_NOT_FINITE, "reading is " + r.getValue());
+        SensorState state = states.computeIfAbsent(sensor, s -> {
+          SensorState st = windows.get(s);
+          st = st == null ? SensorState.empty() : st;
+          pending.put(s, st.pending());
+          return st;
+        });
+        long t = r.getEventTime().toEpochMilli();
+        Outcomes.require(t > state.lastEventTimeMs(), ErrorCode.READING_OUT_OF_ORDER,
+            "reading at " + r.getEventTime() + " is not after the sensor's last reading at "
+                + java.time.Instant.ofEpochMilli(state.lastEventTimeMs()));
+        SensorState next = state.append(r.getValue(), t, capacity); // pending resolved below
+        states.put(sensor, next);
+        steps.add(new Step(i, src, r, next.readings()));
+      } catch (RuntimeException e) {
+        rejections[i] = () -> deadLetter(src, Batches.codeOf(e), DeadLetters.modelOf(e), e);
+      }
+    }
+    // every full window of the batch, per model, in one run
+    Map<String, List<Batches.Ran<Forecaster.Forecast>>> forecasts = new HashMap<>();
+    Map<String, List<Integer>> stepOf = new HashMap<>();
     for (String m : sensorModels) {
       Forecaster task = models.task(m, Forecaster.class);
-      if (next.readings().length < task.window()) {
+      List<double[]> inputs = new ArrayList<>();
+      List<Integer> which = new ArrayList<>();
+      for (int s = 0; s < steps.size(); s++) {
+        double[] w = steps.get(s).window();
+        if (w.length >= task.window()) {
+          inputs.add(java.util.Arrays.copyOfRange(w, w.length - task.window(), w.length));
+          which.add(s);
+        }
+      }
+      forecasts.put(m, Batches.run(task, inputs, settings().maxSize()));
+      stepOf.put(m, which);
+    }
+    Map<Integer, Map<String, Batches.Ran<Forecaster.Forecast>>> byStep = new HashMap<>();
+    forecasts.forEach((m, ran) -> {
+      List<Integer> which = stepOf.get(m);
+      for (int k = 0; k < which.size(); k++) {
+        byStep.computeIfAbsent(which.get(k), x -> new HashMap<>()).put(m, ran.get(k));
+      }
+    });
+    // apply in arrival order: anomaly check against the pending forecast, then new forecasts
+    int next = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      if (rejections[i] != null) {
+        rejections[i].run();
         continue;
       }
-      BatchResult<Forecaster.Forecast> res = task.run(List.of(next.tail(task.window())));
-      Forecaster.Forecast f = Outcomes.valueOrReject(res.outcomes().get(0), task);
-      out.add(record.withKey(sensor).withValue(Forecast.newBuilder()
-          .setId(r.getId()).setSensorId(sensor).setEventTime(r.getEventTime())
-          .setForecast(f.value()).setWindowSize(task.window())
-          .setMetadata(Metadata.of(task.model(), res, record.timestamp())).build()));
-      if (m.equals(anomalyModel)) {
-        next = next.withPending(new SensorState.PendingForecast(m, f.value(), f.windowStd(), f.residualStd()));
+      Step step = steps.get(next);
+      SensorReading r = step.reading();
+      String sensor = r.getSensorId();
+      Map<String, Batches.Ran<Forecaster.Forecast>> made = byStep.getOrDefault(next, Map.of());
+      next++;
+      for (var ran : made.values()) {
+        if (!ran.outcome().ok()) { // ONNX Runtime failed for this window: nothing of it is emitted
+          var e = ran.outcome().error();
+          deadLetter(step.src(), ErrorCode.of(e), e.model(), e);
+          made = null;
+          break;
+        }
       }
-    }
-    if (pending != null) {
-      double z = pending.zScore(r.getValue());
-      if (Math.abs(z) > threshold) {
+      if (made == null) {
+        continue;
+      }
+      SensorState.PendingForecast p = pending.get(sensor);
+      if (p != null && Math.abs(p.zScore(r.getValue())) > threshold) {
+        Forecaster anomalyTask = models.task(anomalyModel, Forecaster.class);
         BatchResult<?> none = new BatchResult<>(List.of(), 1, 0, new float[0]);
-        context.forward(record.withKey(sensor).withValue((Object) AnomalyAlert.newBuilder()
+        AnomalyAlert alert = AnomalyAlert.newBuilder()
             .setId(r.getId()).setSensorId(sensor).setEventTime(r.getEventTime())
-            .setValue(r.getValue()).setForecast(pending.value()).setZScore(z).setThreshold(threshold)
-            .setMetadata(Metadata.of(anomalyTask.model(), none, record.timestamp())).build()), anomaliesChild);
+            .setValue(r.getValue()).setForecast(p.value()).setZScore(p.zScore(r.getValue())).setThreshold(threshold)
+            .setMetadata(Metadata.of(anomalyTask.model(), none, step.src().timestamp())).build();
+        emit(anomaliesChild, sensor, alert, step.src());
       }
+      SensorState.PendingForecast newPending = null;
+      for (String m : sensorModels) {
+        Batches.Ran<Forecaster.Forecast> ran = made.get(m);
+        if (ran == null) {
+          continue;
+        }
+        Forecaster task = models.task(m, Forecaster.class);
+        Forecaster.Forecast f = ran.outcome().value();
+        emit(forecastsChild, sensor, Forecast.newBuilder()
+            .setId(r.getId()).setSensorId(sensor).setEventTime(r.getEventTime())
+            .setForecast(f.value()).setWindowSize(task.window())
+            .setMetadata(Metadata.of(task.model(), ran.batch(), step.src().timestamp())).build(), step.src());
+        if (m.equals(anomalyModel)) {
+          newPending = new SensorState.PendingForecast(m, f.value(), f.windowStd(), f.residualStd());
+        }
+      }
+      pending.put(sensor, newPending);
     }
-    store.put(sensor, next);
-    out.forEach(o -> context.forward(o, forecastsChild));
+    states.forEach((s, st) -> windows.put(s, st.withPending(pending.get(s))));
   }
 }

@@ -20,11 +20,16 @@ import io.streaminfer.schemas.ImageEvent;
 import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.TextEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
+import io.streaminfer.pipeline.batch.BatchSettings;
+import io.streaminfer.pipeline.batch.BufferedRecord;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -37,46 +42,71 @@ import org.apache.kafka.streams.state.Stores;
  * Called by {@code main} and by the tests alike.
  */
 public final class StreamInferTopology {
+  /** Name of the dead-letter sink every branch forwards rejected records to. */
+  static final String DLQ = "dead-letters";
+
   private StreamInferTopology() {}
 
   /** The topology for {@code config}, serving the models in {@code models} (not owned). */
   public static Topology build(StreamInferConfig config, ModelRegistry models) {
     Topics topics = Topics.of(config);
-    StringDeserializer keyIn = new StringDeserializer();
+    ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
     StringSerializer keyOut = new StringSerializer();
     int topK = config.getInt(StreamInferConfig.TOP_K);
+    String imageModel = config.getString(StreamInferConfig.IMAGE_MODEL);
+    String textModel = config.getString(StreamInferConfig.TEXT_MODEL);
+    String generationModel = config.getString(StreamInferConfig.GENERATION_MODEL);
+    List<String> sensorModels = config.getList(StreamInferConfig.SENSOR_MODELS);
     Topology t = new Topology();
-
-    t.addSource("images", keyIn, AvroSerdes.serde(ImageEvent.class).deserializer(), topics.images());
-    t.addProcessor("classify-images", () -> new ClassificationProcessor<>(models,
-        config.getString(StreamInferConfig.IMAGE_MODEL), ImageClassifier.class,
-        imageReader(config.getInt(StreamInferConfig.IMAGE_MAX_BYTES)), topK), "images");
+    // Sources keep the raw bytes: the batching processors buffer exactly what was read and decode
+    // at batch time, so every dead letter carries the original bytes.
+    t.addSource("images", bytesIn, bytesIn, topics.images());
+    t.addProcessor("classify-images", () -> new ClassificationProcessor<>("buffer-images",
+        batching(config, imageModel), DLQ, "image-predictions", models, imageModel, ImageClassifier.class,
+        ImageEvent.class, imageReader(config.getInt(StreamInferConfig.IMAGE_MAX_BYTES)), topK), "images");
     t.addSink("image-predictions", topics.imagePredictions(), keyOut,
         AvroSerdes.serde(Classification.class).serializer(), "classify-images");
 
-    t.addSource("texts", keyIn, AvroSerdes.serde(TextEvent.class).deserializer(), topics.texts());
-    t.addProcessor("classify-texts", () -> new ClassificationProcessor<>(models,
-        config.getString(StreamInferConfig.TEXT_MODEL), TextClassifier.class,
-        textReader(config.getInt(StreamInferConfig.TEXT_MAX_CHARS)), topK), "texts");
+    t.addSource("texts", bytesIn, bytesIn, topics.texts());
+    t.addProcessor("classify-texts", () -> new ClassificationProcessor<>("buffer-texts",
+        batching(config, textModel), DLQ, "text-predictions", models, textModel, TextClassifier.class,
+        TextEvent.class, textReader(config.getInt(StreamInferConfig.TEXT_MAX_CHARS)), topK), "texts");
     t.addSink("text-predictions", topics.textPredictions(), keyOut,
         AvroSerdes.serde(Classification.class).serializer(), "classify-texts");
 
-    t.addSource("sensor-readings", keyIn, AvroSerdes.serde(SensorReading.class).deserializer(), topics.sensorReadings());
-    t.addProcessor("forecast-sensors", () -> new SensorProcessor(models,
-        config.getList(StreamInferConfig.SENSOR_MODELS), config.getString(StreamInferConfig.ANOMALY_MODEL),
-        config.getDouble(StreamInferConfig.ANOMALY_Z), "forecasts", "anomalies"), "sensor-readings");
+    t.addSource("sensor-readings", bytesIn, bytesIn, topics.sensorReadings());
+    t.addProcessor("forecast-sensors", () -> new SensorProcessor("buffer-sensors",
+        batching(config, sensorModels.get(0)), DLQ, models, sensorModels,
+        config.getString(StreamInferConfig.ANOMALY_MODEL), config.getDouble(StreamInferConfig.ANOMALY_Z),
+        "forecasts", "anomalies"), "sensor-readings");
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SensorProcessor.STORE),
         Serdes.String(), new SensorState.StateSerde()), "forecast-sensors");
     t.addSink("forecasts", topics.forecasts(), keyOut, AvroSerdes.serde(Forecast.class).serializer(), "forecast-sensors");
     t.addSink("anomalies", topics.anomalies(), keyOut, AvroSerdes.serde(AnomalyAlert.class).serializer(), "forecast-sensors");
 
-    t.addSource("generation-requests", keyIn, AvroSerdes.serde(GenerationRequest.class).deserializer(), topics.generationRequests());
-    t.addProcessor("generate-images", () -> new GenerationProcessor(models,
-        config.getString(StreamInferConfig.GENERATION_MODEL), config.getInt(StreamInferConfig.MAX_SAMPLES)),
-        "generation-requests");
+    t.addSource("generation-requests", bytesIn, bytesIn, topics.generationRequests());
+    t.addProcessor("generate-images", () -> new GenerationProcessor("buffer-generation",
+        batching(config, generationModel), DLQ, "generated-images", models, generationModel,
+        config.getInt(StreamInferConfig.MAX_SAMPLES)), "generation-requests");
     t.addSink("generated-images", topics.generatedImages(), keyOut,
         AvroSerdes.serde(GeneratedImage.class).serializer(), "generate-images");
+
+    for (String[] b : new String[][] {{"buffer-images", "classify-images"}, {"buffer-texts", "classify-texts"},
+        {"buffer-sensors", "forecast-sensors"}, {"buffer-generation", "generate-images"}}) {
+      t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(b[0]), Serdes.Long(),
+          new BufferedRecord.StoreSerde()), b[1]);
+    }
+    t.addSink(DLQ, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),
+        "classify-images", "classify-texts", "forecast-sensors", "generate-images");
     return t;
+  }
+
+  /** Batching of the branch served by {@code model}: its batch.models entry, else the defaults. */
+  static BatchSettings batching(StreamInferConfig config, String model) {
+    long[] o = config.batchOverrides().get(model);
+    int size = o != null ? (int) o[0] : config.getInt(StreamInferConfig.BATCH_MAX_SIZE);
+    long delay = o != null ? o[1] : config.getLong(StreamInferConfig.BATCH_MAX_DELAY_MS);
+    return new BatchSettings(size, Duration.ofMillis(delay));
   }
 
   /** Kafka Streams properties for {@code config}, with the dead-letter handlers installed. */

@@ -81,7 +81,13 @@ class StreamInferTopologyTest {
         .pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Instant.now()));
   }
 
+  /** Lets the batch punctuators run whatever is buffered. */
+  private void flush() {
+    driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+  }
+
   private <T extends org.apache.avro.specific.SpecificRecord> List<T> read(String topic, Class<T> type) {
+    flush();
     TestOutputTopic<String, byte[]> out = driver.createOutputTopic(topic, new StringDeserializer(), new ByteArrayDeserializer());
     List<T> values = new ArrayList<>();
     out.readValuesToList().forEach(v -> values.add(AvroSerdes.serde(type).deserializer().deserialize(topic, v)));
@@ -89,6 +95,7 @@ class StreamInferTopologyTest {
   }
 
   private List<TestRecord<String, byte[]>> deadLetters() {
+    flush();
     return driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
   }
 
@@ -110,7 +117,7 @@ class StreamInferTopologyTest {
     assertThat(c.getMetadata().getModelName()).isEqualTo("digits-cnn");
     assertThat(c.getMetadata().getExecutionProvider()).isEqualTo("CPU");
     assertThat(c.getMetadata().getModelSha256()).hasSize(64);
-    assertThat(c.getMetadata().getBatchSize()).isEqualTo(1);
+    assertThat(c.getMetadata().getBatchSize()).isEqualTo(32); // the first 32 ran together
   }
 
   @Test
@@ -169,9 +176,11 @@ class StreamInferTopologyTest {
     bad.forEach(e -> send(e.record()));
     List<TestRecord<String, byte[]>> dead = deadLetters();
     assertThat(dead).hasSize(bad.size());
-    for (int i = 0; i < bad.size(); i++) {
-      SampleEvents.Event e = bad.get(i);
-      TestRecord<String, byte[]> d = dead.get(i);
+    Map<String, TestRecord<String, byte[]>> byKey = new HashMap<>();
+    dead.forEach(d -> byKey.put(String.valueOf(d.key()), d));
+    for (SampleEvents.Event e : bad) {
+      TestRecord<String, byte[]> d = byKey.get(String.valueOf(e.record().key()));
+      assertThat(d).as(e.id()).isNotNull();
       assertThat(DeadLetters.header(d.headers(), DeadLetters.CODE)).as(e.id()).isEqualTo(e.expectedError().name());
       assertThat(d.value()).as(e.id()).isEqualTo(e.record().value());
       assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(e.record().topic());
@@ -214,6 +223,7 @@ class StreamInferTopologyTest {
   @Test
   void shouldKeepSensorWindowsInAChangeloggedStore() {
     stream(0, 0, 5, 0, false).of(SampleEvents.Kind.SENSORS).forEach(e -> send(e.record()));
+    flush();
     var store = driver.<String, SensorState>getKeyValueStore(SensorProcessor.STORE);
     try (var all = store.all()) {
       int n = 0;

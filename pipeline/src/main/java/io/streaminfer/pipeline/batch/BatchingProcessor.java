@@ -1,0 +1,114 @@
+package io.streaminfer.pipeline.batch;
+
+import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.dlq.ErrorCode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Loss-free micro-batching inside Kafka Streams. {@link #process} only appends the raw input
+ * record to a changelogged buffer store (so a crash loses nothing: the buffer is restored with the
+ * task); a batch runs when the buffer reaches the batch size (in {@code process}) or when its oldest
+ * record has waited the maximum delay (a wall-clock punctuator). Whatever a restore brings back is
+ * run by the first punctuation. Records are handled in arrival order, so order per key holds.
+ *
+ * <p>Subclasses turn a batch into predictions and dead letters ({@link #handle}); every buffered
+ * record must end in at least one of them. One batch must take far less than {@code
+ * max.poll.interval.ms} (the batch size bounds it; see docs/architecture.md).
+ */
+public abstract class BatchingProcessor implements Processor<byte[], byte[], Object, Object> {
+  private final String storeName;
+  private final BatchSettings settings;
+  private final String deadLetterChild;
+  /** The context, for subclasses' forwards and stores. */
+  protected ProcessorContext<Object, Object> context;
+  private KeyValueStore<Long, BufferedRecord> buffer;
+  private long nextSeq;
+  private int buffered;
+  private long oldestMs;
+
+  /** A processor buffering into {@code storeName}, dead letters to child {@code deadLetterChild}. */
+  protected BatchingProcessor(String storeName, BatchSettings settings, String deadLetterChild) {
+    this.storeName = storeName;
+    this.settings = settings;
+    this.deadLetterChild = deadLetterChild;
+  }
+
+  @Override
+  public void init(ProcessorContext<Object, Object> context) {
+    this.context = context;
+    this.buffer = context.getStateStore(storeName);
+    try (KeyValueIterator<Long, BufferedRecord> it = buffer.all()) {
+      while (it.hasNext()) {
+        nextSeq = Math.max(nextSeq, it.next().key + 1);
+        buffered++;
+      }
+    }
+    oldestMs = Long.MIN_VALUE / 2; // restored records run at the first punctuation
+    if (settings.maxSize() > 1) {
+      Duration every = settings.maxDelay().isZero() ? Duration.ofMillis(1) : settings.maxDelay();
+      context.schedule(every, PunctuationType.WALL_CLOCK_TIME, now -> {
+        if (buffered > 0 && now - oldestMs >= settings.maxDelay().toMillis()) {
+          flush();
+        }
+      });
+    }
+  }
+
+  @Override
+  public final void process(Record<byte[], byte[]> record) {
+    RecordMetadata md = context.recordMetadata().orElseThrow();
+    if (buffered == 0) {
+      oldestMs = context.currentSystemTimeMs();
+    }
+    buffer.put(nextSeq++, new BufferedRecord(md.topic(), md.partition(), md.offset(), record.timestamp(),
+        record.key(), record.value(), record.headers()));
+    buffered++;
+    if (buffered >= settings.maxSize()) {
+      flush();
+    }
+  }
+
+  /** Runs every buffered record, oldest first, then removes them from the buffer. */
+  private void flush() {
+    List<KeyValue<Long, BufferedRecord>> batch = new ArrayList<>(buffered);
+    try (KeyValueIterator<Long, BufferedRecord> it = buffer.all()) {
+      while (it.hasNext()) {
+        batch.add(it.next());
+      }
+    }
+    handle(batch.stream().map(kv -> kv.value).toList());
+    batch.forEach(kv -> buffer.delete(kv.key));
+    buffered = 0;
+  }
+
+  /** The batch settings. */
+  protected BatchSettings settings() {
+    return settings;
+  }
+
+  /** Turns a batch (arrival order) into predictions and dead letters, in that order per record. */
+  protected abstract void handle(List<BufferedRecord> batch);
+
+  /** Forwards {@code value} to {@code child}, with the input's timestamp and headers. */
+  protected void emit(String child, Object key, Object value, BufferedRecord source) {
+    context.forward(new Record<>(key, value, source.timestamp(), source.headers()), child);
+  }
+
+  /** Sends {@code source} to the dead letters with its original bytes and a typed reason. */
+  protected void deadLetter(BufferedRecord source, ErrorCode code, String model, Exception e) {
+    Headers h = DeadLetters.headers(source.headers(), code, "process", String.valueOf(e.getMessage()), model,
+        e.getClass().getName(), source.topic(), source.partition(), source.offset());
+    context.forward(new Record<>(source.key(), source.value(), source.timestamp(), h), deadLetterChild);
+  }
+}

@@ -1,0 +1,60 @@
+package io.streaminfer.pipeline.topology;
+
+import io.streaminfer.models.task.BatchResult;
+import io.streaminfer.models.task.BatchTask;
+import io.streaminfer.models.task.Outcome;
+import io.streaminfer.pipeline.batch.BufferedRecord;
+import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.dlq.ErrorCode;
+import io.streaminfer.pipeline.dlq.KnownSchemas;
+import io.streaminfer.pipeline.dlq.RejectedEventException;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import io.streaminfer.schemas.serde.InvalidAvroMessageException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/** Helpers shared by the batching processors: decoding buffered bytes and chunked model runs. */
+final class Batches {
+  private Batches() {}
+
+  /** An outcome and the model run (batch) it came from, for the prediction's metadata. */
+  record Ran<R>(Outcome<R> outcome, BatchResult<R> batch) {}
+
+  /** Runs {@code inputs} through {@code task} in runs of at most {@code maxSize}. */
+  static <I, R> List<Ran<R>> run(BatchTask<I, ?, R> task, List<I> inputs, int maxSize) {
+    List<Ran<R>> out = new ArrayList<>(inputs.size());
+    for (int i = 0; i < inputs.size(); i += maxSize) {
+      BatchResult<R> res = task.run(inputs.subList(i, Math.min(inputs.size(), i + maxSize)));
+      res.outcomes().forEach(o -> out.add(new Ran<>(o, res)));
+    }
+    return out;
+  }
+
+  /** A decoder of one Avro event type that reports failures as typed rejections. */
+  static final class Decoder<E extends SpecificRecord> {
+    private final Deserializer<E> deserializer;
+
+    Decoder(Class<E> type) {
+      this.deserializer = AvroSerdes.serde(type).deserializer();
+    }
+
+    /** The event; throws RejectedEventException with an EMPTY_VALUE or AVRO_* code. */
+    E decode(BufferedRecord r) {
+      if (r.value() == null) {
+        throw new RejectedEventException(ErrorCode.EMPTY_VALUE, "", "record has no value");
+      }
+      try {
+        return deserializer.deserialize(r.topic(), r.value());
+      } catch (InvalidAvroMessageException e) {
+        throw new RejectedEventException(KnownSchemas.refine(ErrorCode.of(e), r.value()), "", e.getMessage());
+      }
+    }
+  }
+
+  /** The code of a rejection, or INTERNAL for anything unexpected. */
+  static ErrorCode codeOf(Exception e) {
+    return DeadLetters.codeOf(e);
+  }
+}
