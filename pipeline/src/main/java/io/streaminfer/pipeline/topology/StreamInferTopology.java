@@ -93,7 +93,8 @@ public final class StreamInferTopology {
 
     for (String[] b : new String[][] {{"buffer-images", "classify-images"}, {"buffer-texts", "classify-texts"},
         {"buffer-sensors", "forecast-sensors"}, {"buffer-generation", "generate-images"}}) {
-      t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(b[0]), Serdes.Long(),
+      // small and short-lived: in memory, made durable by its changelog topic
+      t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(b[0]), Serdes.Long(),
           new BufferedRecord.StoreSerde()), b[1]);
     }
     t.addSink(DLQ, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),

@@ -1,0 +1,88 @@
+package io.streaminfer.benchmarks;
+
+import ai.onnxruntime.OnnxTensor;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streaminfer.models.card.ModelArtifact;
+import io.streaminfer.models.card.TensorSpec;
+import io.streaminfer.models.runtime.Device;
+import io.streaminfer.models.runtime.OnnxModel;
+import io.streaminfer.models.runtime.ProviderSelector;
+import io.streaminfer.models.runtime.RuntimeSettings;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * B0: bare ONNX Runtime. Inputs are the model's reference tensors repeated to the batch size, in
+ * direct native-order buffers wrapped once; the timed loop is {@code session.run} alone (plus the
+ * copy of the output). Warm-up, then {@code repeats} timed windows; the reported figures are the
+ * medians over windows.
+ */
+final class BareOrtBench {
+  record Result(String model, int batch, int threads, double inferencesPerS, double p50Us, double p99Us) {}
+
+  private BareOrtBench() {}
+
+  static Result run(ModelArtifact artifact, int batch, int threads, long windowMs, int repeats) throws IOException {
+    RuntimeSettings settings = new RuntimeSettings(Device.parse("cpu"), threads, 1, false);
+    try (OnnxModel model = OnnxModel.load(artifact, settings, new ProviderSelector())) {
+      JsonNode example = new ObjectMapper().readTree(Files.readString(artifact.referenceFile())).path("examples").get(0);
+      Map<String, OnnxTensor> inputs = new HashMap<>();
+      try {
+        for (TensorSpec spec : model.card().inputs()) {
+          JsonNode data = null;
+          for (JsonNode t : example.path("tensors")) {
+            if (t.path("name").asText().equals(spec.name())) {
+              data = t.path("data");
+            }
+          }
+          int per = spec.elementsPerExample();
+          if (spec.dtype().equals("int64")) {
+            LongBuffer b = OnnxModel.longBuffer(batch * per);
+            for (int i = 0; i < batch * per; i++) {
+              b.put(data.get(i % per).asLong());
+            }
+            inputs.put(spec.name(), model.tensor(b, spec.shapeForBatch(batch)));
+          } else {
+            FloatBuffer b = OnnxModel.floatBuffer(batch * per);
+            for (int i = 0; i < batch * per; i++) {
+              b.put((float) data.get(i % per).asDouble());
+            }
+            inputs.put(spec.name(), model.tensor(b, spec.shapeForBatch(batch)));
+          }
+        }
+        timed(model, inputs, Math.max(200, windowMs / 2)); // warm-up
+        List<Double> rates = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+          double[] callsUs = timed(model, inputs, windowMs);
+          double seconds = java.util.Arrays.stream(callsUs).sum() / 1e6;
+          rates.add(callsUs.length * batch / seconds);
+          p50.add(Stats.quantile(callsUs, 0.5));
+          p99.add(Stats.quantile(callsUs, 0.99));
+        }
+        return new Result(model.card().name(), batch, threads, Stats.median(rates), Stats.median(p50), Stats.median(p99));
+      } finally {
+        inputs.values().forEach(OnnxTensor::close);
+      }
+    }
+  }
+
+  private static double[] timed(OnnxModel model, Map<String, OnnxTensor> inputs, long windowMs) {
+    List<Double> us = new ArrayList<>();
+    long end = System.nanoTime() + windowMs * 1_000_000;
+    while (System.nanoTime() < end) {
+      long t = System.nanoTime();
+      model.run(inputs);
+      us.add((System.nanoTime() - t) / 1e3);
+    }
+    return us.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+}

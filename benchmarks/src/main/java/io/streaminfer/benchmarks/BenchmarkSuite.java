@@ -1,0 +1,159 @@
+package io.streaminfer.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streaminfer.models.card.ModelRepository;
+import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * StreamInfer's benchmark suite: B0 bare ONNX Runtime, B1 pipeline saturation (batched and
+ * unbatched) and latency at half load, B1' pass-through transport limit, B2 the Python loop a user
+ * would write, B3 soak — all in one run on one in-process broker, so the ratios compare like with
+ * like. Writes docs/benchmarks.json and the plots (benchmarks/python/plots.py).
+ *
+ * <p>{@code --quick}: a minute or two, fewer events; {@code --full}: the documented figures.
+ */
+public final class BenchmarkSuite {
+  private static final int BATCH = 64;
+  private static final long DELAY_MS = 5;
+
+  private BenchmarkSuite() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = List.of(args).contains("--quick") || List.of(args).contains("quick");
+    String repository = "models/repository";
+    Path json = Path.of("docs", "benchmarks.json");
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode root = mapper.createObjectNode();
+    root.set("machine", machine(mapper));
+    root.put("quick", quick);
+    root.put("started", Instant.now().toString());
+    root.put("processing_guarantee", "at_least_once");
+    ArrayNode m = root.putArray("measurements");
+    ModelRepository repo = ModelRepository.open(Path.of(repository));
+    Map<String, Double> bare = new HashMap<>();
+
+    // B0: bare ONNX Runtime
+    long window = quick ? 250 : 1500;
+    int repeats = quick ? 3 : 5;
+    for (String model : repo.names()) {
+      for (int threads : new int[] {1, 2}) {
+        for (int batch : new int[] {1, 8, 32, 64}) {
+          var r = BareOrtBench.run(repo.select(model, java.util.Optional.empty()), batch, threads, window, repeats);
+          ObjectNode o = m.addObject().put("bench", "B0").put("model", model).put("mode", "bare-ort")
+              .put("batch", batch).put("threads", threads).put("events_per_s", r.inferencesPerS())
+              .put("p50_us", r.p50Us()).put("p99_us", r.p99Us());
+          bare.put(model + "/" + batch + "/" + threads, r.inferencesPerS());
+          System.err.println(o);
+        }
+      }
+    }
+
+    int n = quick ? 3000 : 20000;
+    try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
+      PipelineBench bench = new PipelineBench(kafka, repository, "at_least_once");
+      // B1' transport limit
+      double transport = bench.passthrough(n);
+      m.addObject().put("bench", "B1'").put("model", "digits-cnn").put("mode", "passthrough").put("events_per_s", transport);
+      System.err.println("B1' passthrough " + transport);
+      ArrayNode ratios = root.putArray("ratios");
+      for (Workload w : Workload.values()) {
+        int events = w == Workload.SENSORS ? Math.max(n, 2000) : n;
+        double unbatched = bench.saturation(w, events, 1, 0);
+        double batched = bench.saturation(w, events, BATCH, DELAY_MS);
+        m.addObject().put("bench", "B1").put("model", w.model).put("mode", "pipeline-unbatched").put("batch", 1)
+            .put("threads", 1).put("events_per_s", unbatched);
+        m.addObject().put("bench", "B1").put("model", w.model).put("mode", "pipeline-batched").put("batch", BATCH)
+            .put("threads", 1).put("events_per_s", batched);
+        System.err.printf("B1 %s unbatched %.0f/s batched %.0f/s%n", w, unbatched, batched);
+        var lat = bench.latency(w, batched / 2, quick ? 4 : 15, BATCH, DELAY_MS);
+        double[] ms = lat.latencyMs.stream().mapToDouble(Double::doubleValue).toArray();
+        ObjectNode l = m.addObject().put("bench", "B1-latency").put("model", w.model).put("mode", "pipeline-batched")
+            .put("rate_per_s", batched / 2).put("batch", BATCH).put("delay_ms", DELAY_MS).put("outputs", ms.length);
+        l.putObject("latency_ms").put("p50", Stats.quantile(ms, 0.5)).put("p95", Stats.quantile(ms, 0.95))
+            .put("p99", Stats.quantile(ms, 0.99));
+        ArrayNode cdf = l.putArray("cdf");
+        Stats.cdf(ms, 100).forEach(p -> cdf.addArray().add(p[0]).add(p[1]));
+        lat.close();
+        System.err.println(l.path("latency_ms"));
+        // B2: the Python loop, same events, same batch size, same broker
+        String model = w == Workload.SENSORS ? "sensor-lstm" : w.model;
+        Double python = pythonLoop(bench, kafka, w, model, events, BATCH);
+        if (python != null) {
+          m.addObject().put("bench", "B2").put("model", model).put("mode", "python-loop").put("batch", BATCH)
+              .put("threads", 1).put("events_per_s", python);
+        }
+        String bareKey = (w == Workload.SENSORS ? "sensor-lstm" : w.model) + "/" + BATCH + "/1";
+        ObjectNode r = ratios.addObject().put("model", w.model)
+            .put("batched_over_unbatched", batched / unbatched)
+            .put("pipeline_over_bare_ort", batched / bare.getOrDefault(bareKey, Double.NaN))
+            .put("pipeline_over_transport", batched / transport)
+            .put("overhead_us_per_event", 1e6 / batched - 1e6 / bare.getOrDefault(bareKey, Double.NaN));
+        if (python != null) {
+          r.put("java_over_python", batched / python);
+        }
+        System.err.println(r);
+      }
+      // B3 soak on the image path
+      ObjectNode soak = Soak.run(kafka, bench, repository, quick ? 30_000 : 1_000_000, mapper);
+      m.add(soak);
+    }
+    root.put("finished", Instant.now().toString());
+    Files.createDirectories(json.getParent());
+    mapper.writeValue(json.toFile(), root);
+    System.err.println("wrote " + json.toAbsolutePath());
+    Process plots = new ProcessBuilder("training/.venv/bin/python", "benchmarks/python/plots.py").inheritIO().start();
+    plots.waitFor();
+  }
+
+  private static Double pythonLoop(PipelineBench bench, EmbeddedKafkaCluster kafka, Workload w, String model,
+      int events, int batch) throws Exception {
+    Path python = Path.of("training/.venv/bin/python");
+    if (!Files.isExecutable(python)) {
+      System.err.println("B2 skipped: " + python + " missing (bash scripts/test-all.sh creates it)");
+      return null;
+    }
+    StreamInferConfig c = bench.preloaded(w, events);
+    Process p = new ProcessBuilder(python.toString(), "benchmarks/python/b2_loop.py", "--bootstrap",
+        kafka.bootstrapServers(), "--model", model, "--topic", c.getString(w.inputKey), "--output-topic",
+        c.getString(w.outputKey), "--count", Integer.toString(events), "--batch", Integer.toString(batch),
+        "--threads", "1").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String last = null;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = r.readLine()) != null; ) {
+        last = line;
+      }
+    }
+    if (p.waitFor() != 0 || last == null) {
+      System.err.println("B2 " + model + " failed (exit " + p.exitValue() + ")");
+      return null;
+    }
+    return new ObjectMapper().readTree(last).path("events_per_s").asDouble();
+  }
+
+  private static ObjectNode machine(ObjectMapper mapper) throws Exception {
+    ObjectNode o = mapper.createObjectNode();
+    String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+        .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown");
+    o.put("cpu", cpu);
+    o.put("cores", Runtime.getRuntime().availableProcessors());
+    o.put("memory_gb", Math.round(((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getTotalMemorySize() / 1e9));
+    o.put("java", System.getProperty("java.version"));
+    o.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    return o;
+  }
+
+}

@@ -1,0 +1,212 @@
+package io.streaminfer.benchmarks;
+
+import io.streaminfer.pipeline.app.StreamInferApp;
+import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/** B1 (saturation, latency), B1' (pass-through) on one in-process broker; fresh topics per run. */
+final class PipelineBench {
+  private static final AtomicInteger RUNS = new AtomicInteger();
+  private final EmbeddedKafkaCluster kafka;
+  private final String repository;
+  private final String guarantee;
+
+  PipelineBench(EmbeddedKafkaCluster kafka, String repository, String guarantee) {
+    this.kafka = kafka;
+    this.repository = repository;
+    this.guarantee = guarantee;
+  }
+
+  /** A run's configuration: its own topics, application id and state directory. */
+  StreamInferConfig config(String run, int batch, long delayMs) throws Exception {
+    Map<String, Object> p = new HashMap<>();
+    p.put(StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    p.put(StreamInferConfig.APPLICATION_ID, run);
+    p.put(StreamInferConfig.STATE_DIR, Files.createTempDirectory("bench-state").toString());
+    p.put(StreamInferConfig.MODELS_REPOSITORY, repository);
+    p.put(StreamInferConfig.INFERENCE_DEVICE, "cpu");
+    p.put(StreamInferConfig.PROCESSING_GUARANTEE, guarantee);
+    p.put(StreamInferConfig.BATCH_MAX_SIZE, batch);
+    p.put(StreamInferConfig.BATCH_MAX_DELAY_MS, delayMs);
+    p.put("kafka.poll.ms", "5");
+    for (String key : StreamInferConfig.CONFIG.names()) {
+      if (key.startsWith("topic.")) {
+        p.put(key, run + "-" + StreamInferConfig.CONFIG.configKeys().get(key).defaultValue);
+      }
+    }
+    StreamInferConfig c = StreamInferConfig.of(p);
+    kafka.createTopics(2, Topics.of(c).all().toArray(String[]::new));
+    return c;
+  }
+
+  static String newRun(String what) {
+    return "b" + RUNS.incrementAndGet() + "-" + what;
+  }
+
+  /** Publishes {@code n} events of {@code w} to {@code topic} and waits for the acks. */
+  void preload(Workload w, String topic, int n) {
+    try (KafkaProducer<String, byte[]> p = producer()) {
+      for (int i = 0; i < n; i++) {
+        p.send(w.event(topic, i));
+      }
+      p.flush();
+    }
+  }
+
+  KafkaProducer<String, byte[]> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.ACKS_CONFIG, "1");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false); // a load generator; one run saw a stuck idempotent retry
+    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Receipt times of output records, and their latencies from the record timestamp. */
+  static final class Sink implements AutoCloseable {
+    final KafkaConsumer<byte[], byte[]> consumer;
+    int count;
+    long firstNs;
+    long lastNs;
+    final List<Double> latencyMs = new ArrayList<>();
+
+    Sink(String bootstrap, String topic) {
+      Properties p = new Properties();
+      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-sink-" + UUID.randomUUID());
+      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      consumer.subscribe(List.of(topic));
+    }
+
+    /** Polls until {@code expected} records arrived or the timeout passed. */
+    boolean await(int expected, Duration timeout) {
+      long end = System.nanoTime() + timeout.toNanos();
+      while (count < expected && System.nanoTime() < end) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+          long now = System.nanoTime();
+          if (count++ == 0) {
+            firstNs = now;
+          }
+          lastNs = now;
+          latencyMs.add((double) (System.currentTimeMillis() - r.timestamp()));
+        }
+      }
+      return count >= expected;
+    }
+
+    /** Input events per second between the first and the last output. */
+    double eventsPerSecond(int events) {
+      double s = (lastNs - firstNs) / 1e9;
+      return s <= 0 ? Double.NaN : events * ((double) (count - 1) / count) / s;
+    }
+
+    @Override
+    public void close() {
+      consumer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  /** B1: events/s of the pipeline over {@code n} preloaded events of {@code w}. */
+  double saturation(Workload w, int n, int batch, long delayMs) throws Exception {
+    StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-" + batch), batch, delayMs);
+    String in = c.getString(w.inputKey);
+    String out = c.getString(w.outputKey);
+    preload(w, in, n);
+    try (Sink sink = new Sink(kafka.bootstrapServers(), out); StreamInferApp app = StreamInferApp.start(c)) {
+      if (!sink.await(w.expectedOutputs(n), Duration.ofMinutes(10))) {
+        throw new IllegalStateException(w + ": only " + sink.count + " of " + w.expectedOutputs(n) + " outputs");
+      }
+      return sink.eventsPerSecond(n);
+    }
+  }
+
+  /** B1 latency: an open-loop producer at {@code rate} events/s for {@code seconds}. */
+  Sink latency(Workload w, double rate, int seconds, int batch, long delayMs) throws Exception {
+    StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-latency"), batch, delayMs);
+    String in = c.getString(w.inputKey);
+    int n = (int) (rate * seconds);
+    Sink sink = new Sink(kafka.bootstrapServers(), c.getString(w.outputKey));
+    try (StreamInferApp app = StreamInferApp.start(c); KafkaProducer<String, byte[]> producer = producer()) {
+      app.awaitRunning(Duration.ofSeconds(60));
+      sink.consumer.poll(Duration.ofMillis(500)); // join the group before the load starts
+      Thread load = new Thread(() -> {
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          long due = start + (long) (i * 1e9 / rate);
+          while (System.nanoTime() < due) {
+            Thread.onSpinWait();
+          }
+          producer.send(w.event(in, i)); // timestamp = send time: latency starts here
+        }
+        producer.flush();
+      }, "open-loop-producer");
+      load.start();
+      sink.await(w.expectedOutputs(n), Duration.ofSeconds(seconds + 120L));
+      load.join();
+    }
+    return sink;
+  }
+
+  /** B1': a Kafka Streams app that deserialises and re-serialises image events, nothing else. */
+  double passthrough(int n) throws Exception {
+    String run = newRun("passthrough");
+    StreamInferConfig c = config(run, 1, 0);
+    String in = c.getString(Workload.IMAGES.inputKey);
+    String out = c.getString(Workload.IMAGES.outputKey);
+    preload(Workload.IMAGES, in, n);
+    var serde = AvroSerdes.serde(ImageEvent.class);
+    StreamsBuilder b = new StreamsBuilder();
+    b.stream(in, Consumed.with(Serdes.String(), Serdes.ByteArray()))
+        .mapValues(v -> serde.serializer().serialize(out, serde.deserializer().deserialize(in, v)))
+        .to(out, Produced.with(Serdes.String(), Serdes.ByteArray()));
+    Properties p = c.streamsProperties();
+    p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+    try (Sink sink = new Sink(kafka.bootstrapServers(), out); KafkaStreams streams = new KafkaStreams(b.build(), p)) {
+      streams.start();
+      if (!sink.await(n, Duration.ofMinutes(10))) {
+        throw new IllegalStateException("pass-through: only " + sink.count + " of " + n);
+      }
+      return sink.eventsPerSecond(n);
+    }
+  }
+
+  /** A fresh run's configuration (for the Python loop, which reads the same kind of topics). */
+  StreamInferConfig preloaded(Workload w, int n) throws Exception {
+    StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-python"), 1, 0);
+    preload(w, c.getString(w.inputKey), n);
+    return c;
+  }
+
+  static Path tmp() {
+    return Path.of(System.getProperty("java.io.tmpdir"));
+  }
+}

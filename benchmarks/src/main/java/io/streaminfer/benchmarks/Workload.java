@@ -1,0 +1,86 @@
+package io.streaminfer.benchmarks;
+
+import io.streaminfer.models.postprocess.PngEncoder;
+import io.streaminfer.pipeline.app.SampleData;
+import io.streaminfer.schemas.GenerationRequest;
+import io.streaminfer.schemas.ImageEncoding;
+import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.SensorReading;
+import io.streaminfer.schemas.TextEvent;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The events one model branch consumes, built from the bundled held-out samples: PNG digits,
+ * sentences, readings of nine sensors in turn, one-sample generation requests.
+ */
+enum Workload {
+  IMAGES("digits-cnn", "topic.images", "topic.image.predictions"),
+  TEXTS("langid-transformer", "topic.texts", "topic.text.predictions"),
+  SENSORS("sensor-lstm+sensor-gru", "topic.sensor.readings", "topic.forecasts"),
+  GENERATION("digits-gan", "topic.generation.requests", "topic.generated.images");
+
+  final String model;
+  final String inputKey;
+  final String outputKey;
+  private static final SampleData DATA = SampleData.load();
+  private static final Instant BASE = Instant.parse("2026-01-01T00:00:00Z");
+
+  Workload(String model, String inputKey, String outputKey) {
+    this.model = model;
+    this.inputKey = inputKey;
+    this.outputKey = outputKey;
+  }
+
+  /** Output records that {@code n} events produce. */
+  int expectedOutputs(int n) {
+    if (this != SENSORS) {
+      return n;
+    }
+    int sensors = DATA.sensors().size();
+    return 2 * Math.max(0, n - sensors * 23);
+  }
+
+  /** Event {@code i} for topic {@code topic}, value as single-object Avro. */
+  ProducerRecord<String, byte[]> event(String topic, int i) {
+    switch (this) {
+      case IMAGES -> {
+        SampleData.Digit d = DATA.digits().get(i % DATA.digits().size());
+        ImageEvent e = ImageEvent.newBuilder().setId("img-" + i).setEventTime(BASE.plusMillis(i))
+            .setEncoding(ImageEncoding.PNG).setData(ByteBuffer.wrap(png(i % DATA.digits().size()))).setLabel(d.label()).build();
+        return new ProducerRecord<>(topic, e.getId(), AvroSerdes.serde(ImageEvent.class).serializer().serialize(topic, e));
+      }
+      case TEXTS -> {
+        SampleData.Sentence s = DATA.texts().get(i % DATA.texts().size());
+        TextEvent e = TextEvent.newBuilder().setId("txt-" + i).setEventTime(BASE.plusMillis(i)).setText(s.text()).setLabel(s.label()).build();
+        return new ProducerRecord<>(topic, e.getId(), AvroSerdes.serde(TextEvent.class).serializer().serialize(topic, e));
+      }
+      case SENSORS -> {
+        List<SampleData.Series> all = DATA.sensors();
+        SampleData.Series s = all.get(i % all.size());
+        int step = i / all.size();
+        SensorReading r = SensorReading.newBuilder().setId(s.sensorId() + "-" + step).setSensorId(s.sensorId())
+            .setEventTime(BASE.plusSeconds(step)).setValue(s.readings()[step % s.readings().length]).build();
+        return new ProducerRecord<>(topic, s.sensorId(), AvroSerdes.serde(SensorReading.class).serializer().serialize(topic, r));
+      }
+      default -> {
+        GenerationRequest g = GenerationRequest.newBuilder().setId("gen-" + i).setEventTime(BASE.plusMillis(i))
+            .setLabel(Integer.toString(i % 10)).setSamples(1).setSeed(i).build();
+        return new ProducerRecord<>(topic, g.getId(), AvroSerdes.serde(GenerationRequest.class).serializer().serialize(topic, g));
+      }
+    }
+  }
+
+  private static final byte[][] PNGS = new byte[DATA.digits().size()][];
+
+  private static synchronized byte[] png(int i) {
+    if (PNGS[i] == null) {
+      SampleData.Digit d = DATA.digits().get(i);
+      PNGS[i] = PngEncoder.png(d.pixels(), d.width(), d.height());
+    }
+    return PNGS[i];
+  }
+}
