@@ -37,6 +37,7 @@ final class PipelineBench {
   private final EmbeddedKafkaCluster kafka;
   private final String repository;
   private final String guarantee;
+  private final long quickTimeoutMinutes = 5;
 
   PipelineBench(EmbeddedKafkaCluster kafka, String repository, String guarantee) {
     this.kafka = kafka;
@@ -86,6 +87,7 @@ final class PipelineBench {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     p.put(ProducerConfig.ACKS_CONFIG, "1");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false); // a load generator; one run saw a stuck idempotent retry
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1); // retries keep per-sensor order
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }
 
@@ -142,7 +144,7 @@ final class PipelineBench {
     String out = c.getString(w.outputKey);
     preload(w, in, n);
     try (Sink sink = new Sink(kafka.bootstrapServers(), out); StreamInferApp app = StreamInferApp.start(c)) {
-      if (!sink.await(w.expectedOutputs(n), Duration.ofMinutes(10))) {
+      if (!sink.await(w.expectedOutputs(n), Duration.ofMinutes(quickTimeoutMinutes))) {
         throw new IllegalStateException(w + ": only " + sink.count + " of " + w.expectedOutputs(n) + " outputs");
       }
       return sink.eventsPerSecond(n);

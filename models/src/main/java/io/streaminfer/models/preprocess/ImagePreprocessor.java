@@ -16,6 +16,7 @@ import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * The card's {@code image} preprocessing: decode (PNG, JPEG, raw uint8) → grey (ITU-R BT.601,
@@ -99,7 +100,8 @@ public final class ImagePreprocessor {
 
   private double[][] decoded(ImageInput in) {
     BufferedImage img;
-    try (ImageInputStream stream = ImageIO.createImageInputStream(new ByteArrayInputStream(in.data()))) {
+    // in memory: ImageIO's default stream for an InputStream caches through a temporary file
+    try (ImageInputStream stream = new MemoryCacheImageInputStream(new ByteArrayInputStream(in.data()))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
       if (!readers.hasNext()) {
         throw new InferenceException(IMAGE_UNDECODABLE, model, "bytes are not a PNG or JPEG image");
