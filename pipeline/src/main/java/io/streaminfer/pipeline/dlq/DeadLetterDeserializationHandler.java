@@ -3,7 +3,6 @@ package io.streaminfer.pipeline.dlq;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
@@ -19,11 +18,7 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
 
   @Override
   public void configure(Map<String, ?> configs) {
-    Object t = configs.get(DeadLetters.TOPIC_CONFIG);
-    if (t == null || t.toString().isBlank()) {
-      throw new ConfigException(DeadLetters.TOPIC_CONFIG, t, "dead-letter topic must be set");
-    }
-    topic = t.toString();
+    topic = DeadLetters.topic(configs);
   }
 
   @Override

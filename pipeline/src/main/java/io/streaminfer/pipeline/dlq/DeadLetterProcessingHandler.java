@@ -2,7 +2,6 @@ package io.streaminfer.pipeline.dlq;
 
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -20,11 +19,7 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
 
   @Override
   public void configure(Map<String, ?> configs) {
-    Object t = configs.get(DeadLetters.TOPIC_CONFIG);
-    if (t == null || t.toString().isBlank()) {
-      throw new ConfigException(DeadLetters.TOPIC_CONFIG, t, "dead-letter topic must be set");
-    }
-    topic = t.toString();
+    topic = DeadLetters.topic(configs);
   }
 
   @Override

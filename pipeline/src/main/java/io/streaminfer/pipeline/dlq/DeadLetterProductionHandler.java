@@ -3,7 +3,6 @@ package io.streaminfer.pipeline.dlq;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -23,11 +22,7 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
 
   @Override
   public void configure(Map<String, ?> configs) {
-    Object t = configs.get(DeadLetters.TOPIC_CONFIG);
-    if (t == null || t.toString().isBlank()) {
-      throw new ConfigException(DeadLetters.TOPIC_CONFIG, t, "dead-letter topic must be set");
-    }
-    topic = t.toString();
+    topic = DeadLetters.topic(configs);
   }
 
   @Override

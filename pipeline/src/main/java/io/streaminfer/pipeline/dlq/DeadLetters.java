@@ -41,6 +41,15 @@ public final class DeadLetters {
 
   private DeadLetters() {}
 
+  /** The dead-letter topic named in a handler's configuration; fails naming the key. */
+  public static String topic(Map<String, ?> configs) {
+    Object t = configs.get(TOPIC_CONFIG);
+    if (t == null || t.toString().isBlank()) {
+      throw new org.apache.kafka.common.config.ConfigException(TOPIC_CONFIG, t, "dead-letter topic must be set");
+    }
+    return t.toString();
+  }
+
   /** The typed reason of any failure. */
   public static ErrorCode codeOf(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
