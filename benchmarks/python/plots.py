@@ -113,10 +113,13 @@ def soak_memory(measurements: list[dict], path: Path) -> bool:
         print(f"skipped {path.name}: no B3 measurement with samples")
         return False
     run = soak[-1]
-    t = [s["t_s"] / 60 for s in run["samples"]]
+    # a sample taken before the pipeline's metrics endpoint was up has "NaN" (a string) for its heap
+    samples = [s for s in run["samples"]
+               if all(isinstance(s.get(k), (int, float)) for k in ("t_s", "heap_mb", "rss_mb"))]
+    t = [s["t_s"] / 60 for s in samples]
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(t, [s["heap_mb"] for s in run["samples"]], label="JVM heap used")
-    ax.plot(t, [s["rss_mb"] for s in run["samples"]], label="process RSS")
+    ax.plot(t, [s["heap_mb"] for s in samples], label="JVM heap used")
+    ax.plot(t, [s["rss_mb"] for s in samples], label="process RSS")
     events = f", {run['events']:,} events" if "events" in run else ""
     ax.set(title=f"B3 soak, {run.get('model', '?')}{events}", xlabel="time (min)",
            ylabel="MiB", ylim=(0, None))
