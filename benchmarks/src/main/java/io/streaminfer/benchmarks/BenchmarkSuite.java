@@ -23,7 +23,9 @@ import java.util.Map;
  * would write, B3 soak — all in one run on one in-process broker, so the ratios compare like with
  * like. Writes docs/benchmarks.json and the plots (benchmarks/python/plots.py).
  *
- * <p>{@code --quick}: a minute or two, fewer events; {@code --full}: the documented figures.
+ * <p>{@code quick}: a few minutes, fewer events (default: the documented full run);
+ * {@code --out=FILE}: where the JSON goes (default docs/benchmarks.json, plots beside it);
+ * {@code --set=key=value}: a StreamInfer setting for every pipeline run (e.g. kafka.linger.ms=5).
  */
 public final class BenchmarkSuite {
   private static final int BATCH = 64;
@@ -34,7 +36,8 @@ public final class BenchmarkSuite {
   public static void main(String[] args) throws Exception {
     boolean quick = List.of(args).contains("--quick") || List.of(args).contains("quick");
     String repository = "models/repository";
-    Path json = Path.of("docs", "benchmarks.json");
+    Path json = Path.of(List.of(args).stream().filter(a -> a.startsWith("--out=")).map(a -> a.substring(6))
+        .findFirst().orElse("docs/benchmarks.json"));
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = mapper.createObjectNode();
     root.set("machine", machine(mapper));
@@ -63,7 +66,15 @@ public final class BenchmarkSuite {
 
     int n = quick ? 3000 : 20000;
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
-      PipelineBench bench = new PipelineBench(kafka, repository, "at_least_once");
+      Map<String, Object> overrides = new HashMap<>();
+      for (String a : args) {
+        if (a.startsWith("--set=")) { // e.g. --set=kafka.linger.ms=5, applied to every pipeline run
+          String kv = a.substring(6);
+          overrides.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+      }
+      root.set("pipeline_overrides", mapper.valueToTree(overrides));
+      PipelineBench bench = new PipelineBench(kafka, repository, "at_least_once", overrides);
       // B1' transport limit
       double transport = bench.passthrough(n);
       m.addObject().put("bench", "B1'").put("model", "digits-cnn").put("mode", "passthrough").put("events_per_s", transport);
@@ -114,7 +125,8 @@ public final class BenchmarkSuite {
     Files.createDirectories(json.getParent());
     mapper.writeValue(json.toFile(), root);
     System.err.println("wrote " + json.toAbsolutePath());
-    Process plots = new ProcessBuilder("training/.venv/bin/python", "benchmarks/python/plots.py").inheritIO().start();
+    Process plots = new ProcessBuilder("training/.venv/bin/python", "benchmarks/python/plots.py", "--input",
+        json.toString(), "--out", json.getParent().toString()).inheritIO().start();
     plots.waitFor();
   }
 

@@ -39,10 +39,13 @@ final class PipelineBench {
   private final String guarantee;
   private final long quickTimeoutMinutes = 5;
 
-  PipelineBench(EmbeddedKafkaCluster kafka, String repository, String guarantee) {
+  private final Map<String, Object> overrides;
+
+  PipelineBench(EmbeddedKafkaCluster kafka, String repository, String guarantee, Map<String, Object> overrides) {
     this.kafka = kafka;
     this.repository = repository;
     this.guarantee = guarantee;
+    this.overrides = overrides;
   }
 
   /** A run's configuration: its own topics, application id and state directory. */
@@ -57,6 +60,7 @@ final class PipelineBench {
     p.put(StreamInferConfig.BATCH_MAX_SIZE, batch);
     p.put(StreamInferConfig.BATCH_MAX_DELAY_MS, delayMs);
     p.put("kafka.poll.ms", "5");
+    p.putAll(overrides);
     for (String key : StreamInferConfig.CONFIG.names()) {
       if (key.startsWith("topic.")) {
         p.put(key, run + "-" + StreamInferConfig.CONFIG.configKeys().get(key).defaultValue);
@@ -164,8 +168,9 @@ final class PipelineBench {
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
           long due = start + (long) (i * 1e9 / rate);
-          while (System.nanoTime() < due) {
-            Thread.onSpinWait();
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(wait); // no spinning: 2 cores are shared
           }
           producer.send(w.event(in, i)); // timestamp = send time: latency starts here
         }
