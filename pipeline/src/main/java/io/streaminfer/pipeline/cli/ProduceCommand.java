@@ -43,9 +43,7 @@ final class ProduceCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamInferConfig c = config.load();
     Topics topics = Topics.of(c);
-    Properties p = new Properties();
-    p.putAll(c.originalsWithPrefix(StreamInferConfig.KAFKA_PREFIX));
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", c.getList(StreamInferConfig.BOOTSTRAP_SERVERS)));
+    Properties p = c.clientProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     int sent = 0;
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {

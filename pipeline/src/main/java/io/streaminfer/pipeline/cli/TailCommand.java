@@ -37,9 +37,7 @@ final class TailCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamInferConfig c = config.load();
     Topics t = Topics.of(c);
-    Properties p = new Properties();
-    p.putAll(c.originalsWithPrefix(StreamInferConfig.KAFKA_PREFIX));
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", c.getList(StreamInferConfig.BOOTSTRAP_SERVERS)));
+    Properties p = c.clientProperties();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "streaminfer-tail-" + UUID.randomUUID());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -235,6 +235,14 @@ public final class StreamInferConfig extends AbstractConfig {
     return Optional.ofNullable(pins().get(model));
   }
 
+  /** Plain Kafka client properties: every {@code kafka.*} key plus the bootstrap servers. */
+  public Properties clientProperties() {
+    Properties p = new Properties();
+    p.putAll(originalsWithPrefix(KAFKA_PREFIX));
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS)));
+    return p;
+  }
+
   /** Kafka Streams properties: ours mapped to Streams keys, plus every {@code kafka.*} key. */
   public Properties streamsProperties() {
     Properties p = new Properties();
