@@ -40,6 +40,10 @@ public final class OutputCollector implements AutoCloseable {
   private final List<AnomalyAlert> anomalies = new ArrayList<>();
   private final List<GeneratedImage> generated = new ArrayList<>();
   private final List<DeadLetter> deadLetters = new ArrayList<>();
+  private final Map<String, Map<String, Integer>> sources = new HashMap<>();
+
+  /** The source key of outputs that carry no {@code streaminfer.source.*} headers. */
+  public static final String UNTRACED = "untraced";
 
   /** Subscribes to every output topic from the beginning. */
   public OutputCollector(String bootstrapServers, Topics topics, Map<String, Object> clientOverrides) {
@@ -62,6 +66,7 @@ public final class OutputCollector implements AutoCloseable {
     for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
       n++;
       String t = r.topic();
+      sources.computeIfAbsent(sourceOf(r), s -> new HashMap<>()).merge(t, 1, Integer::sum);
       if (t.equals(topics.imagePredictions()) || t.equals(topics.textPredictions())) {
         Kind k = t.equals(topics.imagePredictions()) ? Kind.IMAGES : Kind.TEXTS;
         Classification c = AvroSerdes.serde(Classification.class).deserializer().deserialize(t, r.value());
@@ -82,6 +87,21 @@ public final class OutputCollector implements AutoCloseable {
       }
     }
     return n;
+  }
+
+  /** {@code topic/partition/offset} of the input an output came from (its lineage headers). */
+  public static String sourceOf(ConsumerRecord<?, ?> r) {
+    String topic = DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC);
+    return topic == null ? UNTRACED : topic + "/" + DeadLetters.header(r.headers(), DeadLetters.SOURCE_PARTITION)
+        + "/" + DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET);
+  }
+
+  /**
+   * For every input that produced output ({@code topic/partition/offset}): how many records it
+   * produced on each output topic. Lets tests account for every input, duplicates included.
+   */
+  public Map<String, Map<String, Integer>> sources() {
+    return sources;
   }
 
   private void count(Kind k, long latencyMs) {

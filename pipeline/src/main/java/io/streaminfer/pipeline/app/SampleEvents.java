@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,36 +131,150 @@ public final class SampleEvents {
     return new Stream(List.copyOf(out), Set.copyOf(injected));
   }
 
-  /** One malformed event per kind of failure the pipeline types, across all four input topics. */
+  /** Payload size of the catalogue's oversize image: above the default image.max.bytes, under 1 MiB. */
+  public static final int OVERSIZE_IMAGE_BYTES = 800_000;
+
+  /**
+   * The bad-input catalogue: malformed events of every kind the pipeline types, across all four
+   * input topics, each with the dead-letter code it must produce (46 inputs, 22 codes). Two valid
+   * readings of sensor {@code bad-dup-sensor} precede its duplicate and out-of-order readings.
+   */
   public static List<Event> invalid(Topics t, Instant base) {
     List<Event> out = new ArrayList<>();
     byte[] png = PngEncoder.png(new int[64], 8, 8);
     ImageEvent goodImage = ImageEvent.newBuilder().setId("bad-img").setEventTime(base)
         .setEncoding(ImageEncoding.PNG).setData(ByteBuffer.wrap(png)).build();
-    byte[] goodImageBytes = bytes(goodImage);
-    out.add(raw(t.images(), "bad-random", "not avro at all".getBytes(StandardCharsets.UTF_8), Kind.IMAGES, ErrorCode.AVRO_BAD_MAGIC));
-    out.add(raw(t.images(), "bad-truncated", java.util.Arrays.copyOf(goodImageBytes, goodImageBytes.length - 20), Kind.IMAGES, ErrorCode.AVRO_TRUNCATED_BODY));
-    out.add(raw(t.images(), "bad-wrong-type", bytes(TextEvent.newBuilder().setId("x").setEventTime(base).setText("hello").build()), Kind.IMAGES, ErrorCode.AVRO_WRONG_TYPE));
-    out.add(invalidEvent(t.images(), "bad-corrupt-png", ImageEvent.newBuilder(goodImage).setId("bad-corrupt-png")
-        .setData(ByteBuffer.wrap(java.util.Arrays.copyOf(png, png.length / 2))).build(), Kind.IMAGES, ErrorCode.IMAGE_UNDECODABLE, null));
-    out.add(invalidEvent(t.images(), "bad-raw-size", ImageEvent.newBuilder(goodImage).setId("bad-raw-size")
-        .setEncoding(ImageEncoding.RAW_UINT8).setWidth(8).setHeight(8).setChannels(1)
-        .setData(ByteBuffer.wrap(new byte[60])).build(), Kind.IMAGES, ErrorCode.IMAGE_UNDECODABLE, null));
-    out.add(invalidEvent(t.images(), "bad-model-header", ImageEvent.newBuilder(goodImage).setId("bad-model-header").build(),
+    byte[] img = bytes(goodImage);
+    // Avro framing, on the images topic
+    out.add(raw(t.images(), "bad-img-random", "not avro at all".getBytes(StandardCharsets.UTF_8), Kind.IMAGES, ErrorCode.AVRO_BAD_MAGIC));
+    out.add(raw(t.images(), "bad-img-short", new byte[] {(byte) 0xC3, 0x01, 0x00}, Kind.IMAGES, ErrorCode.AVRO_TRUNCATED_HEADER));
+    out.add(raw(t.images(), "bad-img-truncated", Arrays.copyOf(img, img.length - 20), Kind.IMAGES, ErrorCode.AVRO_TRUNCATED_BODY));
+    out.add(raw(t.images(), "bad-img-trailing", concat(img, new byte[] {1, 2, 3}), Kind.IMAGES, ErrorCode.AVRO_TRAILING_BYTES));
+    out.add(raw(t.images(), "bad-img-negative-length", concat(Arrays.copyOf(img, 10), new byte[] {0x01, 0x00}), Kind.IMAGES, ErrorCode.AVRO_MALFORMED_BODY));
+    out.add(raw(t.images(), "bad-img-wrong-type", bytes(TextEvent.newBuilder().setId("x").setEventTime(base).setText("hello").build()), Kind.IMAGES, ErrorCode.AVRO_WRONG_TYPE));
+    out.add(raw(t.images(), "bad-img-fingerprint", fingerprint(img), Kind.IMAGES, ErrorCode.AVRO_UNKNOWN_FINGERPRINT));
+    out.add(raw(t.images(), "bad-img-tombstone", null, Kind.IMAGES, ErrorCode.EMPTY_VALUE));
+    // image content
+    out.add(image(t, goodImage, "bad-img-corrupt-png", b -> b.setData(ByteBuffer.wrap(Arrays.copyOf(png, png.length / 2))), ErrorCode.IMAGE_UNDECODABLE));
+    out.add(image(t, goodImage, "bad-img-not-an-image", b -> b.setData(ByteBuffer.wrap("GIF89a? no".getBytes(StandardCharsets.UTF_8))), ErrorCode.IMAGE_UNDECODABLE));
+    out.add(image(t, goodImage, "bad-img-no-bytes", b -> b.setData(ByteBuffer.allocate(0)), ErrorCode.IMAGE_UNDECODABLE));
+    out.add(image(t, goodImage, "bad-img-jpeg-garbage", b -> b.setEncoding(ImageEncoding.JPEG)
+        .setData(ByteBuffer.wrap(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 0, 1, 2, 3})), ErrorCode.IMAGE_UNDECODABLE));
+    out.add(image(t, goodImage, "bad-img-raw-size", b -> rawImage(b, 8, 8, 1, 60), ErrorCode.IMAGE_UNDECODABLE));
+    out.add(image(t, goodImage, "bad-img-raw-zero", b -> rawImage(b, 0, 8, 1, 8), ErrorCode.IMAGE_DIMENSIONS));
+    out.add(image(t, goodImage, "bad-img-raw-negative", b -> rawImage(b, -8, 8, 1, 64), ErrorCode.IMAGE_DIMENSIONS));
+    out.add(image(t, goodImage, "bad-img-raw-huge", b -> rawImage(b, 100_000, 100_000, 1, 64), ErrorCode.IMAGE_DIMENSIONS));
+    out.add(image(t, goodImage, "bad-img-raw-channels", b -> rawImage(b, 8, 4, 2, 64), ErrorCode.IMAGE_DIMENSIONS));
+    out.add(image(t, goodImage, "bad-img-raw-no-dims", b -> rawImage(b, 8, 8, 1, 64).setWidth(null), ErrorCode.IMAGE_DIMENSIONS));
+    out.add(image(t, goodImage, "bad-img-png-huge", b -> b.setData(ByteBuffer.wrap(pngClaiming(png, 50_000, 50_000))), ErrorCode.IMAGE_DIMENSIONS));
+    out.add(image(t, goodImage, "bad-img-oversize", b -> b.setData(ByteBuffer.allocate(OVERSIZE_IMAGE_BYTES)), ErrorCode.PAYLOAD_TOO_LARGE));
+    out.add(image(t, goodImage, "bad-img-no-id", b -> b.setId(""), ErrorCode.MISSING_ID));
+    out.add(invalidEvent(t.images(), "bad-img-model-version", ImageEvent.newBuilder(goodImage).setId("bad-img-model-version").build(),
         Kind.IMAGES, ErrorCode.UNKNOWN_MODEL, "digits-cnn:99"));
-    out.add(invalidEvent(t.images(), "bad-model-task", ImageEvent.newBuilder(goodImage).setId("bad-model-task").build(),
+    out.add(invalidEvent(t.images(), "bad-img-model-name", ImageEvent.newBuilder(goodImage).setId("bad-img-model-name").build(),
+        Kind.IMAGES, ErrorCode.UNKNOWN_MODEL, "no-such-model"));
+    out.add(invalidEvent(t.images(), "bad-img-model-task", ImageEvent.newBuilder(goodImage).setId("bad-img-model-task").build(),
         Kind.IMAGES, ErrorCode.WRONG_TASK_MODEL, "langid-transformer"));
-    out.add(invalidEvent(t.texts(), "bad-blank", TextEvent.newBuilder().setId("bad-blank").setEventTime(base)
-        .setText(" \t\n ").build(), Kind.TEXTS, ErrorCode.TEXT_EMPTY, null));
-    out.add(raw(t.texts(), "bad-text-bytes", new byte[] {(byte) 0xC3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 42, 42}, Kind.TEXTS, ErrorCode.AVRO_UNKNOWN_FINGERPRINT));
-    SensorReading r = SensorReading.newBuilder().setId("bad-nan").setSensorId("bad-sensor").setEventTime(base).setValue(Double.NaN).build();
-    out.add(invalidEvent(t.sensorReadings(), "bad-sensor", r, Kind.SENSORS, ErrorCode.READING_NOT_FINITE, null));
+    // texts
+    TextEvent goodText = TextEvent.newBuilder().setId("bad-txt").setEventTime(base).setText("XXXX").build();
+    out.add(text(t, goodText, "bad-txt-empty", "", ErrorCode.TEXT_EMPTY));
+    out.add(text(t, goodText, "bad-txt-blank", " \t\n ", ErrorCode.TEXT_EMPTY));
+    out.add(text(t, goodText, "bad-txt-too-long", "ab ".repeat(3_334), ErrorCode.TEXT_TOO_LONG));
+    out.add(raw(t.texts(), "bad-txt-invalid-utf8", invalidUtf8(bytes(TextEvent.newBuilder(goodText).setId("bad-txt-invalid-utf8").build())),
+        Kind.TEXTS, ErrorCode.TEXT_INVALID_UTF8));
+    out.add(raw(t.texts(), "bad-txt-fingerprint", new byte[] {(byte) 0xC3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 42, 42}, Kind.TEXTS, ErrorCode.AVRO_UNKNOWN_FINGERPRINT));
+    out.add(raw(t.texts(), "bad-txt-wrong-type", bytes(SensorReading.newBuilder().setId("x").setSensorId("s").setEventTime(base).setValue(1).build()),
+        Kind.TEXTS, ErrorCode.AVRO_WRONG_TYPE));
+    out.add(raw(t.texts(), "bad-txt-tombstone", null, Kind.TEXTS, ErrorCode.EMPTY_VALUE));
+    out.add(invalidEvent(t.texts(), "bad-txt-no-id", TextEvent.newBuilder(goodText).setId(" ").setText("hello world").build(),
+        Kind.TEXTS, ErrorCode.MISSING_ID, null));
+    out.add(invalidEvent(t.texts(), "bad-txt-model-version", TextEvent.newBuilder(goodText).setId("bad-txt-model-version").setText("hello world").build(),
+        Kind.TEXTS, ErrorCode.UNKNOWN_MODEL, "langid-transformer:7"));
+    // sensor readings
+    SensorReading r = SensorReading.newBuilder().setId("bad-nan").setSensorId("bad-sensor-nan").setEventTime(base).setValue(Double.NaN).build();
+    out.add(invalidEvent(t.sensorReadings(), "bad-sensor-nan", r, Kind.SENSORS, ErrorCode.READING_NOT_FINITE, null));
+    out.add(reading(t, r, "bad-sensor-inf", "bad-inf", Double.POSITIVE_INFINITY, base, ErrorCode.READING_NOT_FINITE));
+    out.add(reading(t, r, "bad-sensor-ninf", "bad-ninf", Double.NEGATIVE_INFINITY, base, ErrorCode.READING_NOT_FINITE));
     out.add(new Event(new ProducerRecord<>(t.sensorReadings(), null, bytes(SensorReading.newBuilder(r).setId("bad-nokey").setValue(1.0).build())),
         Kind.SENSORS, "bad-nokey", null, 0, ErrorCode.MISSING_KEY));
+    out.add(new Event(new ProducerRecord<>(t.sensorReadings(), "bad-sensor-key", bytes(SensorReading.newBuilder(r).setId("bad-key")
+        .setSensorId("another-sensor").setValue(1.0).build())), Kind.SENSORS, "bad-key", null, 0, ErrorCode.MISSING_KEY));
+    out.add(raw(t.sensorReadings(), "bad-sensor-bytes", "{\"value\": 1.5, \"json\": true}".getBytes(StandardCharsets.UTF_8), Kind.SENSORS, ErrorCode.AVRO_BAD_MAGIC));
+    out.add(reading(t, r, "bad-dup-sensor", "bad-dup-first", 1.0, base.plusSeconds(10), null));
+    out.add(reading(t, r, "bad-dup-sensor", "bad-dup-second", 2.0, base.plusSeconds(11), null));
+    out.add(reading(t, r, "bad-dup-sensor", "bad-dup-duplicate", 2.0, base.plusSeconds(11), ErrorCode.READING_OUT_OF_ORDER));
+    out.add(reading(t, r, "bad-dup-sensor", "bad-dup-older", 3.0, base.plusSeconds(5), ErrorCode.READING_OUT_OF_ORDER));
+    // generation requests
     GenerationRequest g = GenerationRequest.newBuilder().setId("bad-class").setEventTime(base).setLabel("x").setSamples(1).setSeed(1).build();
-    out.add(invalidEvent(t.generationRequests(), "bad-class", g, Kind.GENERATION, ErrorCode.UNKNOWN_CLASS, null));
-    out.add(invalidEvent(t.generationRequests(), "bad-samples", GenerationRequest.newBuilder(g).setId("bad-samples").setLabel("3").setSamples(0).build(),
-        Kind.GENERATION, ErrorCode.SAMPLE_COUNT, null));
+    out.add(invalidEvent(t.generationRequests(), "bad-gen-class", g, Kind.GENERATION, ErrorCode.UNKNOWN_CLASS, null));
+    for (int n : new int[] {0, -3, 1_000_000}) {
+      out.add(invalidEvent(t.generationRequests(), "bad-gen-samples" + n, GenerationRequest.newBuilder(g).setId("bad-gen-samples" + n)
+          .setLabel("3").setSamples(n).build(), Kind.GENERATION, ErrorCode.SAMPLE_COUNT, null));
+    }
+    out.add(invalidEvent(t.generationRequests(), "bad-gen-model", GenerationRequest.newBuilder(g).setId("bad-gen-model").setLabel("3").build(),
+        Kind.GENERATION, ErrorCode.UNKNOWN_MODEL, "digits-gan:42"));
+    out.add(invalidEvent(t.generationRequests(), "bad-gen-model-task", GenerationRequest.newBuilder(g).setId("bad-gen-model-task").setLabel("3").build(),
+        Kind.GENERATION, ErrorCode.WRONG_TASK_MODEL, "digits-cnn"));
+    out.add(raw(t.generationRequests(), "bad-gen-short", new byte[] {(byte) 0xC3}, Kind.GENERATION, ErrorCode.AVRO_TRUNCATED_HEADER));
+    return out;
+  }
+
+  private static Event image(Topics t, ImageEvent base, String id, java.util.function.UnaryOperator<ImageEvent.Builder> change,
+      ErrorCode code) {
+    ImageEvent e = change.apply(ImageEvent.newBuilder(base).setId(id)).build();
+    return invalidEvent(t.images(), id, e, Kind.IMAGES, code, null);
+  }
+
+  private static ImageEvent.Builder rawImage(ImageEvent.Builder b, int w, int h, int c, int bytes) {
+    return b.setEncoding(ImageEncoding.RAW_UINT8).setWidth(w).setHeight(h).setChannels(c).setData(ByteBuffer.allocate(bytes));
+  }
+
+  private static Event text(Topics t, TextEvent base, String id, String text, ErrorCode code) {
+    return invalidEvent(t.texts(), id, TextEvent.newBuilder(base).setId(id).setText(text).build(), Kind.TEXTS, code, null);
+  }
+
+  private static Event reading(Topics t, SensorReading base, String sensor, String id, double value, Instant time, ErrorCode code) {
+    SensorReading r = SensorReading.newBuilder(base).setId(id).setSensorId(sensor).setValue(value).setEventTime(time).build();
+    return new Event(new ProducerRecord<>(t.sensorReadings(), sensor, bytes(r)), Kind.SENSORS, id, null, 0, code);
+  }
+
+  /** Single-object bytes with the schema fingerprint flipped. */
+  private static byte[] fingerprint(byte[] avro) {
+    byte[] b = avro.clone();
+    for (int i = 2; i < 10; i++) {
+      b[i] = (byte) ~b[i];
+    }
+    return b;
+  }
+
+  /** A PNG whose header claims {@code w} × {@code h} (CRC fixed), with the original small body. */
+  private static byte[] pngClaiming(byte[] png, int w, int h) {
+    byte[] b = png.clone();
+    ByteBuffer.wrap(b, 16, 8).putInt(w).putInt(h);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(b, 12, 17);
+    ByteBuffer.wrap(b, 29, 4).putInt((int) crc.getValue());
+    return b;
+  }
+
+  /** Serialized text event whose text bytes (the marker XXXX) are replaced by bytes that are not UTF-8. */
+  private static byte[] invalidUtf8(byte[] avro) {
+    byte[] b = avro.clone();
+    for (int i = 0; i + 4 <= b.length; i++) {
+      if (b[i] == 'X' && b[i + 1] == 'X' && b[i + 2] == 'X' && b[i + 3] == 'X') {
+        b[i] = (byte) 0xFF;
+        b[i + 1] = (byte) 0xFE;
+        b[i + 2] = (byte) 0xC3;
+        b[i + 3] = (byte) 0x28;
+        return b;
+      }
+    }
+    throw new IllegalStateException("marker not found");
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
 

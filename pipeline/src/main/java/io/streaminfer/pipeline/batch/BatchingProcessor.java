@@ -100,9 +100,13 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
   /** Turns a batch (arrival order) into predictions and dead letters, in that order per record. */
   protected abstract void handle(List<BufferedRecord> batch);
 
-  /** Forwards {@code value} to {@code child}, with the input's timestamp and headers. */
+  /**
+   * Forwards {@code value} to {@code child} with the input's timestamp, its headers and its source
+   * position ({@code streaminfer.source.*}).
+   */
   protected void emit(String child, Object key, Object value, BufferedRecord source) {
-    context.forward(new Record<>(key, value, source.timestamp(), source.headers()), child);
+    Headers h = DeadLetters.lineage(source.headers(), source.topic(), source.partition(), source.offset());
+    context.forward(new Record<>(key, value, source.timestamp(), h), child);
   }
 
   /** Sends {@code source} to the dead letters with its original bytes and a typed reason. */

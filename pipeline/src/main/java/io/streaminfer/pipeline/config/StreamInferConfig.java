@@ -41,6 +41,7 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String INTER_OP_THREADS = "inference.inter.op.threads";
   public static final String SPINNING = "inference.spinning";
   public static final String ANOMALY_Z = "anomaly.z.threshold";
+  public static final String SENSOR_REPLAY_HISTORY = "sensor.replay.history";
   public static final String ANOMALY_MODEL = "anomaly.model";
   public static final String MAX_SAMPLES = "generation.max.samples";
   public static final String TOP_K = "classification.top.k";
@@ -72,9 +73,11 @@ public final class StreamInferConfig extends AbstractConfig {
           "Kafka bootstrap servers (host:port, comma-separated).")
       .define(APPLICATION_ID, Type.STRING, "streaminfer", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Kafka Streams application id; instances with the same id share the input partitions.")
-      .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.AT_LEAST_ONCE,
-          ValidString.in(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2), Importance.HIGH,
-          "at_least_once or exactly_once_v2 (consumers of the outputs then read with isolation.level=read_committed).")
+      .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2,
+          ConfigDef.ValidString.in(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2), Importance.HIGH,
+          "exactly_once_v2 (default: batch buffers, sensor windows, predictions and input offsets commit in one "
+              + "transaction; consumers of the outputs read with isolation.level=read_committed) or at_least_once "
+              + "(no transactions; after a crash some predictions are written twice, none lost). See docs/reliability.md.")
       .define(NUM_STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
           "Stream threads per instance.")
       .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/streaminfer-state", Importance.MEDIUM,
@@ -100,11 +103,15 @@ public final class StreamInferConfig extends AbstractConfig {
           "Let idle ONNX Runtime threads spin (lower latency, burns CPU; off for small machines).")
       .define(ANOMALY_Z, Type.DOUBLE, 4.0, Range.atLeast(0.5), Importance.MEDIUM,
           "Alert when |actual - forecast| exceeds this many expected errors (window std x residual std).")
+      .define(SENSOR_REPLAY_HISTORY, Type.INT, 64, Range.between(0, 4096), Importance.LOW,
+          "Readings kept per sensor beyond the longest window, so that readings read again after an "
+              + "at_least_once crash get their forecasts recomputed (unused under exactly_once_v2).")
       .define(MAX_SAMPLES, Type.INT, 16, Range.between(1, 256), Importance.MEDIUM,
           "Most images one generation request may ask for; larger requests go to dead letters.")
       .define(TOP_K, Type.INT, 3, Range.between(1, 100), Importance.LOW, "Labels kept per classification.")
-      .define(IMAGE_MAX_BYTES, Type.INT, 4 << 20, Range.between(1, 64 << 20), Importance.MEDIUM,
-          "Largest accepted image payload in bytes; larger ones go to dead letters (PAYLOAD_TOO_LARGE).")
+      .define(IMAGE_MAX_BYTES, Type.INT, 768 << 10, Range.between(1, 64 << 20), Importance.MEDIUM,
+          "Largest accepted image payload in bytes; larger ones go to dead letters (PAYLOAD_TOO_LARGE). The "
+              + "default stays under Kafka's default 1 MiB record limit; raise both together.")
       .define(TEXT_MAX_CHARS, Type.INT, 10_000, Range.between(1, 1 << 20), Importance.MEDIUM,
           "Longest accepted text in characters; longer ones go to dead letters (TEXT_TOO_LONG).")
       .define(TOPIC_IMAGES, Type.STRING, "images", Importance.MEDIUM, "Input topic of image events.")

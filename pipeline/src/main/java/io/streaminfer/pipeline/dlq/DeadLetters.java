@@ -99,6 +99,22 @@ public final class DeadLetters {
    */
   public static Headers headers(Headers original, ErrorCode code, String stage, String message, String model,
       String exception, String sourceTopic, int partition, long offset) {
+    Headers headers = lineage(original, sourceTopic, partition, offset);
+    put(headers, CODE, code.name());
+    put(headers, STAGE, stage);
+    put(headers, MESSAGE, message);
+    put(headers, MODEL, model);
+    put(headers, EXCEPTION, exception);
+    COUNTS.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
+    return headers;
+  }
+
+  /**
+   * The headers of any record the pipeline writes for an input: the input's own headers (minus
+   * StreamInfer's error and source headers it may carry from an earlier stage) plus the input's
+   * position, so every prediction and dead letter can be traced to exactly one input record.
+   */
+  public static Headers lineage(Headers original, String sourceTopic, int partition, long offset) {
     Headers headers = new RecordHeaders();
     if (original != null) {
       for (Header h : original) {
@@ -107,15 +123,9 @@ public final class DeadLetters {
         }
       }
     }
-    put(headers, CODE, code.name());
-    put(headers, STAGE, stage);
-    put(headers, MESSAGE, message);
-    put(headers, MODEL, model);
-    put(headers, EXCEPTION, exception);
     put(headers, SOURCE_TOPIC, sourceTopic);
     put(headers, SOURCE_PARTITION, Integer.toString(partition));
     put(headers, SOURCE_OFFSET, Long.toString(offset));
-    COUNTS.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
     return headers;
   }
 

@@ -44,6 +44,12 @@ public enum ErrorCode {
   READING_NOT_FINITE,
   /** A reading not newer than the sensor's last one (duplicate or out of order). */
   READING_OUT_OF_ORDER,
+  /**
+   * A reading read again after an at-least-once crash whose effect the sensor's state already holds,
+   * but which is older than the kept history (sensor.replay.history), so its forecasts cannot be
+   * recomputed. Never happens under exactly_once_v2.
+   */
+  READING_REPLAYED,
   /** A generation request for a class the model does not have. */
   UNKNOWN_CLASS,
   /** A generation request for zero, negative or too many samples. */

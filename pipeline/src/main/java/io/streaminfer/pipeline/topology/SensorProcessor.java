@@ -26,6 +26,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * full window is forecast by every sensor model, all windows of the batch in one run per model
  * (one {@link Forecast} each). A reading whose forecast is still in the same batch is checked
  * against it, so batching changes no result.
+ *
+ * <p>A reading whose input offset the sensor's state already holds is a replay (at-least-once
+ * processing after a crash, when the state's changelog got ahead of the committed input offsets):
+ * its forecasts and anomaly check are recomputed from the kept history and emitted again (a
+ * duplicate, never a loss), and the state is left as it is. Under exactly-once this cannot happen.
  */
 final class SensorProcessor extends BatchingProcessor {
   static final String STORE = "sensor-windows";
@@ -36,11 +41,13 @@ final class SensorProcessor extends BatchingProcessor {
   private final double threshold;
   private final String forecastsChild;
   private final String anomaliesChild;
+  private final int replayHistory;
   private final Batches.Decoder<SensorReading> decoder = new Batches.Decoder<>(SensorReading.class);
   private KeyValueStore<String, SensorState> windows;
 
   SensorProcessor(String bufferStore, BatchSettings batching, String deadLetterChild, ModelRegistry models,
-      List<String> sensorModels, String anomalyModel, double threshold, String forecastsChild, String anomaliesChild) {
+      List<String> sensorModels, String anomalyModel, double threshold, String forecastsChild, String anomaliesChild,
+      int replayHistory) {
     super(bufferStore, batching, deadLetterChild);
     this.models = models;
     this.sensorModels = sensorModels;
@@ -48,6 +55,7 @@ final class SensorProcessor extends BatchingProcessor {
     this.threshold = threshold;
     this.forecastsChild = forecastsChild;
     this.anomaliesChild = anomaliesChild;
+    this.replayHistory = replayHistory;
   }
 
   @Override
@@ -56,8 +64,15 @@ final class SensorProcessor extends BatchingProcessor {
     this.windows = context.getStateStore(STORE);
   }
 
-  /** A valid reading and the window that ends with it. */
-  private record Step(int index, BufferedRecord src, SensorReading reading, double[] window) {}
+  /**
+   * A valid reading and the readings up to it; a replay also carries the readings before it (for
+   * the anomaly model's forecast of it).
+   */
+  private record Step(int index, BufferedRecord src, SensorReading reading, double[] window, double[] before) {
+    boolean replay() {
+      return before != null;
+    }
+  }
 
   @Override
   protected void handle(List<BufferedRecord> batch) {
@@ -86,13 +101,27 @@ final class SensorProcessor extends BatchingProcessor {
           pending.put(s, st.pending());
           return st;
         });
+        if (state.applied(src.partition(), src.offset())) {
+          int j = state.indexOf(src.offset());
+          boolean rejectedBefore = j < 0 && state.offsets().length > 0 && src.offset() > state.offsets()[0];
+          Outcomes.require(!rejectedBefore, ErrorCode.READING_OUT_OF_ORDER,
+              "reading at offset " + src.offset() + " replayed; it was not newer than the sensor's readings");
+          // recomputable when the history holds the reading and a full window before it (or has
+          // never dropped a reading, so a short window was short the first time too)
+          boolean dropped = state.readings().length >= capacity + replayHistory;
+          Outcomes.require(j >= 0 && (j >= capacity || !dropped), ErrorCode.READING_REPLAYED, "reading at offset "
+              + src.offset() + " was applied before a crash and is older than the kept history (sensor.replay.history="
+              + replayHistory + "); its forecasts cannot be recomputed");
+          steps.add(new Step(i, src, r, state.upTo(j), state.upTo(j - 1)));
+          continue;
+        }
         long t = r.getEventTime().toEpochMilli();
         Outcomes.require(t > state.lastEventTimeMs(), ErrorCode.READING_OUT_OF_ORDER,
             "reading at " + r.getEventTime() + " is not after the sensor's last reading at "
                 + java.time.Instant.ofEpochMilli(state.lastEventTimeMs()));
-        SensorState next = state.append(r.getValue(), t, capacity); // pending resolved below
+        SensorState next = state.append(r.getValue(), t, src.partition(), src.offset(), capacity + replayHistory);
         states.put(sensor, next);
-        steps.add(new Step(i, src, r, next.readings()));
+        steps.add(new Step(i, src, r, next.readings(), null));
       } catch (RuntimeException e) {
         rejections[i] = () -> deadLetter(src, Batches.codeOf(e), DeadLetters.modelOf(e), e);
       }
@@ -121,6 +150,22 @@ final class SensorProcessor extends BatchingProcessor {
         byStep.computeIfAbsent(which.get(k), x -> new HashMap<>()).put(m, ran.get(k));
       }
     });
+    // replays: the anomaly model's forecast of the replayed reading, from the readings before it
+    Map<Integer, Batches.Ran<Forecaster.Forecast>> replayed = new HashMap<>();
+    Forecaster anomalyTask = models.task(anomalyModel, Forecaster.class);
+    List<double[]> before = new ArrayList<>();
+    List<Integer> beforeOf = new ArrayList<>();
+    for (int s = 0; s < steps.size(); s++) {
+      double[] w = steps.get(s).before();
+      if (w != null && w.length >= anomalyTask.window()) {
+        before.add(java.util.Arrays.copyOfRange(w, w.length - anomalyTask.window(), w.length));
+        beforeOf.add(s);
+      }
+    }
+    var ranBefore = Batches.run(anomalyTask, before, settings().maxSize());
+    for (int k = 0; k < beforeOf.size(); k++) {
+      replayed.put(beforeOf.get(k), ranBefore.get(k));
+    }
     // apply in arrival order: anomaly check against the pending forecast, then new forecasts
     int next = 0;
     for (int i = 0; i < batch.size(); i++) {
@@ -132,6 +177,7 @@ final class SensorProcessor extends BatchingProcessor {
       SensorReading r = step.reading();
       String sensor = r.getSensorId();
       Map<String, Batches.Ran<Forecaster.Forecast>> made = byStep.getOrDefault(next, Map.of());
+      Batches.Ran<Forecaster.Forecast> replayedPending = replayed.get(next);
       next++;
       for (var ran : made.values()) {
         if (!ran.outcome().ok()) { // ONNX Runtime failed for this window: nothing of it is emitted
@@ -144,9 +190,10 @@ final class SensorProcessor extends BatchingProcessor {
       if (made == null) {
         continue;
       }
-      SensorState.PendingForecast p = pending.get(sensor);
+      SensorState.PendingForecast p = !step.replay() ? pending.get(sensor)
+          : replayedPending == null || !replayedPending.outcome().ok() ? null
+          : pendingOf(anomalyModel, replayedPending.outcome().value());
       if (p != null && Math.abs(p.zScore(r.getValue())) > threshold) {
-        Forecaster anomalyTask = models.task(anomalyModel, Forecaster.class);
         BatchResult<?> none = new BatchResult<>(List.of(), 1, 0, new float[0]);
         AnomalyAlert alert = AnomalyAlert.newBuilder()
             .setId(r.getId()).setSensorId(sensor).setEventTime(r.getEventTime())
@@ -167,11 +214,17 @@ final class SensorProcessor extends BatchingProcessor {
             .setForecast(f.value()).setWindowSize(task.window())
             .setMetadata(Metadata.of(task.model(), ran.batch(), step.src().timestamp())).build(), step.src());
         if (m.equals(anomalyModel)) {
-          newPending = new SensorState.PendingForecast(m, f.value(), f.windowStd(), f.residualStd());
+          newPending = pendingOf(m, f);
         }
       }
-      pending.put(sensor, newPending);
+      if (!step.replay()) {
+        pending.put(sensor, newPending);
+      }
     }
     states.forEach((s, st) -> windows.put(s, st.withPending(pending.get(s))));
+  }
+
+  private static SensorState.PendingForecast pendingOf(String model, Forecaster.Forecast f) {
+    return new SensorState.PendingForecast(model, f.value(), f.windowStd(), f.residualStd());
   }
 }

@@ -78,7 +78,7 @@ public final class StreamInferTopology {
     t.addProcessor("forecast-sensors", () -> new SensorProcessor("buffer-sensors",
         batching(config, sensorModels.get(0)), DLQ, models, sensorModels,
         config.getString(StreamInferConfig.ANOMALY_MODEL), config.getDouble(StreamInferConfig.ANOMALY_Z),
-        "forecasts", "anomalies"), "sensor-readings");
+        "forecasts", "anomalies", config.getInt(StreamInferConfig.SENSOR_REPLAY_HISTORY)), "sensor-readings");
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SensorProcessor.STORE),
         Serdes.String(), new SensorState.StateSerde()), "forecast-sensors");
     t.addSink("forecasts", topics.forecasts(), keyOut, AvroSerdes.serde(Forecast.class).serializer(), "forecast-sensors");

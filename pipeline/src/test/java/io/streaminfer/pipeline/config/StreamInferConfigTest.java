@@ -13,7 +13,7 @@ class StreamInferConfigTest {
   @Test
   void shouldUseDocumentedDefaults() {
     StreamInferConfig c = StreamInferConfig.of(Map.of());
-    assertThat(c.getString(StreamInferConfig.PROCESSING_GUARANTEE)).isEqualTo("at_least_once");
+    assertThat(c.getString(StreamInferConfig.PROCESSING_GUARANTEE)).isEqualTo("exactly_once_v2");
     assertThat(c.getString(StreamInferConfig.INFERENCE_DEVICE)).isEqualTo("auto");
     assertThat(c.getList(StreamInferConfig.SENSOR_MODELS)).containsExactly("sensor-lstm", "sensor-gru");
   }

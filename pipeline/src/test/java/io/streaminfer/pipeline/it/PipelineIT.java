@@ -17,6 +17,7 @@ import io.streaminfer.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -82,13 +83,15 @@ class PipelineIT {
         // then: input = predictions + dead letters, nothing more
         assertThat(out.predictions()).isEqualTo(expectedPredictions);
         assertThat(out.deadLetters()).hasSize((int) invalid);
-        // each invalid event's dead letter carries its own code (keyed by the original key; the
-        // reading published without a key comes back without one)
-        Map<String, String> expectedCodes = stream.events().stream().filter(e -> e.expectedError() != null)
-            .collect(Collectors.toMap(e -> String.valueOf(e.record().key()), e -> e.expectedError().name()));
-        Map<String, String> codes = new HashMap<>();
-        out.deadLetters().forEach(d -> codes.put(d.key() == null ? "null" : new String(d.key()), d.code()));
+        // each invalid event's dead letter carries its own code and traces back to its input
+        List<String> expectedCodes = stream.events().stream().filter(e -> e.expectedError() != null)
+            .map(e -> e.record().key() + "=" + e.expectedError().name()).sorted().toList();
+        List<String> codes = out.deadLetters().stream()
+            .map(d -> (d.key() == null ? "null" : new String(d.key())) + "=" + d.code()).sorted().toList();
         assertThat(codes).isEqualTo(expectedCodes);
+        assertThat(out.sources()).as("every output names its input").doesNotContainKey(OutputCollector.UNTRACED);
+        assertThat(out.sources()).hasSize((int) stream.events().stream()
+            .filter(e -> e.expectedError() != null || e.predictions() > 0).count());
 
         // one classification per valid image and text, mostly right
         for (Kind k : new Kind[] {Kind.IMAGES, Kind.TEXTS}) {

@@ -172,18 +172,27 @@ class StreamInferTopologyTest {
 
   @Test
   void shouldSendEveryInvalidEventToDeadLettersWithItsCodeAndOriginalBytes() {
-    List<SampleEvents.Event> bad = SampleEvents.invalid(topics, Instant.now());
-    bad.forEach(e -> send(e.record()));
+    List<SampleEvents.Event> catalogue = SampleEvents.invalid(topics, Instant.now());
+    Map<String, SampleEvents.Event> bySource = new HashMap<>(); // topic/offset -> event
+    Map<String, Integer> offsets = new HashMap<>();
+    for (SampleEvents.Event e : catalogue) {
+      int offset = offsets.merge(e.record().topic(), 1, Integer::sum) - 1;
+      bySource.put(e.record().topic() + "/" + offset, e);
+      send(e.record());
+    }
+    List<SampleEvents.Event> bad = catalogue.stream().filter(e -> e.expectedError() != null).toList();
+    assertThat(bad).hasSizeGreaterThanOrEqualTo(30);
+    assertThat(catalogue.stream().map(e -> e.record().topic()).distinct()).hasSize(4);
     List<TestRecord<String, byte[]>> dead = deadLetters();
     assertThat(dead).hasSize(bad.size());
-    Map<String, TestRecord<String, byte[]>> byKey = new HashMap<>();
-    dead.forEach(d -> byKey.put(String.valueOf(d.key()), d));
-    for (SampleEvents.Event e : bad) {
-      TestRecord<String, byte[]> d = byKey.get(String.valueOf(e.record().key()));
-      assertThat(d).as(e.id()).isNotNull();
-      assertThat(DeadLetters.header(d.headers(), DeadLetters.CODE)).as(e.id()).isEqualTo(e.expectedError().name());
+    for (TestRecord<String, byte[]> d : dead) {
+      SampleEvents.Event e = bySource.get(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC) + "/"
+          + DeadLetters.header(d.headers(), DeadLetters.SOURCE_OFFSET));
+      assertThat(e).as("dead letter traced to its input").isNotNull();
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.CODE)).as(e.id() + ": " + DeadLetters.header(d.headers(), DeadLetters.MESSAGE))
+          .isEqualTo(String.valueOf(e.expectedError()));
       assertThat(d.value()).as(e.id()).isEqualTo(e.record().value());
-      assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(e.record().topic());
+      assertThat(d.key()).as(e.id()).isEqualTo(e.record().key());
       assertThat(DeadLetters.header(d.headers(), DeadLetters.MESSAGE)).isNotBlank();
     }
   }
@@ -234,5 +243,81 @@ class StreamInferTopologyTest {
     }
     assertThat(store.get(samples.sensors().get(0).sensorId()).readings()).hasSize(5);
     assertThat(driver.producedTopicNames()).contains("streaminfer-" + SensorProcessor.STORE + "-changelog");
+  }
+
+  @Test
+  void shouldRecomputeForecastsOfReadingsReplayedAfterAnAtLeastOnceCrash() {
+    // given: 50 readings of one sensor (one a spike), run once; the state keeps the last 24 + 16
+    StreamInferConfig noHistory = TestConfigs.config(Map.of(StreamInferConfig.SENSOR_REPLAY_HISTORY, 16));
+    SampleData.Series series = samples.sensors().get(0);
+    List<ProducerRecord<String, byte[]>> readings = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      double v = series.readings()[i] + (i == 40 ? 1e4 : 0);
+      SensorReading r = SensorReading.newBuilder().setId("r" + i).setSensorId("s1")
+          .setEventTime(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i)).setValue(v).build();
+      readings.add(new ProducerRecord<>(topics.sensorReadings(), "s1", AvroSerdes.serde(SensorReading.class).serializer().serialize("", r)));
+    }
+    Map<String, List<TestRecord<String, byte[]>>> first;
+    SensorState after;
+    try (TopologyTestDriver d = driver(noHistory, state.resolve("first"))) {
+      first = pipe(d, readings);
+      after = d.<String, SensorState>getKeyValueStore(SensorProcessor.STORE).get("s1");
+    }
+    assertThat(first.get(topics.forecasts())).hasSize(2 * 27);
+    assertThat(first.get(topics.anomalies())).isNotEmpty();
+
+    // when: a restart finds the state already holding all 50 (its changelog got ahead of the
+    // committed offsets) and reads the same 50 records again
+    Map<String, List<TestRecord<String, byte[]>>> replay;
+    try (TopologyTestDriver d = driver(noHistory, state.resolve("replay"))) {
+      d.<String, SensorState>getKeyValueStore(SensorProcessor.STORE).put("s1", after);
+      replay = pipe(d, readings);
+      // then: the state is left as it was
+      assertThat(d.<String, SensorState>getKeyValueStore(SensorProcessor.STORE).get("s1").readings())
+          .containsExactly(after.readings());
+    }
+    // the forecasts and alerts of readings 34..49 (a full window before them is kept) come again,
+    // equal; readings 0..33 cannot be recomputed and say so, none is silently skipped
+    java.util.function.Predicate<String> recomputable = v -> Integer.parseInt(v.substring(1, v.indexOf(' '))) >= 34;
+    assertThat(values(replay.get(topics.forecasts()))).hasSize(2 * 16)
+        .isEqualTo(values(first.get(topics.forecasts())).stream().filter(recomputable).toList());
+    assertThat(values(replay.get(topics.anomalies()))).isNotEmpty()
+        .isEqualTo(values(first.get(topics.anomalies())).stream().filter(recomputable).toList());
+    assertThat(replay.get(topics.deadLetters())).hasSize(34)
+        .allSatisfy(dl -> assertThat(DeadLetters.header(dl.headers(), DeadLetters.CODE)).isEqualTo(ErrorCode.READING_REPLAYED.name()));
+  }
+
+  private static TopologyTestDriver driver(StreamInferConfig c, Path dir) {
+    Properties p = StreamInferTopology.streamsProperties(c);
+    p.put("state.dir", dir.toString());
+    return new TopologyTestDriver(StreamInferTopology.build(c, models), p);
+  }
+
+  /** Pipes {@code records} and returns every output, by topic. */
+  private static Map<String, List<TestRecord<String, byte[]>>> pipe(TopologyTestDriver d, List<ProducerRecord<String, byte[]>> records) {
+    Map<String, TestInputTopic<String, byte[]>> in = new HashMap<>();
+    for (ProducerRecord<String, byte[]> r : records) {
+      in.computeIfAbsent(r.topic(), t -> d.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
+          .pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Instant.now()));
+    }
+    d.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+    Map<String, List<TestRecord<String, byte[]>>> out = new HashMap<>();
+    for (String t : List.of(topics.forecasts(), topics.anomalies(), topics.deadLetters())) {
+      out.put(t, d.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList());
+    }
+    return out;
+  }
+
+  /** What a forecast or alert says, without its metadata (which carries processing times). */
+  private static List<String> values(List<TestRecord<String, byte[]>> records) {
+    return records.stream().map(r -> {
+      try {
+        Forecast f = AvroSerdes.serde(Forecast.class).deserializer().deserialize("", r.value());
+        return f.getId() + " " + f.getMetadata().getModelName() + " " + f.getForecast();
+      } catch (RuntimeException notAForecast) {
+        AnomalyAlert a = AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize("", r.value());
+        return a.getId() + " " + a.getForecast() + " " + a.getZScore();
+      }
+    }).toList();
   }
 }
