@@ -42,6 +42,8 @@ final class MetricsServer implements AutoCloseable {
       Gauge.builder("streaminfer.dead.letters", () -> DeadLetters.counts().getOrDefault(code, new AtomicLong()).get())
           .tag("code", code.name()).description("Dead letters written by this instance").register(registry);
     }
+    Gauge.builder("streaminfer.slow.batches", io.streaminfer.pipeline.batch.BatchingProcessor::slowBatches)
+        .description("Batches that took over a quarter of the poll budget (see docs/reliability.md)").register(registry);
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
     } catch (IOException e) {

@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class OutputCollector implements AutoCloseable {
   /** A dead letter as read back. */
-  public record DeadLetter(String sourceTopic, String code, String message, byte[] key, byte[] value) {}
+  public record DeadLetter(String sourceTopic, String code, String message, byte[] key, byte[] value, String source) {}
 
   private final Topics topics;
   private final KafkaConsumer<String, byte[]> consumer;
@@ -83,7 +83,7 @@ public final class OutputCollector implements AutoCloseable {
       } else if (t.equals(topics.deadLetters())) {
         deadLetters.add(new DeadLetter(DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC),
             DeadLetters.header(r.headers(), DeadLetters.CODE), DeadLetters.header(r.headers(), DeadLetters.MESSAGE),
-            r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), r.value()));
+            r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), r.value(), sourceOf(r)));
       }
     }
     return n;

@@ -5,6 +5,7 @@ import io.streaminfer.pipeline.dlq.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -14,6 +15,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loss-free micro-batching inside Kafka Streams. {@link #process} only appends the raw input
@@ -27,6 +30,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * max.poll.interval.ms} (the batch size bounds it; see docs/architecture.md).
  */
 public abstract class BatchingProcessor implements Processor<byte[], byte[], Object, Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchingProcessor.class);
+  private static final AtomicLong SLOW_BATCHES = new AtomicLong();
+  private long lastSlowWarningNs = System.nanoTime() - 60_000_000_000L;
   private final String storeName;
   private final BatchSettings settings;
   private final String deadLetterChild;
@@ -87,9 +93,26 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
         batch.add(it.next());
       }
     }
+    long start = System.nanoTime();
     handle(batch.stream().map(kv -> kv.value).toList());
+    long tookNs = System.nanoTime() - start;
     batch.forEach(kv -> buffer.delete(kv.key));
     buffered = 0;
+    if (tookNs > settings.slowAfter().toNanos()) {
+      SLOW_BATCHES.incrementAndGet();
+      if (System.nanoTime() - lastSlowWarningNs > 10_000_000_000L) {
+        lastSlowWarningNs = System.nanoTime();
+        LOG.warn("a batch of {} records in {} took {} ms, over the {} ms a batch may take (a quarter of the poll "
+            + "budget: max.poll.interval.ms / 2, and transaction.timeout.ms under exactly_once_v2); lower "
+            + "batch.max.size or its batch.models entry, or raise those limits", batch.size(), storeName,
+            tookNs / 1_000_000, settings.slowAfter().toMillis());
+      }
+    }
+  }
+
+  /** Batches that took longer than their {@link BatchSettings#slowAfter()}, in this process. */
+  public static long slowBatches() {
+    return SLOW_BATCHES.get();
   }
 
   /** The batch settings. */

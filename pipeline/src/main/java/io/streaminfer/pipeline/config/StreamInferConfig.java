@@ -258,8 +258,44 @@ public final class StreamInferConfig extends AbstractConfig {
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
     p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
+    if (StreamsConfig.AT_LEAST_ONCE.equals(getString(PROCESSING_GUARANTEE))) {
+      // Kafka Streams' 30 s would replay up to 30 s of input after a crash (duplicates, and more
+      // than the sensor replay history holds); exactly_once_v2 already commits every 100 ms.
+      p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+    }
     p.putAll(originalsWithPrefix(KAFKA_PREFIX));
     return p;
+  }
+
+  /**
+   * How long the work between two polls of a stream thread may take before the thread risks being
+   * fenced: half of {@code max.poll.interval.ms} (Kafka Streams stops processing and polls once
+   * that much has passed) and, under exactly_once_v2, {@code transaction.timeout.ms} (the broker
+   * aborts a longer transaction). Both read from the {@code kafka.*} settings or their defaults.
+   */
+  public java.time.Duration batchTimeBudget() {
+    Properties p = streamsProperties();
+    long poll = longOf(p, 300_000L, "max.poll.interval.ms", "consumer.max.poll.interval.ms",
+        "main.consumer.max.poll.interval.ms") / 2;
+    long budget = poll;
+    if (StreamsConfig.EXACTLY_ONCE_V2.equals(getString(PROCESSING_GUARANTEE))) {
+      budget = Math.min(budget, longOf(p, 10_000L, "transaction.timeout.ms", "producer.transaction.timeout.ms"));
+    }
+    return java.time.Duration.ofMillis(Math.max(1, budget));
+  }
+
+  private static long longOf(Properties p, long fallback, String... keys) {
+    for (String k : keys) {
+      Object v = p.get(k);
+      if (v != null) {
+        try {
+          return Long.parseLong(v.toString().trim());
+        } catch (NumberFormatException e) {
+          throw new ConfigException(KAFKA_PREFIX + k, v, "expected a number of milliseconds");
+        }
+      }
+    }
+    return fallback;
   }
 
   /** The model names this configuration serves. */

@@ -107,7 +107,7 @@ public final class StreamInferTopology {
     long[] o = config.batchOverrides().get(model);
     int size = o != null ? (int) o[0] : config.getInt(StreamInferConfig.BATCH_MAX_SIZE);
     long delay = o != null ? o[1] : config.getLong(StreamInferConfig.BATCH_MAX_DELAY_MS);
-    return new BatchSettings(size, Duration.ofMillis(delay));
+    return new BatchSettings(size, Duration.ofMillis(delay), config.batchTimeBudget().dividedBy(4));
   }
 
   /** Kafka Streams properties for {@code config}, with the dead-letter handlers installed. */

@@ -1,0 +1,163 @@
+package io.streaminfer.pipeline.it;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streaminfer.pipeline.app.OutputCollector;
+import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.pipeline.topology.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * What a reliability test published and where each event landed (topic/partition/offset, from the
+ * producer's acknowledgement), so that every output can be traced back to its input through the
+ * lineage headers and every input accounted for: predicted the expected number of times,
+ * dead-lettered once with its code, or missing or duplicated.
+ */
+final class Ledger {
+  /** One published event and its position. */
+  record Sent(SampleEvents.Event event, String source) {}
+
+  /**
+   * The accounting of a run.
+   *
+   * @param events inputs published
+   * @param invalid of which malformed
+   * @param expectedOutputs predictions plus dead letters an exactly-once run writes
+   * @param outputs predictions plus dead letters read back (read_committed)
+   * @param lost expected outputs that never came
+   * @param duplicated outputs beyond the expected ones
+   * @param wrongCode dead letters with another code than the input's expected one
+   * @param untraced outputs that name no published input
+   * @param badKindsTried distinct malformed inputs published
+   * @param badKindsDeadLettered of which reached the dead-letter topic with their code
+   */
+  record Accounting(int events, int invalid, long expectedOutputs, long outputs, long lost, long duplicated,
+      long wrongCode, long untraced, int badKindsTried, int badKindsDeadLettered) {
+    Map<String, Object> asMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("events", events);
+      m.put("invalid", invalid);
+      m.put("expected_outputs", expectedOutputs);
+      m.put("outputs", outputs);
+      m.put("lost", lost);
+      m.put("duplicated", duplicated);
+      m.put("wrong_code", wrongCode);
+      m.put("untraced", untraced);
+      m.put("bad_kinds_tried", badKindsTried);
+      m.put("bad_kinds_dead_lettered", badKindsDeadLettered);
+      return m;
+    }
+  }
+
+  private final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
+
+  /** A producer with acks=all and idempotence (no duplicate inputs on retries). */
+  static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Sends {@code e} and files its position once acknowledged; fails the test on a send error. */
+  void publish(KafkaProducer<String, byte[]> producer, SampleEvents.Event e) {
+    producer.send(e.record(), (md, ex) -> {
+      if (ex != null) {
+        throw new IllegalStateException("could not publish " + e.id(), ex);
+      }
+      sent.add(new Sent(e, md.topic() + "/" + md.partition() + "/" + md.offset()));
+    });
+  }
+
+  int published() {
+    return sent.size();
+  }
+
+  /** Predictions plus dead letters an exactly-once run writes for everything published. */
+  long expectedOutputs() {
+    synchronized (sent) {
+      return sent.stream().mapToLong(s -> s.event().expectedError() != null ? 1 : s.event().predictions()).sum();
+    }
+  }
+
+  /** Predictions (anomaly alerts aside) and dead letters read so far. */
+  static long outputs(OutputCollector out, Topics topics) {
+    return out.sources().values().stream()
+        .mapToLong(m -> m.entrySet().stream().filter(e -> !e.getKey().equals(topics.anomalies()))
+            .mapToLong(Map.Entry::getValue).sum()).sum();
+  }
+
+  /** Accounts for every published input against what {@code out} has read. */
+  Accounting account(OutputCollector out, Topics topics) {
+    Map<String, String> codeOf = new HashMap<>();
+    out.deadLetters().forEach(d -> codeOf.put(d.source(), d.code()));
+    long expected = 0;
+    long got = 0;
+    long lost = 0;
+    long duplicated = 0;
+    long wrongCode = 0;
+    int invalid = 0;
+    Set<String> badTried = new java.util.HashSet<>();
+    Set<String> badReached = new java.util.HashSet<>();
+    Set<String> known = new java.util.HashSet<>();
+    synchronized (sent) {
+      for (Sent s : sent) {
+        known.add(s.source());
+        SampleEvents.Event e = s.event();
+        Map<String, Integer> outs = out.sources().getOrDefault(s.source(), Map.of());
+        long dead = outs.getOrDefault(topics.deadLetters(), 0);
+        long predictions = outs.entrySet().stream()
+            .filter(o -> !o.getKey().equals(topics.deadLetters()) && !o.getKey().equals(topics.anomalies()))
+            .mapToLong(Map.Entry::getValue).sum();
+        long want = e.expectedError() != null ? 1 : e.predictions();
+        long have = e.expectedError() != null ? dead : predictions;
+        long stray = e.expectedError() != null ? predictions : dead; // outputs of the wrong kind
+        expected += want;
+        got += have + stray;
+        lost += Math.max(0, want - have);
+        duplicated += Math.max(0, have - want) + stray;
+        if (e.expectedError() != null) {
+          invalid++;
+          badTried.add(e.id());
+          String code = codeOf.get(s.source());
+          if (code != null && !code.equals(e.expectedError().name())) {
+            wrongCode++;
+          } else if (code != null) {
+            badReached.add(e.id());
+          }
+        }
+      }
+    }
+    long untraced = out.sources().keySet().stream().filter(k -> !known.contains(k)).count();
+    return new Accounting(sent.size(), invalid, expected, got, lost, duplicated, wrongCode, untraced,
+        badTried.size(), badReached.size());
+  }
+
+  /** Writes one figure set of the reliability suite to target/reliability/{name}.json. */
+  static void report(String name, Map<String, Object> figures) {
+    try {
+      Path dir = Path.of("target", "reliability");
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve(name + ".json"), new ObjectMapper().writeValueAsString(new TreeMap<>(figures)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package io.streaminfer.pipeline.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.app.SampleData;
+import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.dlq.ErrorCode;
+import io.streaminfer.pipeline.model.ModelRegistry;
+import io.streaminfer.schemas.SensorReading;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sends random bytes and random mutations of valid events (bit flips, truncation, insertion,
+ * overwrites, duplicated slices, tombstones, missing keys, random {@code model} headers) to every
+ * input topic, bounded in count and time, and accounts for every input through the lineage headers:
+ * each one ends in exactly one dead letter with a typed reason (never INTERNAL) or in predictions,
+ * never both, never neither. The seed is printed and can be set with -Dstreaminfer.fuzz.seed.
+ */
+class BadInputFuzzTest {
+  private static final int MAX_INPUTS = 3_000;
+  private static final Duration MAX_TIME = Duration.ofSeconds(40);
+
+  @TempDir Path state;
+
+  @Test
+  void shouldAccountForEveryRandomOrMutatedInput() {
+    long seed = Long.getLong("streaminfer.fuzz.seed", System.nanoTime());
+    System.out.println("fuzz seed " + seed + " (rerun with -Dstreaminfer.fuzz.seed=" + seed + ")");
+    Random rnd = new Random(seed);
+    var config = TestConfigs.config(Map.of());
+    Topics topics = Topics.of(config);
+    SampleData samples = SampleData.load();
+    // valid events of every kind to mutate; sensors get their windows filled first, so every
+    // accepted reading yields forecasts
+    SampleEvents.Stream valid = SampleEvents.build(samples, topics, 60, 60, 0, 30, 2, 24, false, seed);
+    List<ProducerRecord<String, byte[]>> warmUp = new ArrayList<>();
+    List<String> sensors = samples.sensors().stream().map(SampleData.Series::sensorId).toList();
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    for (int i = 0; i < 24; i++) {
+      for (int s = 0; s < sensors.size(); s++) {
+        warmUp.add(reading(topics, sensors.get(s), "warm-" + s + "-" + i, samples.sensors().get(s).readings()[i], t0.plusSeconds(i)));
+      }
+    }
+    String[] modelHeaders = {"digits-cnn", "digits-cnn:1", "langid-transformer", "digits-gan", "sensor-lstm", "nope",
+        "digits-cnn:0", ":", "", "\u0000\uFFFF"};
+
+    try (ModelRegistry models = ModelRegistry.open(config)) {
+      Properties p = StreamInferTopology.streamsProperties(config);
+      p.put("state.dir", state.toString());
+      try (TopologyTestDriver driver = new TopologyTestDriver(StreamInferTopology.build(config, models), p)) {
+        Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
+        Map<String, Long> offsets = new HashMap<>();
+        Map<String, String> sent = new TreeMap<>(); // topic/0/offset -> what was sent
+        java.util.function.BiConsumer<ProducerRecord<String, byte[]>, String> send = (r, what) -> {
+          inputs.computeIfAbsent(r.topic(), t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
+              .pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Instant.now()));
+          long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
+          if (what != null) {
+            sent.put(r.topic() + "/0/" + offset, what);
+          }
+        };
+        warmUp.forEach(r -> send.accept(r, null));
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        drain(driver, topics);
+
+        long deadline = System.nanoTime() + MAX_TIME.toNanos();
+        int n = 0;
+        for (; n < MAX_INPUTS && System.nanoTime() < deadline; n++) {
+          ProducerRecord<String, byte[]> base;
+          int lane = rnd.nextInt(4);
+          if (lane == 2) { // a reading of a warm sensor, newer than any before
+            int s = rnd.nextInt(sensors.size());
+            base = reading(topics, sensors.get(s), "fuzz-" + n, samples.sensors().get(s).readings()[24 + rnd.nextInt(20)],
+                t0.plusSeconds(1000 + n));
+          } else {
+            SampleEvents.Kind kind = SampleEvents.Kind.values()[lane];
+            List<SampleEvents.Event> pool = valid.of(kind);
+            base = pool.get(rnd.nextInt(pool.size())).record();
+          }
+          int op = rnd.nextInt(10);
+          byte[] value = mutate(base.value(), op, rnd);
+          String key = rnd.nextInt(25) == 0 ? null : base.key();
+          RecordHeaders headers = new RecordHeaders();
+          if (rnd.nextInt(8) == 0) {
+            headers.add("model", modelHeaders[rnd.nextInt(modelHeaders.length)].getBytes(StandardCharsets.UTF_8));
+          }
+          send.accept(new ProducerRecord<>(base.topic(), null, key, value, headers), "op " + op + " key " + key);
+          if (n % 50 == 49) {
+            driver.advanceWallClockTime(Duration.ofMillis(100));
+          }
+        }
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+        // then: every input accounted for by exactly one dead letter or by predictions
+        Map<String, int[]> outcome = new HashMap<>(); // source -> {predictions, dead letters}
+        Map<String, Integer> codes = new TreeMap<>();
+        for (TestRecord<String, byte[]> r : drain(driver, topics)) {
+          String src = DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC) + "/"
+              + DeadLetters.header(r.headers(), DeadLetters.SOURCE_PARTITION) + "/"
+              + DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET);
+          String code = DeadLetters.header(r.headers(), DeadLetters.CODE);
+          int[] o = outcome.computeIfAbsent(src, x -> new int[2]);
+          if (code != null) {
+            o[1]++;
+            codes.merge(code, 1, Integer::sum);
+            assertThat(code).as("dead letter of %s: %s", src, DeadLetters.header(r.headers(), DeadLetters.MESSAGE))
+                .isNotEqualTo(ErrorCode.INTERNAL.name());
+          } else {
+            o[0]++;
+          }
+        }
+        System.out.printf("fuzz: %d inputs, %d dead letters by code %s%n", n, codes.values().stream().mapToInt(i -> i).sum(), codes);
+        assertThat(outcome.keySet()).as("outputs only for fuzz inputs").isEqualTo(sent.keySet());
+        for (var e : sent.entrySet()) {
+          int[] o = outcome.get(e.getKey());
+          assertThat(o[1] == 1 && o[0] == 0 || o[1] == 0 && o[0] > 0)
+              .as("%s (%s): %d predictions, %d dead letters", e.getKey(), e.getValue(), o[0], o[1]).isTrue();
+        }
+        assertThat(n).isGreaterThanOrEqualTo(500);
+        assertThat(codes).as("the fuzz reaches many kinds of rejection").hasSizeGreaterThanOrEqualTo(6);
+      }
+    }
+  }
+
+  private static ProducerRecord<String, byte[]> reading(Topics topics, String sensor, String id, double value, Instant time) {
+    SensorReading r = SensorReading.newBuilder().setId(id).setSensorId(sensor).setEventTime(time).setValue(value).build();
+    return new ProducerRecord<>(topics.sensorReadings(), sensor, AvroSerdes.serde(SensorReading.class).serializer().serialize("", r));
+  }
+
+  /** Everything written to the output topics since the last call. */
+  private static List<TestRecord<String, byte[]>> drain(TopologyTestDriver driver, Topics topics) {
+    List<TestRecord<String, byte[]>> out = new ArrayList<>();
+    for (String t : topics.outputs()) {
+      out.addAll(driver.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList());
+    }
+    return out;
+  }
+
+  /** One mutation of {@code v}; op 9 leaves it valid (a control). */
+  static byte[] mutate(byte[] v, int op, Random rnd) {
+    int at = rnd.nextInt(v.length);
+    return switch (op) {
+      case 0 -> { // flip 1..3 bits
+        byte[] b = v.clone();
+        for (int k = 0, m = 1 + rnd.nextInt(3); k < m; k++) {
+          int i = rnd.nextInt(b.length);
+          b[i] ^= (byte) (1 << rnd.nextInt(8));
+        }
+        yield b;
+      }
+      case 1 -> Arrays.copyOf(v, at); // truncate
+      case 2 -> { // insert random bytes
+        byte[] ins = random(1 + rnd.nextInt(8), rnd);
+        byte[] b = new byte[v.length + ins.length];
+        System.arraycopy(v, 0, b, 0, at);
+        System.arraycopy(ins, 0, b, at, ins.length);
+        System.arraycopy(v, at, b, at + ins.length, v.length - at);
+        yield b;
+      }
+      case 3 -> { // overwrite a run
+        byte[] b = v.clone();
+        for (int i = at; i < Math.min(b.length, at + 1 + rnd.nextInt(16)); i++) {
+          b[i] = (byte) rnd.nextInt(256);
+        }
+        yield b;
+      }
+      case 4 -> { // duplicate a slice
+        int len = Math.min(v.length - at, 1 + rnd.nextInt(32));
+        byte[] b = Arrays.copyOf(v, v.length + len);
+        System.arraycopy(v, at, b, at + len, v.length - at);
+        yield b;
+      }
+      case 5 -> random(rnd.nextInt(64), rnd);
+      case 6 -> { // an extreme byte in the body
+        byte[] b = v.clone();
+        b[10 + rnd.nextInt(Math.max(1, b.length - 10)) % b.length] = new byte[] {0, (byte) 0xFF, 0x7F, (byte) 0x80}[rnd.nextInt(4)];
+        yield b;
+      }
+      case 7 -> rnd.nextBoolean() ? null : new byte[0];
+      case 8 -> { // a valid header with a random body
+        byte[] b = Arrays.copyOf(v, Math.min(v.length, 10) + rnd.nextInt(40));
+        for (int i = 10; i < b.length; i++) {
+          b[i] = (byte) rnd.nextInt(256);
+        }
+        yield b;
+      }
+      default -> v;
+    };
+  }
+
+  private static byte[] random(int n, Random rnd) {
+    byte[] b = new byte[n];
+    rnd.nextBytes(b);
+    return b;
+  }
+}
