@@ -176,8 +176,14 @@ class ScaleOutIT {
       while (System.nanoTime() < deadline) {
         assertThat(a.alive() && b.alive()).as("both instances alive (see target/scale-out.log)").isTrue();
         Map<String, Set<Integer>> owned = new HashMap<>();
-        var groups = admin.describeConsumerGroups(List.of("scale-out")).all().get();
-        for (MemberDescription m : groups.get("scale-out").members()) {
+        List<MemberDescription> members;
+        try {
+          members = List.copyOf(admin.describeConsumerGroups(List.of("scale-out")).all().get().get("scale-out").members());
+        } catch (java.util.concurrent.ExecutionException notYet) { // the group is not formed yet
+          Thread.sleep(500);
+          continue;
+        }
+        for (MemberDescription m : members) {
           String instance = m.clientId().startsWith("instance-a") ? "instance-a" : m.clientId().startsWith("instance-b") ? "instance-b" : "?";
           for (TopicPartition tp : m.assignment().topicPartitions()) {
             if (tp.topic().equals(topics.sensorReadings())) {
