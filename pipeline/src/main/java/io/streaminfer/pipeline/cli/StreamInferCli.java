@@ -14,8 +14,20 @@ public final class StreamInferCli implements Runnable {
     CommandLine.usage(this, System.out);
   }
 
+  /** Exit code of a refused configuration or model repository. */
+  public static final int EXIT_BAD_SETUP = 2;
+
   /** Entry point of the executable jar. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new StreamInferCli()).execute(args));
+    CommandLine cli = new CommandLine(new StreamInferCli());
+    // a bad configuration or model is the user's to fix: one line naming the key or file, no stack trace
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof org.apache.kafka.common.config.ConfigException || e instanceof io.streaminfer.models.ModelLoadException) {
+        cmd.getErr().println("streaminfer: " + e.getMessage());
+        return EXIT_BAD_SETUP;
+      }
+      throw e;
+    });
+    System.exit(cli.execute(args));
   }
 }

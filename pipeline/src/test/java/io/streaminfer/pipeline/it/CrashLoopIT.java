@@ -62,7 +62,7 @@ class CrashLoopIT {
       Path log = PipelineProcess.logFile(app).toPath();
 
       try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics, Map.of())) {
-        // the producer publishes throughout most of the kill loop (~55 events/s)
+        // the producer publishes throughout the kill loop (~30 events/s), so kills hit a pipeline at work
         AtomicReference<Throwable> publishFailure = new AtomicReference<>();
         Thread publisher = new Thread(() -> {
           try (var producer = Ledger.producer(kafka.bootstrapServers())) {
@@ -70,7 +70,7 @@ class CrashLoopIT {
             for (int i = 0; i < events.size(); i++) {
               ledger.publish(producer, events.get(i));
               if (i % 10 == 9) {
-                Thread.sleep(180);
+                Thread.sleep(330);
               }
             }
           } catch (Throwable t) {
@@ -88,9 +88,11 @@ class CrashLoopIT {
             out.poll(Duration.ofMillis(100));
           }
           assertThat(p.alive()).as("pipeline alive before kill %d (see %s)", k, log).isTrue();
+          long pending = ledger.expectedOutputs() - Ledger.outputs(out, topics);
           p.kill();
           out.poll(Duration.ofMillis(100));
-          crashes.add(Map.of("after_ms", lifeMs, "published", ledger.published(), "outputs_committed", Ledger.outputs(out, topics)));
+          crashes.add(Map.of("after_ms", lifeMs, "published", ledger.published(), "outputs_committed", Ledger.outputs(out, topics),
+              "outputs_pending_at_kill", pending));
         }
         publisher.join(120_000);
         assertThat(publishFailure.get()).isNull();
@@ -115,6 +117,7 @@ class CrashLoopIT {
         figures.put("seed", seed);
         figures.putAll(a.asMap());
         figures.put("outputs_before_final_run", outputsBeforeFinalRun);
+        figures.put("kills_with_work_pending", crashes.stream().filter(c -> (long) c.get("outputs_pending_at_kill") > 0).count());
         figures.put("seconds", (System.nanoTime() - started) / 1e9);
         figures.put("kills", crashes);
         Ledger.report("crash-" + guarantee, figures);

@@ -1,13 +1,8 @@
 package io.streaminfer.pipeline.it;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streaminfer.pipeline.app.OutputCollector;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.topology.Topics;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -16,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -152,12 +146,6 @@ final class Ledger {
 
   /** Writes one figure set of the reliability suite to target/reliability/{name}.json. */
   static void report(String name, Map<String, Object> figures) {
-    try {
-      Path dir = Path.of("target", "reliability");
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve(name + ".json"), new ObjectMapper().writeValueAsString(new TreeMap<>(figures)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    io.streaminfer.pipeline.ReliabilityReport.write(name, figures);
   }
 }

@@ -135,6 +135,10 @@ class BadInputFuzzTest {
           }
         }
         System.out.printf("fuzz: %d inputs, %d dead letters by code %s%n", n, codes.values().stream().mapToInt(i -> i).sum(), codes);
+        long predicted = outcome.values().stream().filter(o -> o[0] > 0).count();
+        io.streaminfer.pipeline.ReliabilityReport.write("fuzz", Map.of("seed", seed, "inputs", n, "predicted", predicted,
+            "dead_letters", codes.values().stream().mapToInt(i -> i).sum(), "dead_letter_codes", codes,
+            "unaccounted", sent.keySet().stream().filter(k -> !outcome.containsKey(k)).count()));
         assertThat(outcome.keySet()).as("outputs only for fuzz inputs").isEqualTo(sent.keySet());
         for (var e : sent.entrySet()) {
           int[] o = outcome.get(e.getKey());

@@ -184,6 +184,16 @@ class StreamInferTopologyTest {
     assertThat(bad).hasSizeGreaterThanOrEqualTo(30);
     assertThat(catalogue.stream().map(e -> e.record().topic()).distinct()).hasSize(4);
     List<TestRecord<String, byte[]>> dead = deadLetters();
+    io.streaminfer.pipeline.ReliabilityReport.write("bad-input", Map.of(
+        "kinds_tried", bad.size(),
+        "topics", catalogue.stream().map(e -> e.record().topic()).distinct().count(),
+        "codes", bad.stream().map(SampleEvents.Event::expectedError).distinct().count(),
+        "dead_lettered_with_expected_code", dead.stream().filter(d -> {
+          SampleEvents.Event e = bySource.get(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC) + "/"
+              + DeadLetters.header(d.headers(), DeadLetters.SOURCE_OFFSET));
+          return e != null && String.valueOf(e.expectedError()).equals(DeadLetters.header(d.headers(), DeadLetters.CODE))
+              && java.util.Arrays.equals(e.record().value(), d.value());
+        }).count()));
     assertThat(dead).hasSize(bad.size());
     for (TestRecord<String, byte[]> d : dead) {
       SampleEvents.Event e = bySource.get(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC) + "/"

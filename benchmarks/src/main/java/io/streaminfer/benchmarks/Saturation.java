@@ -1,0 +1,31 @@
+package io.streaminfer.benchmarks;
+
+import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One B1 saturation point, for profiling (run it under JFR, see docs/benchmarks.md):
+ * {@code Saturation <images|texts|sensors|generation> <events> <batch> <guarantee> [key=value ...]};
+ * {@code passthrough} as the workload measures B1' instead. Prints events/s.
+ */
+public final class Saturation {
+  private Saturation() {}
+
+  public static void main(String[] args) throws Exception {
+    String what = args[0].toLowerCase(Locale.ROOT);
+    int n = Integer.parseInt(args[1]);
+    int batch = Integer.parseInt(args[2]);
+    Map<String, Object> overrides = new HashMap<>();
+    for (int i = 4; i < args.length; i++) {
+      overrides.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+    }
+    try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
+      PipelineBench bench = new PipelineBench(kafka, "models/repository", args[3], overrides);
+      double perS = what.equals("passthrough") ? bench.passthrough(n)
+          : bench.saturation(Workload.valueOf(what.toUpperCase(Locale.ROOT)), n, batch, 5);
+      System.out.printf(Locale.ROOT, "%s batch %d %s: %.0f events/s%n", what, batch, args[3], perS);
+    }
+  }
+}
