@@ -147,9 +147,13 @@ final class PipelineBench {
     String in = c.getString(w.inputKey);
     String out = c.getString(w.outputKey);
     preload(w, in, n);
+    ThreadCpu cpu = ThreadCpu.snapshot();
     try (Sink sink = new Sink(kafka.bootstrapServers(), out); StreamInferApp app = StreamInferApp.start(c)) {
       if (!sink.await(w.expectedOutputs(n), Duration.ofMinutes(quickTimeoutMinutes))) {
         throw new IllegalStateException(w + ": only " + sink.count + " of " + w.expectedOutputs(n) + " outputs");
+      }
+      if (Boolean.getBoolean("streaminfer.bench.cpu")) {
+        System.out.print(w + " batch " + batch + ": " + ThreadCpu.since(cpu));
       }
       return sink.eventsPerSecond(n);
     }

@@ -23,9 +23,11 @@ public final class Saturation {
     }
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
       PipelineBench bench = new PipelineBench(kafka, "models/repository", args[3], overrides);
-      double perS = what.equals("passthrough") ? bench.passthrough(n)
-          : bench.saturation(Workload.valueOf(what.toUpperCase(Locale.ROOT)), n, batch, 5);
-      System.out.printf(Locale.ROOT, "%s batch %d %s: %.0f events/s%n", what, batch, args[3], perS);
+      for (int run = 0; run < Integer.getInteger("streaminfer.bench.runs", 1); run++) {
+        double perS = what.equals("passthrough") ? bench.passthrough(n)
+            : bench.saturation(Workload.valueOf(what.toUpperCase(Locale.ROOT)), n, batch, 5);
+        System.out.printf(Locale.ROOT, "%s batch %d %s run %d: %.0f events/s%n", what, batch, args[3], run + 1, perS);
+      }
     }
   }
 }

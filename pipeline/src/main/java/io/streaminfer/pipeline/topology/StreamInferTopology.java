@@ -42,8 +42,13 @@ import org.apache.kafka.streams.state.Stores;
  * Called by {@code main} and by the tests alike.
  */
 public final class StreamInferTopology {
-  /** Name of the dead-letter sink every branch forwards rejected records to. */
-  static final String DLQ = "dead-letters";
+  /**
+   * Prefix of the dead-letter sinks. Each branch has its own sink (all writing the dead-letter
+   * topic), so the four branches stay four independent sub-topologies: a task then reads one
+   * input partition, and Kafka Streams never waits on (or checks) the empty partitions of other
+   * kinds of input on every record.
+   */
+  static final String DLQ = "dead-letters-";
 
   private StreamInferTopology() {}
 
@@ -62,21 +67,21 @@ public final class StreamInferTopology {
     // at batch time, so every dead letter carries the original bytes.
     t.addSource("images", bytesIn, bytesIn, topics.images());
     t.addProcessor("classify-images", () -> new ClassificationProcessor<>("buffer-images",
-        batching(config, imageModel), DLQ, "image-predictions", models, imageModel, ImageClassifier.class,
+        batching(config, imageModel), DLQ + "images", "image-predictions", models, imageModel, ImageClassifier.class,
         ImageEvent.class, imageReader(config.getInt(StreamInferConfig.IMAGE_MAX_BYTES)), topK), "images");
     t.addSink("image-predictions", topics.imagePredictions(), keyOut,
         AvroSerdes.serde(Classification.class).serializer(), "classify-images");
 
     t.addSource("texts", bytesIn, bytesIn, topics.texts());
     t.addProcessor("classify-texts", () -> new ClassificationProcessor<>("buffer-texts",
-        batching(config, textModel), DLQ, "text-predictions", models, textModel, TextClassifier.class,
+        batching(config, textModel), DLQ + "texts", "text-predictions", models, textModel, TextClassifier.class,
         TextEvent.class, textReader(config.getInt(StreamInferConfig.TEXT_MAX_CHARS)), topK), "texts");
     t.addSink("text-predictions", topics.textPredictions(), keyOut,
         AvroSerdes.serde(Classification.class).serializer(), "classify-texts");
 
     t.addSource("sensor-readings", bytesIn, bytesIn, topics.sensorReadings());
     t.addProcessor("forecast-sensors", () -> new SensorProcessor("buffer-sensors",
-        batching(config, sensorModels.get(0)), DLQ, models, sensorModels,
+        batching(config, sensorModels.get(0)), DLQ + "sensors", models, sensorModels,
         config.getString(StreamInferConfig.ANOMALY_MODEL), config.getDouble(StreamInferConfig.ANOMALY_Z),
         "forecasts", "anomalies", config.getInt(StreamInferConfig.SENSOR_REPLAY_HISTORY)), "sensor-readings");
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SensorProcessor.STORE),
@@ -86,7 +91,7 @@ public final class StreamInferTopology {
 
     t.addSource("generation-requests", bytesIn, bytesIn, topics.generationRequests());
     t.addProcessor("generate-images", () -> new GenerationProcessor("buffer-generation",
-        batching(config, generationModel), DLQ, "generated-images", models, generationModel,
+        batching(config, generationModel), DLQ + "generation", "generated-images", models, generationModel,
         config.getInt(StreamInferConfig.MAX_SAMPLES)), "generation-requests");
     t.addSink("generated-images", topics.generatedImages(), keyOut,
         AvroSerdes.serde(GeneratedImage.class).serializer(), "generate-images");
@@ -97,8 +102,10 @@ public final class StreamInferTopology {
       t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(b[0]), Serdes.Long(),
           new BufferedRecord.StoreSerde()), b[1]);
     }
-    t.addSink(DLQ, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),
-        "classify-images", "classify-texts", "forecast-sensors", "generate-images");
+    for (String[] b : new String[][] {{"images", "classify-images"}, {"texts", "classify-texts"},
+        {"sensors", "forecast-sensors"}, {"generation", "generate-images"}}) {
+      t.addSink(DLQ + b[0], topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(), b[1]);
+    }
     return t;
   }
 

@@ -256,6 +256,16 @@ class StreamInferTopologyTest {
   }
 
   @Test
+  void shouldKeepEveryKindOfInputInItsOwnSubTopology() {
+    // one task per input partition: no task waits on, or polls, the empty partitions of other kinds
+    var subs = StreamInferTopology.build(config, models).describe().subtopologies();
+    assertThat(subs).hasSize(4);
+    assertThat(subs).allSatisfy(sub -> assertThat(sub.nodes().stream()
+        .filter(n -> n instanceof org.apache.kafka.streams.TopologyDescription.Source)
+        .flatMap(n -> ((org.apache.kafka.streams.TopologyDescription.Source) n).topicSet().stream())).hasSize(1));
+  }
+
+  @Test
   void shouldRecomputeForecastsOfReadingsReplayedAfterAnAtLeastOnceCrash() {
     // given: 50 readings of one sensor (one a spike), run once; the state keeps the last 24 + 16
     StreamInferConfig noHistory = TestConfigs.config(Map.of(StreamInferConfig.SENSOR_REPLAY_HISTORY, 16));
