@@ -25,7 +25,7 @@ final class Soak {
 
   static ObjectNode run(EmbeddedKafkaCluster kafka, PipelineBench bench, String repository, int events,
       ObjectMapper mapper) throws Exception {
-    StreamInferConfig c = bench.config(PipelineBench.newRun("soak"), 64, 5);
+    StreamInferConfig c = bench.config(PipelineBench.newRun("soak"), 64, 5, true);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
