@@ -136,7 +136,7 @@ public final class SampleEvents {
 
   /**
    * The bad-input catalogue: malformed events of every kind the pipeline types, across all four
-   * input topics, each with the dead-letter code it must produce (46 inputs, 22 codes). Two valid
+   * input topics, each with the dead-letter code it must produce (48 inputs, 22 codes). Two valid
    * readings of sensor {@code bad-dup-sensor} precede its duplicate and out-of-order readings.
    */
   public static List<Event> invalid(Topics t, Instant base) {

@@ -88,11 +88,11 @@ class CrashLoopIT {
             out.poll(Duration.ofMillis(100));
           }
           assertThat(p.alive()).as("pipeline alive before kill %d (see %s)", k, log).isTrue();
-          long pending = ledger.expectedOutputs() - Ledger.outputs(out, topics);
+          long pending = ledger.pendingInputs(out, topics); // inputs still waiting for their outputs
           p.kill();
           out.poll(Duration.ofMillis(100));
           crashes.add(Map.of("after_ms", lifeMs, "published", ledger.published(), "outputs_committed", Ledger.outputs(out, topics),
-              "outputs_pending_at_kill", pending));
+              "inputs_pending_at_kill", pending));
         }
         publisher.join(120_000);
         assertThat(publishFailure.get()).isNull();
@@ -117,7 +117,7 @@ class CrashLoopIT {
         figures.put("seed", seed);
         figures.putAll(a.asMap());
         figures.put("outputs_before_final_run", outputsBeforeFinalRun);
-        figures.put("kills_with_work_pending", crashes.stream().filter(c -> (long) c.get("outputs_pending_at_kill") > 0).count());
+        figures.put("kills_with_work_pending", crashes.stream().filter(c -> (long) c.get("inputs_pending_at_kill") > 0).count());
         figures.put("seconds", (System.nanoTime() - started) / 1e9);
         figures.put("kills", crashes);
         Ledger.report("crash-" + guarantee, figures);

@@ -91,6 +91,19 @@ final class Ledger {
     }
   }
 
+  /** Published inputs that do not yet have all their expected outputs in what {@code out} has read. */
+  long pendingInputs(OutputCollector out, Topics topics) {
+    synchronized (sent) {
+      return sent.stream().filter(s -> {
+        Map<String, Integer> outs = out.sources().getOrDefault(s.source(), Map.of());
+        long have = s.event().expectedError() != null ? outs.getOrDefault(topics.deadLetters(), 0)
+            : outs.entrySet().stream().filter(o -> !o.getKey().equals(topics.deadLetters())
+                && !o.getKey().equals(topics.anomalies())).mapToLong(Map.Entry::getValue).sum();
+        return have < (s.event().expectedError() != null ? 1 : s.event().predictions());
+      }).count();
+    }
+  }
+
   /** Predictions (anomaly alerts aside) and dead letters read so far. */
   static long outputs(OutputCollector out, Topics topics) {
     return out.sources().values().stream()
