@@ -30,14 +30,30 @@ public final class LatentNoise {
 
   /** Writes row {@code index} of the noise matrix of a request with {@code seed} into dst. */
   public void write(long seed, int index, FloatBuffer dst) {
-    float[] all = noise(seed, (long) (index + 1) * latent);
-    dst.put(all, index * latent, latent);
+    dst.put(row(seed, index, latent));
+  }
+
+  /**
+   * Row {@code index} (values {@code index × latent} onwards) of the noise stream of {@code seed},
+   * without drawing the rows before it: SplitMix64's state after k draws is {@code seed + k × γ},
+   * and each Box-Muller pair uses two draws, so the stream can start at any even value index.
+   */
+  static float[] row(long seed, int index, int latent) {
+    long start = (long) index * latent;
+    long pairStart = start & ~1L;
+    float[] values = new float[Math.toIntExact(start - pairStart + latent)];
+    fill(new SplitMix64(seed + pairStart * SplitMix64.GAMMA), values);
+    return java.util.Arrays.copyOfRange(values, (int) (start - pairStart), values.length);
   }
 
   /** The first {@code n} values of the noise stream of {@code seed}, as float32. */
   public static float[] noise(long seed, long n) {
-    SplitMix64 rng = new SplitMix64(seed);
     float[] out = new float[Math.toIntExact(n)];
+    fill(new SplitMix64(seed), out);
+    return out;
+  }
+
+  private static void fill(SplitMix64 rng, float[] out) {
     for (int i = 0; i < out.length; i += 2) {
       double u1 = 1.0 - rng.nextDouble();
       double u2 = rng.nextDouble();
@@ -47,11 +63,12 @@ public final class LatentNoise {
         out[i + 1] = (float) (r * Math.sin(2.0 * Math.PI * u2));
       }
     }
-    return out;
   }
 
   /** SplitMix64 (Steele, Lea, Flood 2014). */
   public static final class SplitMix64 {
+    /** The state increment per draw (the golden-ratio constant). */
+    static final long GAMMA = 0x9E3779B97F4A7C15L;
     private long state;
 
     /** Starts the sequence at {@code seed}. */
@@ -61,7 +78,7 @@ public final class LatentNoise {
 
     /** The next 64 random bits. */
     public long nextLong() {
-      long z = (state += 0x9E3779B97F4A7C15L);
+      long z = (state += GAMMA);
       z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
       z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
       return z ^ (z >>> 31);

@@ -35,6 +35,19 @@ class PreprocessingTest {
   }
 
   @Test
+  void aNoiseRowIsDrawnWithoutTheRowsBeforeItYetEqualsThatSliceOfTheStream() {
+    for (int latent : new int[] {32, 33, 1}) { // odd widths start rows mid Box-Muller pair
+      for (long seed : new long[] {0, 123, -7, Long.MAX_VALUE}) {
+        float[] stream = LatentNoise.noise(seed, 20L * latent);
+        for (int index = 0; index < 20; index++) {
+          assertThat(LatentNoise.row(seed, index, latent)).as("seed %d latent %d row %d", seed, latent, index)
+              .containsExactly(java.util.Arrays.copyOfRange(stream, index * latent, (index + 1) * latent));
+        }
+      }
+    }
+  }
+
+  @Test
   void halvingResizeAveragesBlocks() {
     double[][] img = new double[4][4];
     for (int i = 0; i < 16; i++) {
