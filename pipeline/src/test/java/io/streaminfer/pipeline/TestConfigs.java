@@ -1,8 +1,13 @@
 package io.streaminfer.pipeline;
 
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.model.ModelRegistry;
+import io.streaminfer.pipeline.topology.StreamInferTopology;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.TopologyTestDriver;
 
 /** Configurations for tests: the committed model repository, CPU, one thread. */
 public final class TestConfigs {
@@ -20,5 +25,12 @@ public final class TestConfigs {
     p.put(StreamInferConfig.INFERENCE_DEVICE, "cpu");
     p.putAll(overrides);
     return StreamInferConfig.of(p);
+  }
+
+  /** A TopologyTestDriver over StreamInfer's topology for {@code config}, its state in {@code stateDir}. */
+  public static TopologyTestDriver driver(StreamInferConfig config, ModelRegistry models, Path stateDir) {
+    Properties p = StreamInferTopology.streamsProperties(config);
+    p.put("state.dir", stateDir.toString());
+    return new TopologyTestDriver(StreamInferTopology.build(config, models), p);
   }
 }

@@ -89,11 +89,10 @@ public final class OutputCollector implements AutoCloseable {
     return n;
   }
 
-  /** {@code topic/partition/offset} of the input an output came from (its lineage headers). */
-  public static String sourceOf(ConsumerRecord<?, ?> r) {
-    String topic = DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC);
-    return topic == null ? UNTRACED : topic + "/" + DeadLetters.header(r.headers(), DeadLetters.SOURCE_PARTITION)
-        + "/" + DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET);
+  /** {@code topic/partition/offset} of the input an output came from, or {@link #UNTRACED}. */
+  private static String sourceOf(ConsumerRecord<?, ?> r) {
+    String source = DeadLetters.source(r.headers());
+    return source == null ? UNTRACED : source;
   }
 
   /**

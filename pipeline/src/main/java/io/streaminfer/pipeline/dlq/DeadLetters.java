@@ -138,6 +138,16 @@ public final class DeadLetters {
     h.add(key, value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * The input an output came from, as {@code topic/partition/offset} (its lineage headers), or
+   * null for a record without them.
+   */
+  public static String source(Headers headers) {
+    String topic = header(headers, SOURCE_TOPIC);
+    return topic == null ? null
+        : topic + "/" + header(headers, SOURCE_PARTITION) + "/" + header(headers, SOURCE_OFFSET);
+  }
+
   /** Reads a header as UTF-8, or null. */
   public static String header(Headers headers, String key) {
     Header h = headers.lastHeader(key);

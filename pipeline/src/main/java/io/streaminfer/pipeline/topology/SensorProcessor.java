@@ -84,6 +84,7 @@ final class SensorProcessor extends BatchingProcessor {
     Map<String, SensorState.PendingForecast> pending = new HashMap<>(); // as stored before this batch
     Runnable[] rejections = new Runnable[batch.size()];
     List<Step> steps = new ArrayList<>();
+    java.util.Set<String> appended = new java.util.HashSet<>();
     for (int i = 0; i < batch.size(); i++) {
       BufferedRecord src = batch.get(i);
       try {
@@ -121,6 +122,7 @@ final class SensorProcessor extends BatchingProcessor {
                 + java.time.Instant.ofEpochMilli(state.lastEventTimeMs()));
         SensorState next = state.append(r.getValue(), t, src.partition(), src.offset(), capacity + replayHistory);
         states.put(sensor, next);
+        appended.add(sensor);
         steps.add(new Step(i, src, r, next.readings(), null));
       } catch (RuntimeException e) {
         rejections[i] = () -> deadLetter(src, Batches.codeOf(e), DeadLetters.modelOf(e), e);
@@ -221,7 +223,8 @@ final class SensorProcessor extends BatchingProcessor {
         pending.put(sensor, newPending);
       }
     }
-    states.forEach((s, st) -> windows.put(s, st.withPending(pending.get(s))));
+    // only sensors that took a reading changed; one touched by replays alone is left as stored
+    appended.forEach(s -> windows.put(s, states.get(s).withPending(pending.get(s))));
   }
 
   private static SensorState.PendingForecast pendingOf(String model, Forecaster.Forecast f) {

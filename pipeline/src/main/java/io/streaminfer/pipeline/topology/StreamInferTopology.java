@@ -62,28 +62,39 @@ public final class StreamInferTopology {
     String textModel = config.getString(StreamInferConfig.TEXT_MODEL);
     String generationModel = config.getString(StreamInferConfig.GENERATION_MODEL);
     List<String> sensorModels = config.getList(StreamInferConfig.SENSOR_MODELS);
+    // read once here, not in the processor suppliers (called once per task)
+    BatchSettings imageBatching = batching(config, imageModel);
+    BatchSettings textBatching = batching(config, textModel);
+    BatchSettings sensorBatching = batching(config, sensorModels.get(0));
+    BatchSettings generationBatching = batching(config, generationModel);
+    int replayHistory = config.getInt(StreamInferConfig.SENSOR_REPLAY_HISTORY);
+    int imageMaxBytes = config.getInt(StreamInferConfig.IMAGE_MAX_BYTES);
+    int textMaxChars = config.getInt(StreamInferConfig.TEXT_MAX_CHARS);
+    String anomalyModel = config.getString(StreamInferConfig.ANOMALY_MODEL);
+    double anomalyZ = config.getDouble(StreamInferConfig.ANOMALY_Z);
+    int maxSamples = config.getInt(StreamInferConfig.MAX_SAMPLES);
     Topology t = new Topology();
     // Sources keep the raw bytes: the batching processors buffer exactly what was read and decode
     // at batch time, so every dead letter carries the original bytes.
     t.addSource("images", bytesIn, bytesIn, topics.images());
     t.addProcessor("classify-images", () -> new ClassificationProcessor<>("buffer-images",
-        batching(config, imageModel), DLQ + "images", "image-predictions", models, imageModel, ImageClassifier.class,
-        ImageEvent.class, imageReader(config.getInt(StreamInferConfig.IMAGE_MAX_BYTES)), topK), "images");
+        imageBatching, DLQ + "images", "image-predictions", models, imageModel, ImageClassifier.class,
+        ImageEvent.class, imageReader(imageMaxBytes), topK), "images");
     t.addSink("image-predictions", topics.imagePredictions(), keyOut,
         AvroSerdes.serde(Classification.class).serializer(), "classify-images");
 
     t.addSource("texts", bytesIn, bytesIn, topics.texts());
     t.addProcessor("classify-texts", () -> new ClassificationProcessor<>("buffer-texts",
-        batching(config, textModel), DLQ + "texts", "text-predictions", models, textModel, TextClassifier.class,
-        TextEvent.class, textReader(config.getInt(StreamInferConfig.TEXT_MAX_CHARS)), topK), "texts");
+        textBatching, DLQ + "texts", "text-predictions", models, textModel, TextClassifier.class,
+        TextEvent.class, textReader(textMaxChars), topK), "texts");
     t.addSink("text-predictions", topics.textPredictions(), keyOut,
         AvroSerdes.serde(Classification.class).serializer(), "classify-texts");
 
     t.addSource("sensor-readings", bytesIn, bytesIn, topics.sensorReadings());
     t.addProcessor("forecast-sensors", () -> new SensorProcessor("buffer-sensors",
-        batching(config, sensorModels.get(0)), DLQ + "sensors", models, sensorModels,
-        config.getString(StreamInferConfig.ANOMALY_MODEL), config.getDouble(StreamInferConfig.ANOMALY_Z),
-        "forecasts", "anomalies", config.getInt(StreamInferConfig.SENSOR_REPLAY_HISTORY)), "sensor-readings");
+        sensorBatching, DLQ + "sensors", models, sensorModels,
+        anomalyModel, anomalyZ,
+        "forecasts", "anomalies", replayHistory), "sensor-readings");
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SensorProcessor.STORE),
         Serdes.String(), new SensorState.StateSerde()), "forecast-sensors");
     t.addSink("forecasts", topics.forecasts(), keyOut, AvroSerdes.serde(Forecast.class).serializer(), "forecast-sensors");
@@ -91,8 +102,8 @@ public final class StreamInferTopology {
 
     t.addSource("generation-requests", bytesIn, bytesIn, topics.generationRequests());
     t.addProcessor("generate-images", () -> new GenerationProcessor("buffer-generation",
-        batching(config, generationModel), DLQ + "generation", "generated-images", models, generationModel,
-        config.getInt(StreamInferConfig.MAX_SAMPLES)), "generation-requests");
+        generationBatching, DLQ + "generation", "generated-images", models, generationModel,
+        maxSamples), "generation-requests");
     t.addSink("generated-images", topics.generatedImages(), keyOut,
         AvroSerdes.serde(GeneratedImage.class).serializer(), "generate-images");
 

@@ -3,6 +3,7 @@ package io.streaminfer.pipeline.it;
 import io.streaminfer.pipeline.app.OutputCollector;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.topology.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -80,6 +81,54 @@ final class Ledger {
     });
   }
 
+  /**
+   * Publishes {@code events} on a background thread, pausing {@code pauseMs} after every {@code
+   * every} events, so the load runs while the test kills and restarts things.
+   */
+  Publisher publishInBackground(String bootstrap, List<SampleEvents.Event> events, int every, long pauseMs) {
+    Publisher p = new Publisher(() -> {
+      try (var producer = producer(bootstrap)) {
+        for (int i = 0; i < events.size(); i++) {
+          publish(producer, events.get(i));
+          if (i % every == every - 1) {
+            Thread.sleep(pauseMs);
+          }
+        }
+      }
+      return null;
+    });
+    p.start();
+    return p;
+  }
+
+  /** A background publication; {@link #await} fails the test if it failed. */
+  static final class Publisher extends Thread {
+    private final java.util.concurrent.Callable<Void> work;
+    private volatile Throwable failure;
+
+    private Publisher(java.util.concurrent.Callable<Void> work) {
+      super("reliability-publisher");
+      this.work = work;
+    }
+
+    @Override
+    public void run() {
+      try {
+        work.call();
+      } catch (Throwable t) {
+        failure = t;
+      }
+    }
+
+    /** Waits for the last send to be acknowledged. */
+    void await(Duration timeout) throws InterruptedException {
+      join(timeout.toMillis());
+      if (isAlive() || failure != null) {
+        throw new AssertionError("publishing did not complete", failure);
+      }
+    }
+  }
+
   int published() {
     return sent.size();
   }
@@ -91,16 +140,31 @@ final class Ledger {
     }
   }
 
+
   /** Published inputs that do not yet have all their expected outputs in what {@code out} has read. */
   long pendingInputs(OutputCollector out, Topics topics) {
     synchronized (sent) {
       return sent.stream().filter(s -> {
-        Map<String, Integer> outs = out.sources().getOrDefault(s.source(), Map.of());
-        long have = s.event().expectedError() != null ? outs.getOrDefault(topics.deadLetters(), 0)
-            : outs.entrySet().stream().filter(o -> !o.getKey().equals(topics.deadLetters())
-                && !o.getKey().equals(topics.anomalies())).mapToLong(Map.Entry::getValue).sum();
-        return have < (s.event().expectedError() != null ? 1 : s.event().predictions());
+        Outputs o = Outputs.of(s, out, topics);
+        return o.have() < o.want();
       }).count();
+    }
+  }
+
+  /**
+   * What one input produced: the outputs it should have ({@code want}: its predictions, or one
+   * dead letter when malformed), those of that kind it has, and those of the other kind.
+   */
+  private record Outputs(long want, long have, long stray) {
+    static Outputs of(Sent s, OutputCollector out, Topics topics) {
+      Map<String, Integer> outs = out.sources().getOrDefault(s.source(), Map.of());
+      long dead = outs.getOrDefault(topics.deadLetters(), 0);
+      long predictions = outs.entrySet().stream()
+          .filter(o -> !o.getKey().equals(topics.deadLetters()) && !o.getKey().equals(topics.anomalies()))
+          .mapToLong(Map.Entry::getValue).sum();
+      boolean malformed = s.event().expectedError() != null;
+      return new Outputs(malformed ? 1 : s.event().predictions(), malformed ? dead : predictions,
+          malformed ? predictions : dead);
     }
   }
 
@@ -128,18 +192,11 @@ final class Ledger {
       for (Sent s : sent) {
         known.add(s.source());
         SampleEvents.Event e = s.event();
-        Map<String, Integer> outs = out.sources().getOrDefault(s.source(), Map.of());
-        long dead = outs.getOrDefault(topics.deadLetters(), 0);
-        long predictions = outs.entrySet().stream()
-            .filter(o -> !o.getKey().equals(topics.deadLetters()) && !o.getKey().equals(topics.anomalies()))
-            .mapToLong(Map.Entry::getValue).sum();
-        long want = e.expectedError() != null ? 1 : e.predictions();
-        long have = e.expectedError() != null ? dead : predictions;
-        long stray = e.expectedError() != null ? predictions : dead; // outputs of the wrong kind
-        expected += want;
-        got += have + stray;
-        lost += Math.max(0, want - have);
-        duplicated += Math.max(0, have - want) + stray;
+        Outputs o = Outputs.of(s, out, topics);
+        expected += o.want();
+        got += o.have() + o.stray();
+        lost += Math.max(0, o.want() - o.have());
+        duplicated += Math.max(0, o.have() - o.want()) + o.stray();
         if (e.expectedError() != null) {
           invalid++;
           badTried.add(e.id());
@@ -155,10 +212,5 @@ final class Ledger {
     long untraced = out.sources().keySet().stream().filter(k -> !known.contains(k)).count();
     return new Accounting(sent.size(), invalid, expected, got, lost, duplicated, wrongCode, untraced,
         badTried.size(), badReached.size());
-  }
-
-  /** Writes one figure set of the reliability suite to target/reliability/{name}.json. */
-  static void report(String name, Map<String, Object> figures) {
-    io.streaminfer.pipeline.ReliabilityReport.write(name, figures);
   }
 }

@@ -2,6 +2,7 @@ package io.streaminfer.pipeline.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streaminfer.pipeline.ReliabilityReport;
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import java.io.IOException;
@@ -41,7 +42,7 @@ class ModelFaultIT {
     String missing = startAndFail("missing");
     assertThat(missing).contains(model.toString());
     figures.put("missing_refused", true);
-    Ledger.report("model-faults", figures);
+    ReliabilityReport.write("model-faults", figures);
   }
 
   /** Starts the pipeline on the broken repository (no broker needed); returns its log. */

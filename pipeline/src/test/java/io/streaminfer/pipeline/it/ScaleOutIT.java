@@ -2,6 +2,7 @@ package io.streaminfer.pipeline.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streaminfer.pipeline.ReliabilityReport;
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.app.OutputCollector;
 import io.streaminfer.pipeline.app.SampleData;
@@ -9,7 +10,6 @@ import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.model.ModelRegistry;
-import io.streaminfer.pipeline.topology.StreamInferTopology;
 import io.streaminfer.pipeline.topology.Topics;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.serde.AvroSerdes;
@@ -116,7 +116,7 @@ class ScaleOutIT {
         figures.put("max_relative_forecast_difference", maxRelDiff);
         figures.put("seconds_from_kill_to_last_output", failoverSeconds);
         figures.put("seconds", (System.nanoTime() - started) / 1e9);
-        Ledger.report("scale-out", figures);
+        ReliabilityReport.write("scale-out", figures);
         System.out.println("scale-out " + figures);
 
         assertThat(b.alive()).isTrue();
@@ -141,9 +141,7 @@ class ScaleOutIT {
     StreamInferConfig config = TestConfigs.config(Map.of());
     Map<String, Double> out = new HashMap<>();
     try (ModelRegistry models = ModelRegistry.open(config)) {
-      Properties p = StreamInferTopology.streamsProperties(config);
-      p.put("state.dir", stateReference.toString());
-      try (TopologyTestDriver d = new TopologyTestDriver(StreamInferTopology.build(config, models), p)) {
+      try (TopologyTestDriver d = TestConfigs.driver(config, models, stateReference)) {
         TestInputTopic<String, byte[]> in = d.createInputTopic(topics.sensorReadings(), new StringSerializer(), new ByteArraySerializer());
         for (SampleEvents.Event e : readings) {
           ProducerRecord<String, byte[]> r = e.record();

@@ -19,7 +19,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -70,9 +69,7 @@ class BadInputFuzzTest {
         "digits-cnn:0", ":", "", "\u0000\uFFFF"};
 
     try (ModelRegistry models = ModelRegistry.open(config)) {
-      Properties p = StreamInferTopology.streamsProperties(config);
-      p.put("state.dir", state.toString());
-      try (TopologyTestDriver driver = new TopologyTestDriver(StreamInferTopology.build(config, models), p)) {
+      try (TopologyTestDriver driver = TestConfigs.driver(config, models, state)) {
         Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
         Map<String, Long> offsets = new HashMap<>();
         Map<String, String> sent = new TreeMap<>(); // topic/0/offset -> what was sent
@@ -120,9 +117,7 @@ class BadInputFuzzTest {
         Map<String, int[]> outcome = new HashMap<>(); // source -> {predictions, dead letters}
         Map<String, Integer> codes = new TreeMap<>();
         for (TestRecord<String, byte[]> r : drain(driver, topics)) {
-          String src = DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC) + "/"
-              + DeadLetters.header(r.headers(), DeadLetters.SOURCE_PARTITION) + "/"
-              + DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET);
+          String src = DeadLetters.source(r.headers());
           String code = DeadLetters.header(r.headers(), DeadLetters.CODE);
           int[] o = outcome.computeIfAbsent(src, x -> new int[2]);
           if (code != null) {

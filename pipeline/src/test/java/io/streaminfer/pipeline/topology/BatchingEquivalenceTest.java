@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -54,10 +53,8 @@ class BatchingEquivalenceTest {
     StreamInferConfig config = TestConfigs.config(Map.of(StreamInferConfig.BATCH_MAX_SIZE, batchSize,
         StreamInferConfig.BATCH_MAX_DELAY_MS, 50L));
     Topics topics = Topics.of(config);
-    Properties p = StreamInferTopology.streamsProperties(config);
-    p.put("state.dir", state.resolve(dir).toString());
     Map<String, List<SpecificRecord>> out = new HashMap<>();
-    try (TopologyTestDriver driver = new TopologyTestDriver(StreamInferTopology.build(config, models), p)) {
+    try (TopologyTestDriver driver = TestConfigs.driver(config, models, state.resolve(dir))) {
       var stream = SampleEvents.build(SampleData.load(), topics, 50, 50, 60, 10, 2, 24, true, 3);
       Instant t = Instant.parse("2026-01-01T00:00:00Z");
       for (var e : stream.events()) {

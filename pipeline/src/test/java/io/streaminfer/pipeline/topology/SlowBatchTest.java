@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -58,9 +57,7 @@ class SlowBatchTest {
     long before = BatchingProcessor.slowBatches();
     Topics topics = Topics.of(config);
     try (ModelRegistry models = ModelRegistry.open(config)) {
-      Properties p = StreamInferTopology.streamsProperties(config);
-      p.put("state.dir", dir.toString());
-      try (TopologyTestDriver d = new TopologyTestDriver(StreamInferTopology.build(config, models), p)) {
+      try (TopologyTestDriver d = TestConfigs.driver(config, models, dir)) {
         var in = d.createInputTopic(topics.images(), new StringSerializer(), new ByteArraySerializer());
         for (SampleEvents.Event e : SampleEvents.build(SampleData.load(), topics, 32, 0, 0, 0, 2, 24, false, 1).events()) {
           in.pipeInput(new TestRecord<>(e.record().key(), e.record().value(), e.record().headers(), Instant.now()));

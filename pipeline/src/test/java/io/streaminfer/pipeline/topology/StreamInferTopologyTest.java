@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -66,9 +65,7 @@ class StreamInferTopologyTest {
 
   @BeforeEach
   void startDriver() {
-    Properties p = StreamInferTopology.streamsProperties(config);
-    p.put("state.dir", state.toString());
-    driver = new TopologyTestDriver(StreamInferTopology.build(config, models), p);
+    driver = TestConfigs.driver(config, models, state);
   }
 
   @AfterEach
@@ -173,11 +170,11 @@ class StreamInferTopologyTest {
   @Test
   void shouldSendEveryInvalidEventToDeadLettersWithItsCodeAndOriginalBytes() {
     List<SampleEvents.Event> catalogue = SampleEvents.invalid(topics, Instant.now());
-    Map<String, SampleEvents.Event> bySource = new HashMap<>(); // topic/offset -> event
+    Map<String, SampleEvents.Event> bySource = new HashMap<>(); // topic/partition/offset -> event
     Map<String, Integer> offsets = new HashMap<>();
     for (SampleEvents.Event e : catalogue) {
       int offset = offsets.merge(e.record().topic(), 1, Integer::sum) - 1;
-      bySource.put(e.record().topic() + "/" + offset, e);
+      bySource.put(e.record().topic() + "/0/" + offset, e);
       send(e.record());
     }
     List<SampleEvents.Event> bad = catalogue.stream().filter(e -> e.expectedError() != null).toList();
@@ -189,15 +186,13 @@ class StreamInferTopologyTest {
         "topics", catalogue.stream().map(e -> e.record().topic()).distinct().count(),
         "codes", bad.stream().map(SampleEvents.Event::expectedError).distinct().count(),
         "dead_lettered_with_expected_code", dead.stream().filter(d -> {
-          SampleEvents.Event e = bySource.get(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC) + "/"
-              + DeadLetters.header(d.headers(), DeadLetters.SOURCE_OFFSET));
+          SampleEvents.Event e = bySource.get(DeadLetters.source(d.headers()));
           return e != null && String.valueOf(e.expectedError()).equals(DeadLetters.header(d.headers(), DeadLetters.CODE))
               && java.util.Arrays.equals(e.record().value(), d.value());
         }).count()));
     assertThat(dead).hasSize(bad.size());
     for (TestRecord<String, byte[]> d : dead) {
-      SampleEvents.Event e = bySource.get(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC) + "/"
-          + DeadLetters.header(d.headers(), DeadLetters.SOURCE_OFFSET));
+      SampleEvents.Event e = bySource.get(DeadLetters.source(d.headers()));
       assertThat(e).as("dead letter traced to its input").isNotNull();
       assertThat(DeadLetters.header(d.headers(), DeadLetters.CODE)).as(e.id() + ": " + DeadLetters.header(d.headers(), DeadLetters.MESSAGE))
           .isEqualTo(String.valueOf(e.expectedError()));
@@ -279,7 +274,7 @@ class StreamInferTopologyTest {
     }
     Map<String, List<TestRecord<String, byte[]>>> first;
     SensorState after;
-    try (TopologyTestDriver d = driver(noHistory, state.resolve("first"))) {
+    try (TopologyTestDriver d = TestConfigs.driver(noHistory, models, state.resolve("first"))) {
       first = pipe(d, readings);
       after = d.<String, SensorState>getKeyValueStore(SensorProcessor.STORE).get("s1");
     }
@@ -289,7 +284,7 @@ class StreamInferTopologyTest {
     // when: a restart finds the state already holding all 50 (its changelog got ahead of the
     // committed offsets) and reads the same 50 records again
     Map<String, List<TestRecord<String, byte[]>>> replay;
-    try (TopologyTestDriver d = driver(noHistory, state.resolve("replay"))) {
+    try (TopologyTestDriver d = TestConfigs.driver(noHistory, models, state.resolve("replay"))) {
       d.<String, SensorState>getKeyValueStore(SensorProcessor.STORE).put("s1", after);
       replay = pipe(d, readings);
       // then: the state is left as it was
@@ -305,12 +300,6 @@ class StreamInferTopologyTest {
         .isEqualTo(values(first.get(topics.anomalies())).stream().filter(recomputable).toList());
     assertThat(replay.get(topics.deadLetters())).hasSize(34)
         .allSatisfy(dl -> assertThat(DeadLetters.header(dl.headers(), DeadLetters.CODE)).isEqualTo(ErrorCode.READING_REPLAYED.name()));
-  }
-
-  private static TopologyTestDriver driver(StreamInferConfig c, Path dir) {
-    Properties p = StreamInferTopology.streamsProperties(c);
-    p.put("state.dir", dir.toString());
-    return new TopologyTestDriver(StreamInferTopology.build(c, models), p);
   }
 
   /** Pipes {@code records} and returns every output, by topic. */
