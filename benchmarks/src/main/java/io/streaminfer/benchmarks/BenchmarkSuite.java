@@ -121,15 +121,21 @@ public final class BenchmarkSuite {
             .set("runs", mapper.valueToTree(batchedRuns));
         System.err.printf("B1 %s unbatched %.0f/s batched %.0f/s%n", w, unbatched, batched);
         var lat = bench.latency(w, batched / 2, quick ? 4 : 15, BATCH, DELAY_MS);
-        double[] ms = lat.latencyMs.stream().mapToDouble(Double::doubleValue).toArray();
         ObjectNode l = m.addObject().put("bench", "B1-latency").put("model", w.model).put("mode", "pipeline-batched")
-            .put("rate_per_s", batched / 2).put("batch", BATCH).put("delay_ms", DELAY_MS).put("outputs", ms.length);
-        l.putObject("latency_ms").put("p50", Stats.quantile(ms, 0.5)).put("p95", Stats.quantile(ms, 0.95))
-            .put("p99", Stats.quantile(ms, 0.99));
+            .put("rate_per_s", batched / 2).put("batch", BATCH).put("delay_ms", DELAY_MS)
+            .put("outputs", lat.endToEnd().length);
+        percentiles(l.putObject("latency_ms"), lat.endToEnd(), 0.5, 0.95, 0.99);
+        percentiles(l.putObject("visible_ms"), lat.visible(), 0.5, 0.95, 0.99);
+        ObjectNode stages = l.putObject("stages_ms");
+        percentiles(stages.putObject("input"), lat.input(), 0.5, 0.99);
+        percentiles(stages.putObject("pipeline"), lat.pipeline(), 0.5, 0.99);
+        percentiles(stages.putObject("output"), lat.output(), 0.5, 0.99);
+        percentiles(stages.putObject("visibility"), lat.visibility(), 0.5, 0.99);
         ArrayNode cdf = l.putArray("cdf");
-        Stats.cdf(ms, 100).forEach(p -> cdf.addArray().add(p[0]).add(p[1]));
-        lat.close();
-        System.err.println(l.path("latency_ms"));
+        Stats.cdf(lat.endToEnd(), 100).forEach(p -> cdf.addArray().add(p[0]).add(p[1]));
+        ArrayNode cdfVisible = l.putArray("cdf_visible");
+        Stats.cdf(lat.visible(), 100).forEach(p -> cdfVisible.addArray().add(p[0]).add(p[1]));
+        System.err.println(l.path("latency_ms") + " visible " + l.path("visible_ms") + " stages " + stages);
         // B2: the Python loop, same events, same batch size, same broker
         String model = w == Workload.SENSORS ? "sensor-lstm" : w.model;
         Double python = pythonLoop(bench, kafka, w, model, events, BATCH);
@@ -193,6 +199,13 @@ public final class BenchmarkSuite {
       return null;
     }
     return new ObjectMapper().readTree(last).path("events_per_s").asDouble();
+  }
+
+  /** Puts {@code pNN} for each quantile of {@code values} into {@code o}. */
+  private static void percentiles(ObjectNode o, double[] values, double... quantiles) {
+    for (double q : quantiles) {
+      o.put("p" + Math.round(q * 100), Stats.quantile(values, q));
+    }
   }
 
   private static ObjectNode machine(ObjectMapper mapper) throws Exception {

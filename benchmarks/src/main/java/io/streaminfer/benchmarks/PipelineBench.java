@@ -3,6 +3,7 @@ package io.streaminfer.benchmarks;
 import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.topology.Topics;
 import io.streaminfer.schemas.ImageEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -106,13 +108,18 @@ final class PipelineBench {
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }
 
-  /** Receipt times of output records, and their latencies from the record timestamp. */
+  /** Reads a run's outputs: their count, the span of their timestamps and (latency runs) each output. */
   static final class Sink implements AutoCloseable {
     final KafkaConsumer<byte[], byte[]> consumer;
     int count;
     long minTs = Long.MAX_VALUE;
     long maxTs = Long.MIN_VALUE;
-    final List<Double> latencyMs = new ArrayList<>();
+    /** Every output as received, when {@link #keep} is set (latency runs). */
+    final List<Received> received = new ArrayList<>();
+    boolean keep;
+
+    /** One output: append time, receipt time, the input it came from, its value. */
+    record Received(long appendMs, long receiptMs, int sourcePartition, long sourceOffset, byte[] value) {}
 
     Sink(String bootstrap, String topic) {
       Properties p = new Properties();
@@ -132,7 +139,11 @@ final class PipelineBench {
           count++;
           minTs = Math.min(minTs, r.timestamp());
           maxTs = Math.max(maxTs, r.timestamp());
-          latencyMs.add((double) (System.currentTimeMillis() - r.timestamp()));
+          if (keep) {
+            received.add(new Received(r.timestamp(), System.currentTimeMillis(),
+                Integer.parseInt(DeadLetters.header(r.headers(), DeadLetters.SOURCE_PARTITION)),
+                Long.parseLong(DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET)), r.value()));
+          }
         }
       }
       return count >= expected;
@@ -171,13 +182,33 @@ final class PipelineBench {
     }
   }
 
+  /**
+   * Where an output's latency went, in ms, from five instants: the load producer's send (t0), the
+   * input's append by the broker (t1), the prediction built by the pipeline (t2 = t1 + the
+   * output's {@code metadata.queue_micros}), the output's append by the broker (t3) and its receipt
+   * by a read_committed consumer (t4). The input and output topics stamp records with the broker's
+   * append time, so t1 and t3 are the broker's clock (the same host's clock here).
+   *
+   * @param endToEnd t3 − t0: producer timestamp → output append (the latency target's definition)
+   * @param visible t4 − t0: what a read_committed consumer sees (under exactly_once_v2 outputs
+   *     become visible when their transaction commits)
+   * @param input t1 − t0: the load producer's linger and the input's append
+   * @param pipeline t2 − t1: fetch, batch wait, pre-processing, inference, post-processing
+   * @param output t3 − t2: the pipeline's producer (linger.ms, the send) and the output's append
+   * @param visibility t4 − t3: the commit (exactly_once_v2) and the consumer's fetch
+   */
+  record Latency(double[] endToEnd, double[] visible, double[] input, double[] pipeline, double[] output,
+      double[] visibility) {}
+
   /** B1 latency: an open-loop producer at {@code rate} events/s for {@code seconds}. */
-  Sink latency(Workload w, double rate, int seconds, int batch, long delayMs) throws Exception {
-    StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-latency"), batch, delayMs);
+  Latency latency(Workload w, double rate, int seconds, int batch, long delayMs) throws Exception {
+    StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-latency"), batch, delayMs, true);
     String in = c.getString(w.inputKey);
     int n = (int) (rate * seconds);
-    Sink sink = new Sink(kafka.bootstrapServers(), c.getString(w.outputKey));
-    try (StreamInferApp app = StreamInferApp.start(c); KafkaProducer<String, byte[]> producer = producer()) {
+    Map<Long, long[]> sent = new ConcurrentHashMap<>(); // partition << 40 | offset -> {t0, t1}
+    try (Sink sink = new Sink(kafka.bootstrapServers(), c.getString(w.outputKey));
+        StreamInferApp app = StreamInferApp.start(c); KafkaProducer<String, byte[]> producer = producer()) {
+      sink.keep = true;
       app.awaitRunning(Duration.ofSeconds(60));
       sink.consumer.poll(Duration.ofMillis(500)); // join the group before the load starts
       Thread load = new Thread(() -> {
@@ -188,15 +219,39 @@ final class PipelineBench {
           if (wait > 0) {
             java.util.concurrent.locks.LockSupport.parkNanos(wait); // no spinning: 2 cores are shared
           }
-          producer.send(w.event(in, i)); // timestamp = send time: latency starts here
+          long t0 = System.currentTimeMillis(); // latency starts here
+          producer.send(w.event(in, i), (md, e) -> {
+            if (e == null) {
+              sent.put((long) md.partition() << 40 | md.offset(), new long[] {t0, md.timestamp()});
+            }
+          });
         }
         producer.flush();
       }, "open-loop-producer");
       load.start();
       sink.await(w.expectedOutputs(n), Duration.ofSeconds(seconds + 120L));
       load.join();
+      int k = 0;
+      int size = sink.received.size();
+      double[][] v = new double[6][size];
+      for (Sink.Received r : sink.received) {
+        long[] t = sent.get((long) r.sourcePartition() << 40 | r.sourceOffset());
+        if (t == null) {
+          continue; // a send whose callback was not seen (none expected)
+        }
+        double t2 = t[1] + w.metadata(r.value()).getQueueMicros() / 1e3;
+        v[0][k] = r.appendMs() - t[0];
+        v[1][k] = r.receiptMs() - t[0];
+        v[2][k] = t[1] - t[0];
+        v[3][k] = t2 - t[1];
+        v[4][k] = r.appendMs() - t2;
+        v[5][k] = r.receiptMs() - r.appendMs();
+        k++;
+      }
+      final int kept = k;
+      double[][] trimmed = java.util.Arrays.stream(v).map(a -> java.util.Arrays.copyOf(a, kept)).toArray(double[][]::new);
+      return new Latency(trimmed[0], trimmed[1], trimmed[2], trimmed[3], trimmed[4], trimmed[5]);
     }
-    return sink;
   }
 
   /** B1': a Kafka Streams app that deserialises and re-serialises image events, nothing else. */

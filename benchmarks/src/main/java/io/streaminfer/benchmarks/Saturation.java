@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * One B1 saturation point, for profiling (run it under JFR, see docs/benchmarks.md):
  * {@code Saturation <images|texts|sensors|generation> <events> <batch> <guarantee> [key=value ...]};
- * {@code passthrough} as the workload measures B1' instead. Prints events/s.
+ * {@code passthrough} as the workload measures B1' instead. Prints events/s. With {@code
+ * -Dstreaminfer.bench.latency.rate=R} it then runs 10 s of open-loop load at R events/s and prints
+ * the latency percentiles and where they went (input, pipeline, output, visibility).
  */
 public final class Saturation {
   private Saturation() {}
@@ -27,6 +29,16 @@ public final class Saturation {
         double perS = what.equals("passthrough") ? bench.passthrough(n)
             : bench.saturation(Workload.valueOf(what.toUpperCase(Locale.ROOT)), n, batch, 5);
         System.out.printf(Locale.ROOT, "%s batch %d %s run %d: %.0f events/s%n", what, batch, args[3], run + 1, perS);
+      }
+      String rate = System.getProperty("streaminfer.bench.latency.rate");
+      if (rate != null && !what.equals("passthrough")) { // then latency at that rate, with its stages
+        var l = bench.latency(Workload.valueOf(what.toUpperCase(Locale.ROOT)), Double.parseDouble(rate), 10, batch, 5);
+        for (var part : new Object[][] {{"end-to-end", l.endToEnd()}, {"visible", l.visible()}, {"input", l.input()},
+            {"pipeline", l.pipeline()}, {"output", l.output()}, {"visibility", l.visibility()}}) {
+          double[] v = (double[]) part[1];
+          System.out.printf(Locale.ROOT, "latency %-10s p50 %6.1f  p95 %6.1f  p99 %6.1f ms (%d outputs)%n", part[0],
+              Stats.quantile(v, 0.5), Stats.quantile(v, 0.95), Stats.quantile(v, 0.99), v.length);
+        }
       }
     }
   }

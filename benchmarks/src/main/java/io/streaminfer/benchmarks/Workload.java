@@ -2,15 +2,20 @@ package io.streaminfer.benchmarks;
 
 import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.app.SampleData;
+import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Forecast;
+import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.GenerationRequest;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.InferenceMetadata;
 import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.TextEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -18,21 +23,30 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * sentences, readings of nine sensors in turn, one-sample generation requests.
  */
 enum Workload {
-  IMAGES("digits-cnn", "topic.images", "topic.image.predictions"),
-  TEXTS("langid-transformer", "topic.texts", "topic.text.predictions"),
-  SENSORS("sensor-lstm+sensor-gru", "topic.sensor.readings", "topic.forecasts"),
-  GENERATION("digits-gan", "topic.generation.requests", "topic.generated.images");
+  IMAGES("digits-cnn", "topic.images", "topic.image.predictions", Classification.class),
+  TEXTS("langid-transformer", "topic.texts", "topic.text.predictions", Classification.class),
+  SENSORS("sensor-lstm+sensor-gru", "topic.sensor.readings", "topic.forecasts", Forecast.class),
+  GENERATION("digits-gan", "topic.generation.requests", "topic.generated.images", GeneratedImage.class);
 
   final String model;
   final String inputKey;
   final String outputKey;
+  /** The prediction record on {@link #outputKey}; each carries an {@code InferenceMetadata metadata} field. */
+  final Class<? extends SpecificRecord> outputType;
   private static final SampleData DATA = SampleData.load();
   private static final Instant BASE = Instant.parse("2026-01-01T00:00:00Z");
 
-  Workload(String model, String inputKey, String outputKey) {
+  Workload(String model, String inputKey, String outputKey, Class<? extends SpecificRecord> outputType) {
     this.model = model;
     this.inputKey = inputKey;
     this.outputKey = outputKey;
+    this.outputType = outputType;
+  }
+
+  /** The inference metadata of one output record's value. */
+  InferenceMetadata metadata(byte[] output) {
+    SpecificRecord r = AvroSerdes.serde(outputType).deserializer().deserialize(null, output);
+    return (InferenceMetadata) r.get(r.getSchema().getField("metadata").pos());
   }
 
   /** Output records that {@code n} events produce. */

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -263,6 +264,10 @@ public final class StreamInferConfig extends AbstractConfig {
       // than the sensor replay history holds); exactly_once_v2 already commits every 100 ms.
       p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     }
+    // Kafka Streams holds its producer's records up to 100 ms (its linger.ms override); a prediction
+    // then waits that long before the broker has it. 5 ms is the plain producer's default since
+    // Kafka 4.0: batches still fill at saturation (docs/benchmarks.md). kafka.linger.ms overrides it.
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     p.putAll(originalsWithPrefix(KAFKA_PREFIX));
     return p;
   }

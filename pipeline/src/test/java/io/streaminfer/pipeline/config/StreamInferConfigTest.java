@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class StreamInferConfigTest {
@@ -16,6 +18,22 @@ class StreamInferConfigTest {
     assertThat(c.getString(StreamInferConfig.PROCESSING_GUARANTEE)).isEqualTo("exactly_once_v2");
     assertThat(c.getString(StreamInferConfig.INFERENCE_DEVICE)).isEqualTo("auto");
     assertThat(c.getList(StreamInferConfig.SENSOR_MODELS)).containsExactly("sensor-lstm", "sensor-gru");
+  }
+
+  @Test
+  void shouldHandPredictionsToTheBrokerWithinFiveMillisecondsUnlessToldOtherwise() {
+    // Kafka Streams' own producer default is linger.ms=100: every output would wait up to 100 ms
+    var defaults = new StreamsConfig(StreamInferConfig.of(Map.of()).streamsProperties()).getProducerConfigs("p");
+    assertThat(defaults.get(ProducerConfig.LINGER_MS_CONFIG)).hasToString("5");
+    var alos = new StreamsConfig(StreamInferConfig.of(Map.of(StreamInferConfig.PROCESSING_GUARANTEE, "at_least_once"))
+        .streamsProperties()).getProducerConfigs("p");
+    assertThat(alos.get(ProducerConfig.LINGER_MS_CONFIG)).hasToString("5");
+    var set = new StreamsConfig(StreamInferConfig.of(Map.of("kafka.linger.ms", "100")).streamsProperties())
+        .getProducerConfigs("p");
+    assertThat(set.get(ProducerConfig.LINGER_MS_CONFIG)).hasToString("100");
+    var prefixed = new StreamsConfig(StreamInferConfig.of(Map.of("kafka.producer.linger.ms", "20")).streamsProperties())
+        .getProducerConfigs("p");
+    assertThat(prefixed.get(ProducerConfig.LINGER_MS_CONFIG)).hasToString("20");
   }
 
   @Test
