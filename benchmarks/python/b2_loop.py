@@ -2,8 +2,10 @@
 
 A plain Python loop: confluent-kafka consumes single-object-encoded Avro events, fastavro
 decodes them, the reference pre-processing of ``streaminfer_training.preprocessing`` turns them
-into tensors, one onnxruntime ``session.run`` serves every ``--batch`` events, and one small JSON
-prediction per input (per generated image for the GAN) goes to ``--output-topic``.
+into tensors, one onnxruntime ``session.run`` per model serves every ``--batch`` events, and one small
+JSON prediction per input and model (per generated image, with its PNG, for the GAN) goes to
+``--output-topic``. ``--model sensor-lstm,sensor-gru`` runs both forecasters on every window, as the
+pipeline's sensor branch does.
 
 It reads ``--count`` events from the beginning of ``--topic`` with a fresh consumer group, then
 prints one JSON line to stdout::
@@ -21,6 +23,7 @@ producer is flushed. Exits 1, without the JSON line, if ``--timeout-s`` passes f
 from __future__ import annotations
 
 import argparse
+import base64
 import io
 import json
 import sys
@@ -43,6 +46,7 @@ sys.path.insert(0, str(ROOT / "training"))
 from streaminfer_training.preprocessing import (  # noqa: E402
     byte_tokens,
     decode_image,
+    encode_png,
     gaussian_noise,
     image_tensor,
     normalise_window,
@@ -194,26 +198,35 @@ Postprocessor = Callable[[list[Item], np.ndarray], Iterator[tuple[str, dict]]]
 def make_postprocessor(card: dict) -> Postprocessor:
     """(items, batch output) → (key, prediction) pairs, as the card's postprocessing says."""
     kind = card["postprocessing"]["type"]
+    model = card["name"]
     if kind == "softmax-top-k":
         labels = card["labels"]
 
         def classify(items, logits):  # logits (B, classes)
             probs = softmax(logits.astype(np.float64))
             for item, p, best in zip(items, probs, probs.argmax(axis=1)):
-                yield item.key, {**item.meta, "label": labels[best], "score": float(p[best])}
+                yield item.key, {**item.meta, "model": model, "label": labels[best],
+                                 "score": float(p[best])}
         return classify
     if kind == "window-denormalise":
         def forecast(items, out):  # out (B, 1), in z-scores of each input window
             for item, z in zip(items, out[:, 0].astype(np.float64)):
                 meta = dict(item.meta)
                 value = z * meta.pop("std") + meta.pop("mean")
-                yield item.key, {**meta, "forecast": float(value)}
+                yield item.key, {**meta, "model": model, "forecast": float(value)}
         return forecast
     if kind == "image":
-        def generated(items, images):  # images (sum of samples, 1, H, W): only counted
+        low, high = card["postprocessing"]["range"]
+
+        def generated(items, images):  # images (sum of samples, 1, H, W) → one PNG each
+            pixels = np.clip(np.rint((images.astype(np.float64) - low) / (high - low) * 255), 0, 255)
+            row = 0
             for item in items:
                 for i in range(item.rows):
-                    yield item.key, {**item.meta, "sample_index": i}
+                    png = encode_png(pixels[row, 0].astype(np.uint8))
+                    yield item.key, {**item.meta, "model": model, "sample_index": i,
+                                     "png": base64.b64encode(png).decode()}
+                    row += 1
         return generated
     raise ValueError(f"model {card['name']}: unsupported postprocessing type {kind!r}")
 
@@ -241,6 +254,21 @@ def open_session(model_dir: Path, card: dict, threads: int) -> ort.InferenceSess
     if expected != actual:
         raise ValueError(f"{card['name']}: card inputs {sorted(expected)}, model has {sorted(actual)}")
     return session
+
+
+def load_models(repository: Path, names: list[str], threads: int
+                ) -> tuple[dict, list[tuple[ort.InferenceSession, str, Postprocessor]]]:
+    """The first model's card (it pre-processes for all) and, per model, (session, output name,
+    postprocessor). Several models must pre-process alike: every one runs on every batch, as the
+    pipeline's sensor branch runs both forecasters on each window."""
+    cards = [load_card(repository, m) for m in names]
+    first = cards[0][0]
+    for other, _ in cards[1:]:
+        if other["preprocessing"] != first["preprocessing"]:
+            raise ValueError(f"{other['name']} pre-processes differently from {first['name']}: one loop "
+                             "can serve several models only if they read the same inputs")
+    return first, [(open_session(d, c, threads), c["postprocessing"]["output"], make_postprocessor(c))
+                   for c, d in cards]
 
 
 def infer(session: ort.InferenceSession, output: str, items: list[Item]) -> np.ndarray:
@@ -277,12 +305,10 @@ def run(args: argparse.Namespace) -> dict | None:
     from confluent_kafka import Consumer, KafkaException, Producer
 
     deadline = time.monotonic() + args.timeout_s
-    card, model_dir = load_card(Path(args.repository), args.model)
-    session = open_session(model_dir, card, args.threads)
-    output = card["postprocessing"]["output"]
+    card, models = load_models(Path(args.repository), args.model.split(","), args.threads)
     schema = load_schema(EVENT_SCHEMA[card["preprocessing"]["type"]])
     expected_fp = schema_fingerprint(schema)
-    preprocess, postprocess = make_preprocessor(card), make_postprocessor(card)
+    preprocess = make_preprocessor(card)
 
     consumer = Consumer({
         "bootstrap.servers": args.bootstrap,
@@ -313,8 +339,9 @@ def run(args: argparse.Namespace) -> dict | None:
                 items.extend(preprocess(decode_single_object(msg.value(), schema, expected_fp)))
             if in_batch == args.batch or (consumed == args.count and in_batch):
                 if items:  # sensors: readings that only fill a window yield nothing to run
-                    produce(producer, args.output_topic,
-                            postprocess(items, infer(session, output, items)))
+                    for session, output, postprocess in models:
+                        produce(producer, args.output_topic,
+                                postprocess(items, infer(session, output, items)))
                 in_batch, items = 0, []
         left = producer.flush(max(deadline - time.monotonic(), 0.0))
         if left:
@@ -331,7 +358,9 @@ def run(args: argparse.Namespace) -> dict | None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--bootstrap", required=True, help="Kafka bootstrap servers, host:port")
-    p.add_argument("--model", required=True, choices=MODELS)
+    p.add_argument("--model", required=True,
+                   help=f"one of {', '.join(MODELS)}, or several with the same pre-processing, "
+                        "comma-separated (each runs on every batch)")
     p.add_argument("--repository", default=str(ROOT / "models" / "repository"),
                    help="model repository (default: models/repository of this checkout)")
     p.add_argument("--topic", required=True, help="input topic holding the preloaded events")
@@ -341,6 +370,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help="intra-op threads (inter-op is 1)")
     p.add_argument("--timeout-s", type=float, default=600.0, help="give up, exit 1, after this")
     args = p.parse_args(argv)
+    for m in args.model.split(","):
+        if m not in MODELS:
+            p.error(f"--model: {m!r} is not one of {', '.join(MODELS)}")
     for name in ("count", "batch", "threads"):
         if getattr(args, name) < 1:
             p.error(f"--{name} must be at least 1")

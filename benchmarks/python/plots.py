@@ -7,7 +7,8 @@ Writes into the output folder:
 * ``benchmarks-throughput.png``: per model, bare ONNX Runtime (B0) inferences/s against batch
   size, one line per thread count, log x; horizontal lines for the pipeline (B1 batched and
   unbatched) and the Python loop (B2) when measured.
-* ``benchmarks-latency-cdf.png``: per model, the end-to-end latency CDF of B1-latency.
+* ``benchmarks-latency-cdf.png``: per model and B1-latency point, the CDF of producer timestamp →
+  output append (solid) and → receipt by a read_committed consumer (dashed).
 * ``benchmarks-soak-memory.png``: heap and RSS over the B3 soak.
 
 A plot whose measurements are missing is skipped, and the skip is printed.
@@ -73,10 +74,11 @@ def throughput(measurements: list[dict], path: Path) -> bool:
             ax.plot(batches, rates, marker="o", label=f"B0 bare ORT, {threads} thread(s)")
         for m in measurements:
             marker = MARKERS.get((m.get("bench"), m.get("mode")))
-            if marker and m.get("model") == model:
+            if marker and model in m.get("model", "").split("+"):  # sensors: a branch runs two models
                 label, style = marker
+                both = f", runs {m['model']}" if "+" in m["model"] else ""
                 ax.axhline(m["events_per_s"], color="grey", linestyle=style,
-                           label=f"{label} (batch {m.get('batch')}, {m.get('threads')} thr)")
+                           label=f"{label} (batch {m.get('batch')}, {m.get('threads')} thr{both})")
         ax.set_xscale("log", base=2)
         ax.set(title=model, xlabel="batch size", ylabel="inferences / s")
         ax.grid(alpha=0.3, which="both")
@@ -97,9 +99,13 @@ def latency_cdf(measurements: list[dict], path: Path) -> bool:
         for r in rows:
             ms, fraction = zip(*r["cdf"])
             p99 = r.get("latency_ms", {}).get("p99")
-            label = f"{r.get('rate_per_s', '?')}/s" + (f", p99 {p99:g} ms" if p99 is not None else "")
-            ax.plot(ms, fraction, drawstyle="steps-post", label=label)
-        ax.set(title=f"{model}: end-to-end latency", xlabel="latency (ms)",
+            label = (f"{r.get('processing_guarantee', '')} {r.get('rate_per_s', 0):,.0f}/s"
+                     + (f", p99 {p99:g} ms" if p99 is not None else ""))
+            line, = ax.plot(ms, fraction, drawstyle="steps-post", label=label)
+            if r.get("cdf_visible"):  # same colour, dashed: until a read_committed consumer sees it
+                vms, vfraction = zip(*r["cdf_visible"])
+                ax.plot(vms, vfraction, drawstyle="steps-post", linestyle="--", color=line.get_color(), alpha=0.6)
+        ax.set(title=model, xlabel="ms from the producer to the output's append (solid), to visible (dashed)",
                ylabel="fraction of events", ylim=(0, 1.02))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)

@@ -42,8 +42,7 @@ def tables(data: dict) -> str:
     for r in data.get("ratios", []):
         model = r["model"]
         ev = {x["mode"]: x["events_per_s"] for x in m if x["bench"] == "B1" and x["model"] == model}
-        py_model = "sensor-lstm" if model.startswith("sensor") else model
-        py = next((x["events_per_s"] for x in m if x["bench"] == "B2" and x["model"] == py_model), None)
+        py = next((x["events_per_s"] for x in m if x["bench"] == "B2" and x["model"] == model), None)
         out.append(f"| `{model}` | {_fmt(ev.get('pipeline-unbatched'))} | {_fmt(ev.get('pipeline-batched'))} | "
                    f"{_fmt(r.get('batched_over_unbatched'), 2)} | {_fmt(r.get('pipeline_over_bare_ort'), 2)} | "
                    f"{_fmt(r.get('pipeline_over_transport'), 2)} | {_fmt(r.get('overhead_us_per_event'))} | "
@@ -52,13 +51,23 @@ def tables(data: dict) -> str:
     if tr:
         out += ["", f"B1′ transport limit (pass-through Streams app, image events, same broker and "
                     f"guarantee): **{_fmt(tr['events_per_s'])} events/s**."]
-    out += ["", "### B1 latency — open-loop producer at 50 % of batched saturation (ms, producer "
-                "timestamp → consumer receipt)", "", "| model | rate/s | p50 | p95 | p99 |", "|---|---|---|---|---|"]
-    for x in m:
-        if x["bench"] == "B1-latency":
-            lat = x["latency_ms"]
-            out.append(f"| `{x['model']}` | {_fmt(x['rate_per_s'])} | {_fmt(lat['p50'])} | {_fmt(lat['p95'])} | "
-                       f"{_fmt(lat['p99'])} |")
+    lat_rows = [x for x in m if x["bench"] == "B1-latency"]
+    out += ["", "### B1 latency — open-loop producer (ms; end to end = producer timestamp → output append; "
+                "visible = → receipt by a read_committed consumer)", "",
+            "| model | guarantee | load | rate/s | p50 | p95 | p99 | visible p50 / p99 | "
+            "stages p50: input / pipeline / output / visibility | pipeline p99 | batch size p50 |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for x in lat_rows:
+        lat = x["latency_ms"]
+        vis = x.get("visible_ms", {})
+        st = x.get("stages_ms", {})
+        stages = " / ".join(_fmt(st.get(k, {}).get("p50")) for k in ("input", "pipeline", "output", "visibility"))
+        load = x.get("load_fraction")
+        out.append(f"| `{x['model']}` | {x.get('processing_guarantee', data.get('processing_guarantee'))} | "
+                   f"{'—' if load is None else f'{load:.0%}'} | {_fmt(x['rate_per_s'])} | {_fmt(lat['p50'])} | "
+                   f"{_fmt(lat['p95'])} | {_fmt(lat['p99'])} | {_fmt(vis.get('p50'))} / {_fmt(vis.get('p99'))} | "
+                   f"{stages} | {_fmt(st.get('pipeline', {}).get('p99'))} | "
+                   f"{_fmt(x.get('batch_size', {}).get('p50'))} |")
     soak = next((x for x in m if x["bench"] == "B3"), None)
     if soak:
         s = [x for x in soak["samples"] if isinstance(x.get("heap_mb"), (int, float))

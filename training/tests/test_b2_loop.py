@@ -1,5 +1,6 @@
 """Benchmark B2's decoding and pre-processing, without a broker."""
 
+import base64
 import importlib.util
 import io
 import sys
@@ -89,3 +90,48 @@ def test_should_tokenise_a_decoded_text_event_as_the_card_says(text_schema):
     expected = [b + 1 for b in b"Der schnelle braune Fuchs"]
     assert ids[0, : len(expected)].tolist() == expected and not ids[0, len(expected):].any()
     assert item.key == "t-1" and item.meta["true_label"] == "de"
+
+
+def test_should_encode_each_generated_image_as_the_pipeline_does():
+    card, _ = b2.load_card(REPOSITORY, "digits-gan")
+    post = b2.make_postprocessor(card)
+    h, w = card["postprocessing"]["height"], card["postprocessing"]["width"]
+    images = np.zeros((3, 1, h, w), dtype=np.float32)
+    images[0] = -1.0
+    images[1] = 0.0
+    images[2, 0, 0, 0] = 2.0  # out of range: clamped
+    items = [b2.Item("gen-1", {"id": "gen-1"}, {"z": np.zeros((2, 4))}),
+             b2.Item("gen-2", {"id": "gen-2"}, {"z": np.zeros((1, 4))})]
+
+    out = list(post(items, images))
+
+    assert [(k, p["sample_index"]) for k, p in out] == [("gen-1", 0), ("gen-1", 1), ("gen-2", 0)]
+    from PIL import Image
+    decoded = [np.asarray(Image.open(io.BytesIO(base64.b64decode(p["png"])))) for _, p in out]
+    assert decoded[0].shape == (h, w) and (decoded[0] == 0).all()
+    assert (decoded[1] == 128).all()  # round(127.5), as Java's Math.round
+    assert decoded[2][0, 0] == 255 and decoded[2][0, 1] == 128
+    assert all(p["model"] == "digits-gan" for _, p in out)
+
+
+def test_should_run_both_forecasters_on_one_window_and_refuse_unlike_models():
+    card, models = b2.load_models(REPOSITORY, ["sensor-lstm", "sensor-gru"], threads=1)
+    window = card["preprocessing"]["window"]
+    pre = b2.make_preprocessor(card)
+    items = []
+    for i in range(window):
+        items += pre({"id": f"r-{i}", "sensor_id": "s", "value": float(i % 5),
+                      "event_time": datetime(2026, 1, 1, tzinfo=timezone.utc)})
+
+    forecasts = [p for session, output, post in models for _, p in post(items, b2.infer(session, output, items))]
+
+    assert [p["model"] for p in forecasts] == ["sensor-lstm", "sensor-gru"]
+    assert forecasts[0]["forecast"] != forecasts[1]["forecast"]
+    with pytest.raises(ValueError, match="pre-processes differently"):
+        b2.load_models(REPOSITORY, ["sensor-lstm", "digits-cnn"], threads=1)
+
+
+def test_should_name_an_unknown_model_in_a_list():
+    with pytest.raises(SystemExit):
+        b2.parse_args(["--bootstrap", "x:1", "--model", "sensor-lstm,sensor-rnn", "--topic", "t",
+                       "--output-topic", "o", "--count", "1"])

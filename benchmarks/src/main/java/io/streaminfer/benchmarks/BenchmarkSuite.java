@@ -84,6 +84,8 @@ public final class BenchmarkSuite {
       }
       root.set("pipeline_overrides", mapper.valueToTree(overrides));
       PipelineBench bench = new PipelineBench(kafka, repository, guarantee, overrides);
+      String otherGuarantee = guarantee.equals("at_least_once") ? "exactly_once_v2" : "at_least_once";
+      PipelineBench otherBench = new PipelineBench(kafka, repository, otherGuarantee, overrides);
       // JIT warm-up of broker, Streams and pipeline code: every workload once, unmeasured
       int measured = quick ? 1 : 3;
       bench.passthrough(n / 2);
@@ -120,35 +122,29 @@ public final class BenchmarkSuite {
             .put("threads", 1).put("events", events).put("events_per_s", batched)
             .set("runs", mapper.valueToTree(batchedRuns));
         System.err.printf("B1 %s unbatched %.0f/s batched %.0f/s%n", w, unbatched, batched);
-        var lat = bench.latency(w, batched / 2, quick ? 4 : 15, BATCH, DELAY_MS);
-        ObjectNode l = m.addObject().put("bench", "B1-latency").put("model", w.model).put("mode", "pipeline-batched")
-            .put("rate_per_s", batched / 2).put("batch", BATCH).put("delay_ms", DELAY_MS)
-            .put("outputs", lat.endToEnd().length);
-        percentiles(l.putObject("latency_ms"), lat.endToEnd(), 0.5, 0.95, 0.99);
-        percentiles(l.putObject("visible_ms"), lat.visible(), 0.5, 0.95, 0.99);
-        ObjectNode stages = l.putObject("stages_ms");
-        percentiles(stages.putObject("input"), lat.input(), 0.5, 0.99);
-        percentiles(stages.putObject("pipeline"), lat.pipeline(), 0.5, 0.99);
-        percentiles(stages.putObject("output"), lat.output(), 0.5, 0.99);
-        percentiles(stages.putObject("visibility"), lat.visibility(), 0.5, 0.99);
-        ArrayNode cdf = l.putArray("cdf");
-        Stats.cdf(lat.endToEnd(), 100).forEach(p -> cdf.addArray().add(p[0]).add(p[1]));
-        ArrayNode cdfVisible = l.putArray("cdf_visible");
-        Stats.cdf(lat.visible(), 100).forEach(p -> cdfVisible.addArray().add(p[0]).add(p[1]));
-        System.err.println(l.path("latency_ms") + " visible " + l.path("visible_ms") + " stages " + stages);
+        // latency: half load under both guarantees, a quarter load under the run's guarantee
+        for (var point : List.of(Map.entry(bench, 0.5), Map.entry(otherBench, 0.5), Map.entry(bench, 0.25))) {
+          ObjectNode l = latency(m, point.getKey(), w, batched * point.getValue(), quick ? 4 : 15);
+          l.put("load_fraction", point.getValue());
+        }
         // B2: the Python loop, same events, same batch size, same broker
-        String model = w == Workload.SENSORS ? "sensor-lstm" : w.model;
-        Double python = pythonLoop(bench, kafka, w, model, events, BATCH);
+        Double python = pythonLoop(bench, kafka, w, events, BATCH);
         if (python != null) {
-          m.addObject().put("bench", "B2").put("model", model).put("mode", "python-loop").put("batch", BATCH)
+          m.addObject().put("bench", "B2").put("model", w.model).put("mode", "python-loop").put("batch", BATCH)
               .put("threads", 1).put("events_per_s", python);
         }
-        String bareKey = (w == Workload.SENSORS ? "sensor-lstm" : w.model) + "/" + BATCH + "/1";
+        // the compute limit of a branch: every model it runs, one after the other, on one thread
+        double computeUsPerEvent = 0;
+        for (String model : w.model.split("\\+")) {
+          computeUsPerEvent += 1e6 / bare.getOrDefault(model + "/" + BATCH + "/1", Double.NaN);
+        }
+        double compute = 1e6 / computeUsPerEvent;
         ObjectNode r = ratios.addObject().put("model", w.model)
             .put("batched_over_unbatched", batched / unbatched)
-            .put("pipeline_over_bare_ort", batched / bare.getOrDefault(bareKey, Double.NaN))
+            .put("compute_limit_per_s", compute)
+            .put("pipeline_over_bare_ort", batched / compute)
             .put("pipeline_over_transport", batched / transport)
-            .put("overhead_us_per_event", 1e6 / batched - 1e6 / bare.getOrDefault(bareKey, Double.NaN));
+            .put("overhead_us_per_event", 1e6 / batched - computeUsPerEvent);
         if (python != null) {
           r.put("java_over_python", batched / python);
         }
@@ -176,8 +172,10 @@ public final class BenchmarkSuite {
     };
   }
 
-  private static Double pythonLoop(PipelineBench bench, EmbeddedKafkaCluster kafka, Workload w, String model,
-      int events, int batch) throws Exception {
+  /** B2 on the events of {@code w}, running every model the pipeline's branch runs; null if it cannot run. */
+  private static Double pythonLoop(PipelineBench bench, EmbeddedKafkaCluster kafka, Workload w, int events,
+      int batch) throws Exception {
+    String model = w.model.replace('+', ',');
     Path python = Path.of("training/.venv/bin/python");
     if (!Files.isExecutable(python)) {
       System.err.println("B2 skipped: " + python + " missing (bash scripts/test-all.sh creates it)");
@@ -199,6 +197,30 @@ public final class BenchmarkSuite {
       return null;
     }
     return new ObjectMapper().readTree(last).path("events_per_s").asDouble();
+  }
+
+  /** B1 latency of {@code w} at {@code rate} events/s, with its stages, as a new measurement in {@code m}. */
+  private static ObjectNode latency(ArrayNode m, PipelineBench bench, Workload w, double rate, int seconds)
+      throws Exception {
+    var lat = bench.latency(w, rate, seconds, BATCH, DELAY_MS);
+    ObjectNode l = m.addObject().put("bench", "B1-latency").put("model", w.model).put("mode", "pipeline-batched")
+        .put("processing_guarantee", bench.guarantee()).put("rate_per_s", rate).put("batch", BATCH)
+        .put("delay_ms", DELAY_MS).put("outputs", lat.endToEnd().length);
+    percentiles(l.putObject("latency_ms"), lat.endToEnd(), 0.5, 0.95, 0.99);
+    percentiles(l.putObject("visible_ms"), lat.visible(), 0.5, 0.95, 0.99);
+    ObjectNode stages = l.putObject("stages_ms");
+    percentiles(stages.putObject("input"), lat.input(), 0.5, 0.99);
+    percentiles(stages.putObject("pipeline"), lat.pipeline(), 0.5, 0.99);
+    percentiles(stages.putObject("output"), lat.output(), 0.5, 0.99);
+    percentiles(stages.putObject("visibility"), lat.visibility(), 0.5, 0.99);
+    percentiles(l.putObject("batch_size"), lat.batchSize(), 0.5, 0.99);
+    ArrayNode cdf = l.putArray("cdf");
+    Stats.cdf(lat.endToEnd(), 100).forEach(p -> cdf.addArray().add(p[0]).add(p[1]));
+    ArrayNode cdfVisible = l.putArray("cdf_visible");
+    Stats.cdf(lat.visible(), 100).forEach(p -> cdfVisible.addArray().add(p[0]).add(p[1]));
+    System.err.println("B1 latency " + w + " " + bench.guarantee() + " " + Math.round(rate) + "/s: "
+        + l.path("latency_ms") + " visible " + l.path("visible_ms") + " stages " + stages);
+    return l;
   }
 
   /** Puts {@code pNN} for each quantile of {@code values} into {@code o}. */

@@ -6,6 +6,7 @@ import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.topology.Topics;
 import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.InferenceMetadata;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,11 @@ final class PipelineBench {
     this.overrides = overrides;
   }
 
+  /** The processing guarantee of this bench's Kafka Streams runs. */
+  String guarantee() {
+    return guarantee;
+  }
+
   /** A run's configuration: its own topics, application id and state directory. */
   StreamInferConfig config(String run, int batch, long delayMs) throws Exception {
     return config(run, batch, delayMs, false);
@@ -70,7 +76,6 @@ final class PipelineBench {
     p.put(StreamInferConfig.PROCESSING_GUARANTEE, guarantee);
     p.put(StreamInferConfig.BATCH_MAX_SIZE, batch);
     p.put(StreamInferConfig.BATCH_MAX_DELAY_MS, delayMs);
-    p.put("kafka.poll.ms", "5");
     p.putAll(overrides);
     for (String key : StreamInferConfig.CONFIG.names()) {
       if (key.startsWith("topic.")) {
@@ -196,9 +201,10 @@ final class PipelineBench {
    * @param pipeline t2 − t1: fetch, batch wait, pre-processing, inference, post-processing
    * @param output t3 − t2: the pipeline's producer (linger.ms, the send) and the output's append
    * @param visibility t4 − t3: the commit (exactly_once_v2) and the consumer's fetch
+   * @param batchSize the size of the batch each output's input ran in
    */
   record Latency(double[] endToEnd, double[] visible, double[] input, double[] pipeline, double[] output,
-      double[] visibility) {}
+      double[] visibility, double[] batchSize) {}
 
   /** B1 latency: an open-loop producer at {@code rate} events/s for {@code seconds}. */
   Latency latency(Workload w, double rate, int seconds, int batch, long delayMs) throws Exception {
@@ -233,24 +239,26 @@ final class PipelineBench {
       load.join();
       int k = 0;
       int size = sink.received.size();
-      double[][] v = new double[6][size];
+      double[][] v = new double[7][size];
       for (Sink.Received r : sink.received) {
         long[] t = sent.get((long) r.sourcePartition() << 40 | r.sourceOffset());
         if (t == null) {
           continue; // a send whose callback was not seen (none expected)
         }
-        double t2 = t[1] + w.metadata(r.value()).getQueueMicros() / 1e3;
+        InferenceMetadata md = w.metadata(r.value());
+        double t2 = t[1] + md.getQueueMicros() / 1e3;
         v[0][k] = r.appendMs() - t[0];
         v[1][k] = r.receiptMs() - t[0];
         v[2][k] = t[1] - t[0];
         v[3][k] = t2 - t[1];
         v[4][k] = r.appendMs() - t2;
         v[5][k] = r.receiptMs() - r.appendMs();
+        v[6][k] = md.getBatchSize();
         k++;
       }
       final int kept = k;
       double[][] trimmed = java.util.Arrays.stream(v).map(a -> java.util.Arrays.copyOf(a, kept)).toArray(double[][]::new);
-      return new Latency(trimmed[0], trimmed[1], trimmed[2], trimmed[3], trimmed[4], trimmed[5]);
+      return new Latency(trimmed[0], trimmed[1], trimmed[2], trimmed[3], trimmed[4], trimmed[5], trimmed[6]);
     }
   }
 

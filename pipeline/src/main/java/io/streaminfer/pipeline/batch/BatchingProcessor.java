@@ -62,7 +62,9 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     }
     oldestMs = Long.MIN_VALUE / 2; // restored records run at the first punctuation
     if (settings.maxSize() > 1) {
-      Duration every = settings.maxDelay().isZero() ? Duration.ofMillis(1) : settings.maxDelay();
+      // checked twice per delay, so a batch waits at most 1.5 × its delay (plus the poll: the
+      // configuration keeps poll.ms at half the shortest delay)
+      Duration every = Duration.ofMillis(Math.max(1, settings.maxDelay().toMillis() / 2));
       context.schedule(every, PunctuationType.WALL_CLOCK_TIME, now -> {
         if (buffered > 0 && now - oldestMs >= settings.maxDelay().toMillis()) {
           flush();

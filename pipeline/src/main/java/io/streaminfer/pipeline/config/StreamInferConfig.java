@@ -219,6 +219,17 @@ public final class StreamInferConfig extends AbstractConfig {
     return out;
   }
 
+  /** The shortest delay of any batching model path (size above 1), if any path batches. */
+  public Optional<Long> shortestBatchDelayMs() {
+    Optional<Long> shortest = getInt(BATCH_MAX_SIZE) > 1 ? Optional.of(getLong(BATCH_MAX_DELAY_MS)) : Optional.empty();
+    for (long[] o : batchOverrides().values()) {
+      if (o[0] > 1 && (shortest.isEmpty() || o[1] < shortest.get())) {
+        shortest = Optional.of(o[1]);
+      }
+    }
+    return shortest;
+  }
+
   /** Per-model batching overrides: name → {size, delayMs}. */
   public Map<String, long[]> batchOverrides() {
     Map<String, long[]> out = new HashMap<>();
@@ -268,6 +279,11 @@ public final class StreamInferConfig extends AbstractConfig {
     // then waits that long before the broker has it. 5 ms is the plain producer's default since
     // Kafka 4.0: batches still fill at saturation (docs/benchmarks.md). kafka.linger.ms overrides it.
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    shortestBatchDelayMs().ifPresent(delay -> {
+      // An idle stream thread blocks in poll() for poll.ms (100 ms by default) and only then runs
+      // due punctuators, so a partial batch would wait that long instead of batch.max.delay.ms.
+      p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, delay / 2)));
+    });
     p.putAll(originalsWithPrefix(KAFKA_PREFIX));
     return p;
   }

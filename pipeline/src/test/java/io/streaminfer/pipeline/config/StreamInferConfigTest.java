@@ -37,6 +37,24 @@ class StreamInferConfigTest {
   }
 
   @Test
+  void shouldPollOftenEnoughForTheShortestBatchDelay() {
+    // Kafka Streams runs punctuators between polls; its default poll.ms of 100 would hold a partial
+    // batch up to 100 ms past its 5 ms delay while the input is idle
+    assertThat(pollMs(Map.of())).isEqualTo(2L);
+    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MODELS, "sensor-gru:16:1")))
+        .isEqualTo(1L);
+    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_DELAY_MS, "1000")))
+        .isEqualTo(100L);
+    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_SIZE, "1")))
+        .as("no model path batches: Kafka Streams' default").isEqualTo(100L);
+    assertThat(pollMs(Map.of("kafka.poll.ms", "50"))).isEqualTo(50L);
+  }
+
+  private static long pollMs(Map<String, String> settings) {
+    return new StreamsConfig(StreamInferConfig.of(settings).streamsProperties()).getLong(StreamsConfig.POLL_MS_CONFIG);
+  }
+
+  @Test
   void shouldRejectAnUnknownKeyByName() {
     assertThatThrownBy(() -> StreamInferConfig.of(Map.of("inference.devcie", "cpu")))
         .isInstanceOf(ConfigException.class)
