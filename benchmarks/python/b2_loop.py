@@ -48,6 +48,7 @@ from streaminfer_training.preprocessing import (  # noqa: E402
     decode_image,
     encode_png,
     gaussian_noise,
+    generated_to_uint8,
     image_tensor,
     normalise_window,
     softmax,
@@ -219,11 +220,11 @@ def make_postprocessor(card: dict) -> Postprocessor:
         low, high = card["postprocessing"]["range"]
 
         def generated(items, images):  # images (sum of samples, 1, H, W) → one PNG each
-            pixels = np.clip(np.rint((images.astype(np.float64) - low) / (high - low) * 255), 0, 255)
+            pixels = generated_to_uint8(images, low, high)
             row = 0
             for item in items:
                 for i in range(item.rows):
-                    png = encode_png(pixels[row, 0].astype(np.uint8))
+                    png = encode_png(pixels[row, 0])
                     yield item.key, {**item.meta, "model": model, "sample_index": i,
                                      "png": base64.b64encode(png).decode()}
                     row += 1

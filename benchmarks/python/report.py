@@ -14,7 +14,10 @@ START, END = "<!-- tables:start -->", "<!-- tables:end -->"
 
 
 def _fmt(v, digits=0) -> str:
-    return "—" if v is None else f"{v:,.{digits}f}"
+    """A number with thousands separators; — for a missing or non-numeric value (e.g. "NaN")."""
+    if not isinstance(v, (int, float)) or v != v:
+        return "—"
+    return f"{v:,.{digits}f}"
 
 
 def tables(data: dict) -> str:
@@ -37,14 +40,15 @@ def tables(data: dict) -> str:
             out.append("| " + " | ".join(row) + " |")
     out += ["", "### B1 / B1′ / B2 — events/s on the in-process broker, and the ratios", "",
             "| model | pipeline unbatched | pipeline batched (64, 5 ms) | batched ÷ unbatched | "
-            "pipeline ÷ bare ORT (64, 1 thread) | pipeline ÷ transport | overhead µs/event | "
-            "Python loop (64) | Java ÷ Python |", "|---|---|---|---|---|---|---|---|---|"]
+            "compute limit (bare ORT, 64, 1 thread) | pipeline ÷ compute | pipeline ÷ transport | "
+            "overhead µs/event | Python loop (64) | Java ÷ Python |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in data.get("ratios", []):
         model = r["model"]
         ev = {x["mode"]: x["events_per_s"] for x in m if x["bench"] == "B1" and x["model"] == model}
         py = next((x["events_per_s"] for x in m if x["bench"] == "B2" and x["model"] == model), None)
         out.append(f"| `{model}` | {_fmt(ev.get('pipeline-unbatched'))} | {_fmt(ev.get('pipeline-batched'))} | "
-                   f"{_fmt(r.get('batched_over_unbatched'), 2)} | {_fmt(r.get('pipeline_over_bare_ort'), 2)} | "
+                   f"{_fmt(r.get('batched_over_unbatched'), 2)} | {_fmt(r.get('compute_limit_per_s'))} | "
+                   f"{_fmt(r.get('pipeline_over_bare_ort'), 2)} | "
                    f"{_fmt(r.get('pipeline_over_transport'), 2)} | {_fmt(r.get('overhead_us_per_event'))} | "
                    f"{_fmt(py)} | {_fmt(r.get('java_over_python'), 2)} |")
     tr = next((x for x in m if x["bench"] == "B1'"), None)

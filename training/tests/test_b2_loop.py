@@ -109,7 +109,7 @@ def test_should_encode_each_generated_image_as_the_pipeline_does():
     from PIL import Image
     decoded = [np.asarray(Image.open(io.BytesIO(base64.b64decode(p["png"])))) for _, p in out]
     assert decoded[0].shape == (h, w) and (decoded[0] == 0).all()
-    assert (decoded[1] == 128).all()  # round(127.5), as Java's Math.round
+    assert (decoded[1] == 128).all()  # floor(127.5 + 0.5), as Java's PngEncoder
     assert decoded[2][0, 0] == 255 and decoded[2][0, 1] == 128
     assert all(p["model"] == "digits-gan" for _, p in out)
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -24,13 +25,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 
@@ -64,7 +65,8 @@ final class PipelineBench {
   /**
    * A run's configuration; with {@code appendTime} its topics stamp records with the broker's
    * append time, so a saturation run's span is measured where the outputs are written, not where
-   * they become visible (under exactly_once_v2 a whole commit's outputs become visible at once).
+   * they become visible (under exactly_once_v2 a whole commit's outputs become visible at once),
+   * and a latency run's stages are timed by the broker's appends of input and output.
    */
   StreamInferConfig config(String run, int batch, long delayMs, boolean appendTime) throws Exception {
     Map<String, Object> p = new HashMap<>();
@@ -188,23 +190,35 @@ final class PipelineBench {
   }
 
   /**
-   * Where an output's latency went, in ms, from five instants: the load producer's send (t0), the
+   * Where each output's latency went, in ms, from five instants: the load producer's send (t0), the
    * input's append by the broker (t1), the prediction built by the pipeline (t2 = t1 + the
    * output's {@code metadata.queue_micros}), the output's append by the broker (t3) and its receipt
    * by a read_committed consumer (t4). The input and output topics stamp records with the broker's
-   * append time, so t1 and t3 are the broker's clock (the same host's clock here).
+   * append time, so t1 and t3 are the broker's clock (the same host's clock here). Series, in
+   * {@link #SERIES} order:
    *
-   * @param endToEnd t3 − t0: producer timestamp → output append (the latency target's definition)
-   * @param visible t4 − t0: what a read_committed consumer sees (under exactly_once_v2 outputs
-   *     become visible when their transaction commits)
-   * @param input t1 − t0: the load producer's linger and the input's append
-   * @param pipeline t2 − t1: fetch, batch wait, pre-processing, inference, post-processing
-   * @param output t3 − t2: the pipeline's producer (linger.ms, the send) and the output's append
-   * @param visibility t4 − t3: the commit (exactly_once_v2) and the consumer's fetch
-   * @param batchSize the size of the batch each output's input ran in
+   * <ul>
+   *   <li>{@code end_to_end} t3 − t0: producer timestamp → output append (the target's definition);
+   *   <li>{@code visible} t4 − t0: what a read_committed consumer sees (under exactly_once_v2 outputs
+   *       become visible when their transaction commits);
+   *   <li>{@code input} t1 − t0: the load producer's linger and the input's append;
+   *   <li>{@code pipeline} t2 − t1: fetch, batch wait, pre-processing, inference, post-processing;
+   *   <li>{@code output} t3 − t2: the pipeline's producer (linger.ms, the send) and the append;
+   *   <li>{@code visibility} t4 − t3: the commit (exactly_once_v2) and the consumer's fetch;
+   *   <li>{@code batch_size}: the size of the batch each output's input ran in.
+   * </ul>
+   *
+   * @param series name → one value per output
+   * @param expected outputs the load should have produced
    */
-  record Latency(double[] endToEnd, double[] visible, double[] input, double[] pipeline, double[] output,
-      double[] visibility, double[] batchSize) {}
+  record Latency(Map<String, double[]> series, int expected) {
+    static final List<String> SERIES =
+        List.of("end_to_end", "visible", "input", "pipeline", "output", "visibility", "batch_size");
+
+    double[] get(String name) {
+      return series.get(name);
+    }
+  }
 
   /** B1 latency: an open-loop producer at {@code rate} events/s for {@code seconds}. */
   Latency latency(Workload w, double rate, int seconds, int batch, long delayMs) throws Exception {
@@ -225,40 +239,43 @@ final class PipelineBench {
           if (wait > 0) {
             java.util.concurrent.locks.LockSupport.parkNanos(wait); // no spinning: 2 cores are shared
           }
-          long t0 = System.currentTimeMillis(); // latency starts here
-          producer.send(w.event(in, i), (md, e) -> {
+          ProducerRecord<String, byte[]> event = w.event(in, i);
+          long t0 = System.currentTimeMillis(); // latency starts here, at the send (not the schedule)
+          producer.send(event, (md, e) -> {
             if (e == null) {
               sent.put((long) md.partition() << 40 | md.offset(), new long[] {t0, md.timestamp()});
             }
           });
         }
-        producer.flush();
+        producer.flush(); // every callback has run when this returns
       }, "open-loop-producer");
       load.start();
-      sink.await(w.expectedOutputs(n), Duration.ofSeconds(seconds + 120L));
+      int expected = w.expectedOutputs(n);
+      if (!sink.await(expected, Duration.ofSeconds(seconds + 120L))) {
+        System.err.println("B1 latency " + w + ": only " + sink.count + " of " + expected + " outputs in time");
+      }
       load.join();
+      Map<String, double[]> series = new LinkedHashMap<>();
+      Latency.SERIES.forEach(name -> series.put(name, new double[sink.received.size()]));
       int k = 0;
-      int size = sink.received.size();
-      double[][] v = new double[7][size];
       for (Sink.Received r : sink.received) {
         long[] t = sent.get((long) r.sourcePartition() << 40 | r.sourceOffset());
         if (t == null) {
-          continue; // a send whose callback was not seen (none expected)
+          throw new IllegalStateException(w + ": output of input " + r.sourcePartition() + "/" + r.sourceOffset()
+              + " that the load producer did not send");
         }
         InferenceMetadata md = w.metadata(r.value());
         double t2 = t[1] + md.getQueueMicros() / 1e3;
-        v[0][k] = r.appendMs() - t[0];
-        v[1][k] = r.receiptMs() - t[0];
-        v[2][k] = t[1] - t[0];
-        v[3][k] = t2 - t[1];
-        v[4][k] = r.appendMs() - t2;
-        v[5][k] = r.receiptMs() - r.appendMs();
-        v[6][k] = md.getBatchSize();
+        series.get("end_to_end")[k] = r.appendMs() - t[0];
+        series.get("visible")[k] = r.receiptMs() - t[0];
+        series.get("input")[k] = t[1] - t[0];
+        series.get("pipeline")[k] = t2 - t[1];
+        series.get("output")[k] = r.appendMs() - t2;
+        series.get("visibility")[k] = r.receiptMs() - r.appendMs();
+        series.get("batch_size")[k] = md.getBatchSize();
         k++;
       }
-      final int kept = k;
-      double[][] trimmed = java.util.Arrays.stream(v).map(a -> java.util.Arrays.copyOf(a, kept)).toArray(double[][]::new);
-      return new Latency(trimmed[0], trimmed[1], trimmed[2], trimmed[3], trimmed[4], trimmed[5], trimmed[6]);
+      return new Latency(series, expected);
     }
   }
 
@@ -275,7 +292,6 @@ final class PipelineBench {
         .mapValues(v -> serde.serializer().serialize(out, serde.deserializer().deserialize(in, v)))
         .to(out, Produced.with(Serdes.String(), Serdes.ByteArray()));
     Properties p = c.streamsProperties();
-    p.put(StreamsConfig.POLL_MS_CONFIG, 5);
     try (Sink sink = new Sink(kafka.bootstrapServers(), out); KafkaStreams streams = new KafkaStreams(b.build(), p)) {
       streams.start();
       if (!sink.await(n, Duration.ofMinutes(10))) {

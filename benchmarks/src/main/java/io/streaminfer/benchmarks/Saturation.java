@@ -33,13 +33,9 @@ public final class Saturation {
       String rate = System.getProperty("streaminfer.bench.latency.rate");
       if (rate != null && !what.equals("passthrough")) { // then latency at that rate, with its stages
         var l = bench.latency(Workload.valueOf(what.toUpperCase(Locale.ROOT)), Double.parseDouble(rate), 10, batch, 5);
-        for (var part : new Object[][] {{"end-to-end", l.endToEnd()}, {"visible", l.visible()}, {"input", l.input()},
-            {"pipeline", l.pipeline()}, {"output", l.output()}, {"visibility", l.visibility()},
-            {"batch size", l.batchSize()}}) {
-          double[] v = (double[]) part[1];
-          System.out.printf(Locale.ROOT, "latency %-10s p50 %6.1f  p95 %6.1f  p99 %6.1f ms (%d outputs)%n", part[0],
-              Stats.quantile(v, 0.5), Stats.quantile(v, 0.95), Stats.quantile(v, 0.99), v.length);
-        }
+        l.series().forEach((name, v) -> System.out.printf(Locale.ROOT,
+            "latency %-10s p50 %6.1f  p95 %6.1f  p99 %6.1f (%d of %d outputs)%n", name, Stats.quantile(v, 0.5),
+            Stats.quantile(v, 0.95), Stats.quantile(v, 0.99), v.length, l.expected()));
       }
     }
   }

@@ -43,6 +43,11 @@ enum Workload {
     this.outputType = outputType;
   }
 
+  /** The models the branch runs on every event (the sensor branch: both forecasters). */
+  List<String> models() {
+    return List.of(model.split("\\+"));
+  }
+
   /** The inference metadata of one output record's value. */
   InferenceMetadata metadata(byte[] output) {
     SpecificRecord r = AvroSerdes.serde(outputType).deserializer().deserialize(null, output);

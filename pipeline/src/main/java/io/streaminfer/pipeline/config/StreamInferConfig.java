@@ -129,7 +129,7 @@ public final class StreamInferConfig extends AbstractConfig {
       .define(BATCH_MAX_SIZE, Type.INT, 32, Range.between(1, 1024), Importance.HIGH,
           "Most events per model run (1 = per-record inference). A batch runs when full or when its oldest event has waited batch.max.delay.ms.")
       .define(BATCH_MAX_DELAY_MS, Type.LONG, 5L, Range.between(0, 3_600_000), Importance.HIGH,
-          "Longest time a buffered event waits for its batch to fill, in milliseconds.")
+          "How long a buffered event waits for its batch to fill, in milliseconds; checked every half delay, between polls (poll.ms follows the shortest delay unless kafka.poll.ms is set), so a partial batch runs within about 1.5 x this plus a poll.")
       .define(BATCH_MODELS, Type.LIST, "", Importance.MEDIUM,
           "Per-model batching as name:size:delayMs entries (e.g. digits-cnn:64:10), keyed by the model serving a topic.")
       .define(METRICS_PORT, Type.INT, 0, Range.between(0, 65535), Importance.LOW,
@@ -219,15 +219,22 @@ public final class StreamInferConfig extends AbstractConfig {
     return out;
   }
 
-  /** The shortest delay of any batching model path (size above 1), if any path batches. */
+  /** The model that names each branch's batching: images, texts, sensors (the first), generation. */
+  public List<String> branchModels() {
+    return List.of(getString(IMAGE_MODEL), getString(TEXT_MODEL), getList(SENSOR_MODELS).get(0),
+        getString(GENERATION_MODEL));
+  }
+
+  /** {size, delayMs} of the branch named by {@code model}: its batch.models entry, else the defaults. */
+  public long[] batching(String model) {
+    long[] o = batchOverrides().get(model);
+    return o != null ? o : new long[] {getInt(BATCH_MAX_SIZE), getLong(BATCH_MAX_DELAY_MS)};
+  }
+
+  /** The shortest delay of any branch that batches (size above 1), if one does. */
   public Optional<Long> shortestBatchDelayMs() {
-    Optional<Long> shortest = getInt(BATCH_MAX_SIZE) > 1 ? Optional.of(getLong(BATCH_MAX_DELAY_MS)) : Optional.empty();
-    for (long[] o : batchOverrides().values()) {
-      if (o[0] > 1 && (shortest.isEmpty() || o[1] < shortest.get())) {
-        shortest = Optional.of(o[1]);
-      }
-    }
-    return shortest;
+    return branchModels().stream().map(this::batching).filter(b -> b[0] > 1).map(b -> b[1])
+        .min(Long::compare);
   }
 
   /** Per-model batching overrides: name → {size, delayMs}. */

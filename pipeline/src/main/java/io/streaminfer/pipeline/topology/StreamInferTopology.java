@@ -122,10 +122,8 @@ public final class StreamInferTopology {
 
   /** Batching of the branch served by {@code model}: its batch.models entry, else the defaults. */
   static BatchSettings batching(StreamInferConfig config, String model) {
-    long[] o = config.batchOverrides().get(model);
-    int size = o != null ? (int) o[0] : config.getInt(StreamInferConfig.BATCH_MAX_SIZE);
-    long delay = o != null ? o[1] : config.getLong(StreamInferConfig.BATCH_MAX_DELAY_MS);
-    return new BatchSettings(size, Duration.ofMillis(delay), config.batchTimeBudget().dividedBy(4));
+    long[] b = config.batching(model);
+    return new BatchSettings((int) b[0], Duration.ofMillis(b[1]), config.batchTimeBudget().dividedBy(4));
   }
 
   /** Kafka Streams properties for {@code config}, with the dead-letter handlers installed. */

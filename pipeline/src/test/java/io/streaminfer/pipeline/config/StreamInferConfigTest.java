@@ -41,8 +41,12 @@ class StreamInferConfigTest {
     // Kafka Streams runs punctuators between polls; its default poll.ms of 100 would hold a partial
     // batch up to 100 ms past its 5 ms delay while the input is idle
     assertThat(pollMs(Map.of())).isEqualTo(2L);
-    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MODELS, "sensor-gru:16:1")))
-        .isEqualTo(1L);
+    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MODELS, "sensor-lstm:16:1")))
+        .as("the sensor branch batches as its first model says").isEqualTo(1L);
+    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MODELS, "sensor-gru:16:1,unserved-model:8:1")))
+        .as("entries no branch uses change nothing").isEqualTo(2L);
+    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_SIZE, "1", StreamInferConfig.BATCH_MODELS,
+        "digits-gan:64:40"))).as("only the batching branch counts").isEqualTo(20L);
     assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_DELAY_MS, "1000")))
         .isEqualTo(100L);
     assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_SIZE, "1")))
