@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from b2_loop import MODELS, ROOT, load_card, open_session  # noqa: E402  (the loop's session settings)
 
 
 def feeds(session: ort.InferenceSession, batch: int, rng: np.random.Generator) -> dict:
@@ -36,12 +38,8 @@ def feeds(session: ort.InferenceSession, batch: int, rng: np.random.Generator) -
     return out
 
 
-def measure(model_file: Path, batch: int, threads: int, window_s: float, windows: int) -> float:
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"])
+def measure(session: ort.InferenceSession, batch: int, window_s: float, windows: int) -> float:
+    """Median inferences/s of ``session`` over ``windows`` timed windows, after a warm-up."""
     x = feeds(session, batch, np.random.default_rng(0))
     for _ in range(10):
         session.run(None, x)
@@ -63,12 +61,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--window-s", type=float, default=1.5)
     p.add_argument("--windows", type=int, default=5)
     args = p.parse_args(argv)
-    for model_dir in sorted(d for d in args.repository.iterdir() if d.is_dir()):
-        cards = sorted(model_dir.glob("*/model.json"), key=lambda c: int(c.parent.name))
-        if not cards:
-            continue
-        card = json.loads(cards[-1].read_text())
-        rate = measure(cards[-1].parent / card["file"], args.batch, args.threads, args.window_s, args.windows)
+    for model in MODELS:
+        card, model_dir = load_card(args.repository, model)
+        session = open_session(model_dir, card, args.threads)  # exactly as the B2 loop opens it
+        rate = measure(session, args.batch, args.window_s, args.windows)
         print(json.dumps({"bench": "B0-python", "model": card["name"], "batch": args.batch,
                           "threads": args.threads, "onnxruntime": ort.__version__,
                           "events_per_s": round(rate, 1)}), flush=True)

@@ -215,7 +215,7 @@ public final class BenchmarkSuite {
     percentiles(l.putObject("latency_ms"), lat.get("end_to_end"), 0.5, 0.95, 0.99);
     percentiles(l.putObject("visible_ms"), lat.get("visible"), 0.5, 0.95, 0.99);
     ObjectNode stages = l.putObject("stages_ms");
-    for (String stage : List.of("input", "pipeline", "output", "visibility")) {
+    for (String stage : PipelineBench.Latency.STAGES) {
       percentiles(stages.putObject(stage), lat.get(stage), 0.5, 0.99);
     }
     percentiles(l.putObject("batch_size"), lat.get("batch_size"), 0.5, 0.99);

@@ -3,11 +3,8 @@ package io.streaminfer.benchmarks;
 import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.topology.Topics;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,49 +18,27 @@ public final class IdleCpu {
   private IdleCpu() {}
 
   public static void main(String[] a) throws Exception {
-    var mx = ManagementFactory.getThreadMXBean();
-    try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) { // state in temp dirs, as the suite's
-      int run = 0;
-      for (String poll : new String[] {null, "100", "10"}) {
-        Map<String, Object> p = new HashMap<>();
-        p.put(StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        p.put(StreamInferConfig.APPLICATION_ID, "idle-" + (++run));
-        p.put(StreamInferConfig.STATE_DIR, Files.createTempDirectory("idle").toString());
-        p.put(StreamInferConfig.MODELS_REPOSITORY, "models/repository");
-        p.put(StreamInferConfig.INFERENCE_DEVICE, "cpu");
-        if (poll != null) {
-          p.put("kafka.poll.ms", poll);
-        }
-        StreamInferConfig c = StreamInferConfig.of(p);
-        if (run == 1) {
-          kafka.createTopics(Topics.of(c).all().stream()
-              .map(t -> new org.apache.kafka.clients.admin.NewTopic(t, 2, (short) 1)).toList());
-        }
+    Map<String, Object> defaults = StreamInferConfig.CONFIG.defaultValues();
+    int batch = (Integer) defaults.get(StreamInferConfig.BATCH_MAX_SIZE);
+    long delayMs = (Long) defaults.get(StreamInferConfig.BATCH_MAX_DELAY_MS);
+    try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
+      for (Map<String, Object> poll : java.util.List.<Map<String, Object>>of(Map.of(), Map.of("kafka.poll.ms", "100"),
+          Map.of("kafka.poll.ms", "10"))) {
+        PipelineBench bench = new PipelineBench(kafka, "models/repository",
+            defaults.get(StreamInferConfig.PROCESSING_GUARANTEE).toString(), poll);
+        StreamInferConfig c = bench.config(PipelineBench.newRun("idle"), batch, delayMs);
         try (StreamInferApp app = StreamInferApp.start(c)) {
           app.awaitRunning(Duration.ofSeconds(60));
           Thread.sleep(10_000);
-          long before = streamCpu(mx, run);
+          ThreadCpu before = ThreadCpu.snapshot();
           long t0 = System.nanoTime();
           Thread.sleep(20_000);
-          long cpu = streamCpu(mx, run) - before;
+          double cpu = ThreadCpu.seconds(before, "pipeline stream thread"); // only this run's threads live
           double seconds = (System.nanoTime() - t0) / 1e9;
-          System.out.printf(java.util.Locale.ROOT, "idle, poll.ms=%s: stream thread %.1f ms CPU per s (%.2f %% of a core)%n",
-              poll == null ? "default (" + c.streamsProperties().get("poll.ms") + ")" : poll, cpu / 1e6 / seconds,
-              cpu / 1e7 / seconds);
+          System.out.printf(Locale.ROOT, "idle, poll.ms=%s: stream thread %.1f ms CPU per s (%.2f %% of a core)%n",
+              c.streamsProperties().get("poll.ms"), cpu * 1e3 / seconds, cpu * 100 / seconds);
         }
       }
     }
-  }
-
-  /** CPU nanoseconds of the stream threads of run {@code run} (not their producers' I/O threads). */
-  static long streamCpu(java.lang.management.ThreadMXBean mx, int run) {
-    long sum = 0;
-    for (var t : mx.dumpAllThreads(false, false)) {
-      String n = t.getThreadName();
-      if (n.startsWith("idle-" + run + "-") && n.contains("StreamThread") && !n.contains("producer")) {
-        sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
-      }
-    }
-    return sum;
   }
 }

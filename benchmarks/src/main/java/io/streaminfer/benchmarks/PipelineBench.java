@@ -125,8 +125,8 @@ final class PipelineBench {
     final List<Received> received = new ArrayList<>();
     boolean keep;
 
-    /** One output: append time, receipt time, the input it came from, its value. */
-    record Received(long appendMs, long receiptMs, int sourcePartition, long sourceOffset, byte[] value) {}
+    /** One output: append time, receipt time, the input it came from ({@link DeadLetters#source}), its value. */
+    record Received(long appendMs, long receiptMs, String source, byte[] value) {}
 
     Sink(String bootstrap, String topic) {
       Properties p = new Properties();
@@ -147,9 +147,8 @@ final class PipelineBench {
           minTs = Math.min(minTs, r.timestamp());
           maxTs = Math.max(maxTs, r.timestamp());
           if (keep) {
-            received.add(new Received(r.timestamp(), System.currentTimeMillis(),
-                Integer.parseInt(DeadLetters.header(r.headers(), DeadLetters.SOURCE_PARTITION)),
-                Long.parseLong(DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET)), r.value()));
+            received.add(new Received(r.timestamp(), System.currentTimeMillis(), DeadLetters.source(r.headers()),
+                r.value()));
           }
         }
       }
@@ -212,8 +211,10 @@ final class PipelineBench {
    * @param expected outputs the load should have produced
    */
   record Latency(Map<String, double[]> series, int expected) {
+    /** The four stages that add up to {@code visible}. */
+    static final List<String> STAGES = List.of("input", "pipeline", "output", "visibility");
     static final List<String> SERIES =
-        List.of("end_to_end", "visible", "input", "pipeline", "output", "visibility", "batch_size");
+        List.of("end_to_end", "visible", STAGES.get(0), STAGES.get(1), STAGES.get(2), STAGES.get(3), "batch_size");
 
     double[] get(String name) {
       return series.get(name);
@@ -225,7 +226,7 @@ final class PipelineBench {
     StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-latency"), batch, delayMs, true);
     String in = c.getString(w.inputKey);
     int n = (int) (rate * seconds);
-    Map<Long, long[]> sent = new ConcurrentHashMap<>(); // partition << 40 | offset -> {t0, t1}
+    Map<String, long[]> sent = new ConcurrentHashMap<>(); // input source -> {t0, t1}
     try (Sink sink = new Sink(kafka.bootstrapServers(), c.getString(w.outputKey));
         StreamInferApp app = StreamInferApp.start(c); KafkaProducer<String, byte[]> producer = producer()) {
       sink.keep = true;
@@ -243,7 +244,7 @@ final class PipelineBench {
           long t0 = System.currentTimeMillis(); // latency starts here, at the send (not the schedule)
           producer.send(event, (md, e) -> {
             if (e == null) {
-              sent.put((long) md.partition() << 40 | md.offset(), new long[] {t0, md.timestamp()});
+              sent.put(DeadLetters.source(md.topic(), md.partition(), md.offset()), new long[] {t0, md.timestamp()});
             }
           });
         }
@@ -259,10 +260,9 @@ final class PipelineBench {
       Latency.SERIES.forEach(name -> series.put(name, new double[sink.received.size()]));
       int k = 0;
       for (Sink.Received r : sink.received) {
-        long[] t = sent.get((long) r.sourcePartition() << 40 | r.sourceOffset());
+        long[] t = sent.get(r.source());
         if (t == null) {
-          throw new IllegalStateException(w + ": output of input " + r.sourcePartition() + "/" + r.sourceOffset()
-              + " that the load producer did not send");
+          throw new IllegalStateException(w + ": output of input " + r.source() + " that the load producer did not send");
         }
         InferenceMetadata md = w.metadata(r.value());
         double t2 = t[1] + md.getQueueMicros() / 1e3;

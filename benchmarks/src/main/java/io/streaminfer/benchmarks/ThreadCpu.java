@@ -35,16 +35,26 @@ final class ThreadCpu {
     return new ThreadCpu();
   }
 
-  /** CPU seconds per thread group between {@code before} and now, with the wall time and the remainder. */
-  static String since(ThreadCpu before) {
-    ThreadCpu now = snapshot();
+  /** CPU seconds per thread group of the threads alive now, between {@code before} and now. */
+  private static Map<String, Double> groups(ThreadCpu before, ThreadCpu now) {
     Map<String, Double> groups = new TreeMap<>();
-    double threads = 0;
     for (var e : now.byThread.entrySet()) {
       double s = (e.getValue() - before.byThread.getOrDefault(e.getKey(), 0L)) / 1e9;
       groups.merge(group(now.names.get(e.getKey())), s, Double::sum);
-      threads += s;
     }
+    return groups;
+  }
+
+  /** CPU seconds that {@code group} (e.g. "pipeline stream thread") used between {@code before} and now. */
+  static double seconds(ThreadCpu before, String group) {
+    return groups(before, snapshot()).getOrDefault(group, 0.0);
+  }
+
+  /** CPU seconds per thread group between {@code before} and now, with the wall time and the remainder. */
+  static String since(ThreadCpu before) {
+    ThreadCpu now = snapshot();
+    Map<String, Double> groups = groups(before, now);
+    double threads = groups.values().stream().mapToDouble(Double::doubleValue).sum();
     double process = (now.processNs - before.processNs) / 1e9;
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "wall %.2f s, process CPU %.2f s%n",
         (now.wallNs - before.wallNs) / 1e9, process));

@@ -17,6 +17,8 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The events one model branch consumes, built from the bundled held-out samples: PNG digits,
@@ -33,7 +35,14 @@ enum Workload {
   final String outputKey;
   /** The prediction record on {@link #outputKey}; each carries an {@code InferenceMetadata metadata} field. */
   final Class<? extends SpecificRecord> outputType;
+  /** Reads {@link #outputType}; built once (a serde computes its schema's fingerprint). */
+  private final Deserializer<? extends SpecificRecord> outputs;
   private static final SampleData DATA = SampleData.load();
+  // one serializer per event type for every event (a serde computes its schema's fingerprint)
+  private static final Serializer<ImageEvent> IMAGE_EVENTS = AvroSerdes.serde(ImageEvent.class).serializer();
+  private static final Serializer<TextEvent> TEXT_EVENTS = AvroSerdes.serde(TextEvent.class).serializer();
+  private static final Serializer<SensorReading> READINGS = AvroSerdes.serde(SensorReading.class).serializer();
+  private static final Serializer<GenerationRequest> REQUESTS = AvroSerdes.serde(GenerationRequest.class).serializer();
   private static final Instant BASE = Instant.parse("2026-01-01T00:00:00Z");
 
   Workload(String model, String inputKey, String outputKey, Class<? extends SpecificRecord> outputType) {
@@ -41,6 +50,7 @@ enum Workload {
     this.inputKey = inputKey;
     this.outputKey = outputKey;
     this.outputType = outputType;
+    this.outputs = AvroSerdes.serde(outputType).deserializer();
   }
 
   /** The models the branch runs on every event (the sensor branch: both forecasters). */
@@ -50,7 +60,7 @@ enum Workload {
 
   /** The inference metadata of one output record's value. */
   InferenceMetadata metadata(byte[] output) {
-    SpecificRecord r = AvroSerdes.serde(outputType).deserializer().deserialize(null, output);
+    SpecificRecord r = outputs.deserialize(null, output);
     return (InferenceMetadata) r.get(r.getSchema().getField("metadata").pos());
   }
 
@@ -70,12 +80,12 @@ enum Workload {
         SampleData.Digit d = DATA.digits().get(i % DATA.digits().size());
         ImageEvent e = ImageEvent.newBuilder().setId("img-" + i).setEventTime(BASE.plusMillis(i))
             .setEncoding(ImageEncoding.PNG).setData(ByteBuffer.wrap(png(i % DATA.digits().size()))).setLabel(d.label()).build();
-        return new ProducerRecord<>(topic, e.getId(), AvroSerdes.serde(ImageEvent.class).serializer().serialize(topic, e));
+        return new ProducerRecord<>(topic, e.getId(), IMAGE_EVENTS.serialize(topic, e));
       }
       case TEXTS -> {
         SampleData.Sentence s = DATA.texts().get(i % DATA.texts().size());
         TextEvent e = TextEvent.newBuilder().setId("txt-" + i).setEventTime(BASE.plusMillis(i)).setText(s.text()).setLabel(s.label()).build();
-        return new ProducerRecord<>(topic, e.getId(), AvroSerdes.serde(TextEvent.class).serializer().serialize(topic, e));
+        return new ProducerRecord<>(topic, e.getId(), TEXT_EVENTS.serialize(topic, e));
       }
       case SENSORS -> {
         List<SampleData.Series> all = DATA.sensors();
@@ -83,12 +93,12 @@ enum Workload {
         int step = i / all.size();
         SensorReading r = SensorReading.newBuilder().setId(s.sensorId() + "-" + step).setSensorId(s.sensorId())
             .setEventTime(BASE.plusSeconds(step)).setValue(s.readings()[step % s.readings().length]).build();
-        return new ProducerRecord<>(topic, s.sensorId(), AvroSerdes.serde(SensorReading.class).serializer().serialize(topic, r));
+        return new ProducerRecord<>(topic, s.sensorId(), READINGS.serialize(topic, r));
       }
       default -> {
         GenerationRequest g = GenerationRequest.newBuilder().setId("gen-" + i).setEventTime(BASE.plusMillis(i))
             .setLabel(Integer.toString(i % 10)).setSamples(1).setSeed(i).build();
-        return new ProducerRecord<>(topic, g.getId(), AvroSerdes.serde(GenerationRequest.class).serializer().serialize(topic, g));
+        return new ProducerRecord<>(topic, g.getId(), REQUESTS.serialize(topic, g));
       }
     }
   }

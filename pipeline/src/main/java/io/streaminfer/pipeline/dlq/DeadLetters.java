@@ -145,7 +145,13 @@ public final class DeadLetters {
   public static String source(Headers headers) {
     String topic = header(headers, SOURCE_TOPIC);
     return topic == null ? null
-        : topic + "/" + header(headers, SOURCE_PARTITION) + "/" + header(headers, SOURCE_OFFSET);
+        : source(topic, Integer.parseInt(header(headers, SOURCE_PARTITION)),
+            Long.parseLong(header(headers, SOURCE_OFFSET)));
+  }
+
+  /** An input's position as {@code topic/partition/offset}, the key {@link #source(Headers)} gives. */
+  public static String source(String topic, int partition, long offset) {
+    return topic + "/" + partition + "/" + offset;
   }
 
   /** Reads a header as UTF-8, or null. */

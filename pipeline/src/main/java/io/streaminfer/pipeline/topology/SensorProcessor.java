@@ -14,8 +14,10 @@ import io.streaminfer.schemas.SensorReading;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -84,7 +86,7 @@ final class SensorProcessor extends BatchingProcessor {
     Map<String, SensorState.PendingForecast> pending = new HashMap<>(); // as stored before this batch
     Runnable[] rejections = new Runnable[batch.size()];
     List<Step> steps = new ArrayList<>();
-    java.util.Set<String> appended = new java.util.HashSet<>();
+    Set<String> appended = new HashSet<>();
     for (int i = 0; i < batch.size(); i++) {
       BufferedRecord src = batch.get(i);
       try {

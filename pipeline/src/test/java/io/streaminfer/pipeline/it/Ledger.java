@@ -2,6 +2,7 @@ package io.streaminfer.pipeline.it;
 
 import io.streaminfer.pipeline.app.OutputCollector;
 import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.topology.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ final class Ledger {
       if (ex != null) {
         throw new IllegalStateException("could not publish " + e.id(), ex);
       }
-      sent.add(new Sent(e, md.topic() + "/" + md.partition() + "/" + md.offset()));
+      sent.add(new Sent(e, DeadLetters.source(md.topic(), md.partition(), md.offset())));
     });
   }
 
