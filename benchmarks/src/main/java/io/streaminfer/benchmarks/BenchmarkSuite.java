@@ -189,8 +189,8 @@ public final class BenchmarkSuite {
     }
     StreamInferConfig c = bench.preloaded(w, events);
     Process p = new ProcessBuilder(python.toString(), "benchmarks/python/b2_loop.py", "--bootstrap",
-        kafka.bootstrapServers(), "--model", model, "--topic", c.getString(w.inputKey), "--output-topic",
-        c.getString(w.outputKey), "--count", Integer.toString(events), "--batch", Integer.toString(batch),
+        kafka.bootstrapServers(), "--model", model, "--topic", w.input(c), "--output-topic",
+        w.output(c), "--count", Integer.toString(events), "--batch", Integer.toString(batch),
         "--threads", "1").redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String last = null;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -2,6 +2,8 @@ package io.streaminfer.benchmarks;
 
 import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.pipeline.config.Route;
+import io.streaminfer.pipeline.config.RouteKeys;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.topology.Topics;
@@ -79,11 +81,11 @@ final class PipelineBench {
     p.put(StreamInferConfig.BATCH_MAX_SIZE, batch);
     p.put(StreamInferConfig.BATCH_MAX_DELAY_MS, delayMs);
     p.putAll(overrides);
-    for (String key : StreamInferConfig.CONFIG.names()) {
-      if (key.startsWith("topic.")) {
-        p.put(key, run + "-" + StreamInferConfig.CONFIG.configKeys().get(key).defaultValue);
-      }
+    for (Route r : StreamInferConfig.of(Map.of()).routes()) { // the default routes, on this run's own topics
+      p.put(RouteKeys.key(r.name(), RouteKeys.INPUT), run + "-" + r.input());
+      r.outputs().forEach((role, topic) -> p.put(RouteKeys.key(r.name(), role), run + "-" + topic));
     }
+    p.put(StreamInferConfig.TOPIC_DEAD_LETTERS, run + "-dead-letters");
     StreamInferConfig c = StreamInferConfig.of(p);
     Map<String, String> topicConfig = appendTime ? Map.of("message.timestamp.type", "LogAppendTime") : Map.of();
     kafka.createTopics(Topics.of(c).all().stream()
@@ -173,8 +175,8 @@ final class PipelineBench {
   /** B1: events/s of the pipeline over {@code n} preloaded events of {@code w}. */
   double saturation(Workload w, int n, int batch, long delayMs) throws Exception {
     StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-" + batch), batch, delayMs, true);
-    String in = c.getString(w.inputKey);
-    String out = c.getString(w.outputKey);
+    String in = w.input(c);
+    String out = w.output(c);
     preload(w, in, n);
     ThreadCpu cpu = ThreadCpu.snapshot();
     try (Sink sink = new Sink(kafka.bootstrapServers(), out); StreamInferApp app = StreamInferApp.start(c)) {
@@ -224,10 +226,10 @@ final class PipelineBench {
   /** B1 latency: an open-loop producer at {@code rate} events/s for {@code seconds}. */
   Latency latency(Workload w, double rate, int seconds, int batch, long delayMs) throws Exception {
     StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-latency"), batch, delayMs, true);
-    String in = c.getString(w.inputKey);
+    String in = w.input(c);
     int n = (int) (rate * seconds);
     Map<String, long[]> sent = new ConcurrentHashMap<>(); // input source -> {t0, t1}
-    try (Sink sink = new Sink(kafka.bootstrapServers(), c.getString(w.outputKey));
+    try (Sink sink = new Sink(kafka.bootstrapServers(), w.output(c));
         StreamInferApp app = StreamInferApp.start(c); KafkaProducer<String, byte[]> producer = producer()) {
       sink.keep = true;
       app.awaitRunning(Duration.ofSeconds(60));
@@ -283,8 +285,8 @@ final class PipelineBench {
   double passthrough(int n) throws Exception {
     String run = newRun("passthrough");
     StreamInferConfig c = config(run, 1, 0, true);
-    String in = c.getString(Workload.IMAGES.inputKey);
-    String out = c.getString(Workload.IMAGES.outputKey);
+    String in = Workload.IMAGES.input(c);
+    String out = Workload.IMAGES.output(c);
     preload(Workload.IMAGES, in, n);
     var serde = AvroSerdes.serde(ImageEvent.class);
     StreamsBuilder b = new StreamsBuilder();
@@ -304,7 +306,7 @@ final class PipelineBench {
   /** A fresh run's configuration (for the Python loop, which reads the same kind of topics). */
   StreamInferConfig preloaded(Workload w, int n) throws Exception {
     StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-python"), 1, 0);
-    preload(w, c.getString(w.inputKey), n);
+    preload(w, w.input(c), n);
     return c;
   }
 

@@ -32,23 +32,20 @@ final class Soak {
     }
     List<String> cmd = new ArrayList<>(List.of("java", "-Xmx512m", "-jar", "pipeline/target/streaminfer.jar", "run",
         "-b", kafka.bootstrapServers()));
-    for (String key : List.of(StreamInferConfig.APPLICATION_ID, StreamInferConfig.STATE_DIR,
-        StreamInferConfig.BATCH_MAX_SIZE, StreamInferConfig.BATCH_MAX_DELAY_MS, StreamInferConfig.INFERENCE_DEVICE,
-        StreamInferConfig.TOPIC_IMAGES, StreamInferConfig.TOPIC_IMAGE_PREDICTIONS, StreamInferConfig.TOPIC_TEXTS,
-        StreamInferConfig.TOPIC_TEXT_PREDICTIONS, StreamInferConfig.TOPIC_SENSORS, StreamInferConfig.TOPIC_FORECASTS,
-        StreamInferConfig.TOPIC_ANOMALIES, StreamInferConfig.TOPIC_GENERATION, StreamInferConfig.TOPIC_GENERATED,
-        StreamInferConfig.TOPIC_DEAD_LETTERS)) {
-      cmd.addAll(List.of("-s", key + "=" + c.originals().get(key)));
+    for (var e : c.originals().entrySet()) { // the run's settings and topics (not the bench's broker or repository)
+      if (!e.getKey().equals(StreamInferConfig.BOOTSTRAP_SERVERS) && !e.getKey().equals(StreamInferConfig.MODELS_REPOSITORY)) {
+        cmd.addAll(List.of("-s", e.getKey() + "=" + e.getValue()));
+      }
     }
     cmd.addAll(List.of("-s", StreamInferConfig.METRICS_PORT + "=" + port, "-s",
         StreamInferConfig.MODELS_REPOSITORY + "=" + repository));
     Process pipeline = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(Path.of("benchmarks", "target", "soak-pipeline.log").toFile()).start();
-    String in = c.getString(StreamInferConfig.TOPIC_IMAGES);
+    String in = Workload.IMAGES.input(c);
     ObjectNode o = mapper.createObjectNode().put("bench", "B3").put("model", "digits-cnn").put("mode", "soak")
         .put("events", events).put("batch", 64);
     ArrayNode samples = o.putArray("samples");
-    try (PipelineBench.Sink sink = new PipelineBench.Sink(kafka.bootstrapServers(), c.getString(StreamInferConfig.TOPIC_IMAGE_PREDICTIONS));
+    try (PipelineBench.Sink sink = new PipelineBench.Sink(kafka.bootstrapServers(), Workload.IMAGES.output(c));
         KafkaProducer<String, byte[]> producer = bench.producer()) {
       Thread load = new Thread(() -> {
         for (int i = 0; i < events; i++) {

@@ -1,6 +1,8 @@
 package io.streaminfer.benchmarks;
 
 import io.streaminfer.models.postprocess.PngEncoder;
+import io.streaminfer.pipeline.config.Route;
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.app.SampleData;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.Forecast;
@@ -25,15 +27,15 @@ import org.apache.kafka.common.serialization.Serializer;
  * sentences, readings of nine sensors in turn, one-sample generation requests.
  */
 enum Workload {
-  IMAGES("digits-cnn", "topic.images", "topic.image.predictions", Classification.class),
-  TEXTS("langid-transformer", "topic.texts", "topic.text.predictions", Classification.class),
-  SENSORS("sensor-lstm+sensor-gru", "topic.sensor.readings", "topic.forecasts", Forecast.class),
-  GENERATION("digits-gan", "topic.generation.requests", "topic.generated.images", GeneratedImage.class);
+  IMAGES("digits-cnn", "images", Classification.class),
+  TEXTS("langid-transformer", "texts", Classification.class),
+  SENSORS("sensor-lstm+sensor-gru", "sensors", Forecast.class),
+  GENERATION("digits-gan", "generation", GeneratedImage.class);
 
   final String model;
-  final String inputKey;
-  final String outputKey;
-  /** The prediction record on {@link #outputKey}; each carries an {@code InferenceMetadata metadata} field. */
+  /** The default route that serves this workload. */
+  final String route;
+  /** The prediction record on the route's output; each carries an {@code InferenceMetadata metadata} field. */
   final Class<? extends SpecificRecord> outputType;
   /** Reads {@link #outputType}; built once (a serde computes its schema's fingerprint). */
   private final Deserializer<? extends SpecificRecord> outputs;
@@ -45,12 +47,21 @@ enum Workload {
   private static final Serializer<GenerationRequest> REQUESTS = AvroSerdes.serde(GenerationRequest.class).serializer();
   private static final Instant BASE = Instant.parse("2026-01-01T00:00:00Z");
 
-  Workload(String model, String inputKey, String outputKey, Class<? extends SpecificRecord> outputType) {
+  Workload(String model, String route, Class<? extends SpecificRecord> outputType) {
     this.model = model;
-    this.inputKey = inputKey;
-    this.outputKey = outputKey;
+    this.route = route;
     this.outputType = outputType;
     this.outputs = AvroSerdes.serde(outputType).deserializer();
+  }
+
+  /** The input topic of this workload's route in {@code c}. */
+  String input(StreamInferConfig c) {
+    return c.route(route).input();
+  }
+
+  /** The prediction topic of this workload's route in {@code c}. */
+  String output(StreamInferConfig c) {
+    return c.route(route).output(Route.OUTPUT);
   }
 
   /** The models the branch runs on every event (the sensor branch: both forecasters). */

@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streaminfer.models.task.Forecaster;
 import io.streaminfer.pipeline.app.SampleEvents.Event;
-import io.streaminfer.pipeline.app.SampleEvents.Kind;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.topology.TaskFamily;
 import io.streaminfer.pipeline.topology.Topics;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.GeneratedImage;
@@ -51,18 +52,17 @@ public final class Demo {
       props.put(StreamInferConfig.INFERENCE_DEVICE, "auto");
       props.put("kafka.commit.interval.ms", "200");
       StreamInferConfig config = StreamInferConfig.of(props);
-      Topics topics = Topics.of(config);
-      kafka.createTopics(2, topics.all().toArray(String[]::new));
+      kafka.createTopics(2, Topics.of(config).all().toArray(String[]::new));
       progress.println("StreamInfer demo: broker " + kafka.bootstrapServers() + ", loading models from " + o.repository());
       try (StreamInferApp app = StreamInferApp.start(config);
-          OutputCollector outputs = new OutputCollector(kafka.bootstrapServers(), topics, Map.of())) {
+          OutputCollector outputs = new OutputCollector(kafka.bootstrapServers(), config, Map.of())) {
         if (!app.awaitRunning(Duration.ofSeconds(60))) {
           throw new IllegalStateException("pipeline did not reach RUNNING: " + app.streams().state());
         }
-        Forecaster lstm = app.models().task(config.getString(StreamInferConfig.ANOMALY_MODEL), Forecaster.class);
-        SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics, o.images(), o.texts(),
-            o.readingsPerSensor(), o.generations(), config.getList(StreamInferConfig.SENSOR_MODELS).size(),
-            lstm.window(), true, 42);
+        Route sensors = config.route("sensors");
+        Forecaster anomaly = app.models().task(sensors.limits().anomalyModel().orElseThrow(), Forecaster.class);
+        SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), SampleEvents.Inputs.of(config), o.images(),
+            o.texts(), o.readingsPerSensor(), o.generations(), sensors.models().size(), anomaly.window(), true, 42);
         int expectedPredictions = stream.events().stream().mapToInt(Event::predictions).sum();
         long expectedDead = stream.events().stream().filter(e -> e.expectedError() != null).count();
         publish(kafka.bootstrapServers(), stream);
@@ -72,12 +72,12 @@ public final class Demo {
           outputs.poll(Duration.ofMillis(250));
           progress.printf("\r  predictions %d/%d  dead letters %d/%d  (images %d, texts %d, forecasts %d, generated %d)   ",
               outputs.predictions(), expectedPredictions, outputs.deadLetters().size(), expectedDead,
-              outputs.predictions(Kind.IMAGES), outputs.predictions(Kind.TEXTS),
-              outputs.predictions(Kind.SENSORS), outputs.predictions(Kind.GENERATION));
+              outputs.predictions("images"), outputs.predictions("texts"),
+              outputs.predictions("sensors"), outputs.predictions("generation"));
         }
         outputs.poll(Duration.ofMillis(500)); // anything late, e.g. duplicates
         progress.println();
-        ObjectNode summary = summarise(stream, outputs, topics, app.models().provider().orElse("-"), o);
+        ObjectNode summary = summarise(stream, outputs, config, app.models().provider().orElse("-"), o);
         summary.put("seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
         summary.put("generated_png_dir", savePngs(outputs, o.outputDir()).toString());
         printTable(summary, out);
@@ -100,7 +100,9 @@ public final class Demo {
     }
   }
 
-  static ObjectNode summarise(SampleEvents.Stream stream, OutputCollector outputs, Topics topics, String provider, Options o) {
+  /** The summary: per route (the demo runs the four default routes, named like the kinds of sample). */
+  static ObjectNode summarise(SampleEvents.Stream stream, OutputCollector outputs, StreamInferConfig config,
+      String provider, Options o) {
     ObjectMapper json = new ObjectMapper();
     ObjectNode s = json.createObjectNode();
     s.put("demo", "streaminfer");
@@ -108,24 +110,22 @@ public final class Demo {
     s.put("processing_guarantee", o.guarantee());
     s.put("execution_provider", provider);
     ObjectNode kinds = s.putObject("kinds");
-    Map<Kind, String> topicOf = Map.of(Kind.IMAGES, topics.images(), Kind.TEXTS, topics.texts(),
-        Kind.SENSORS, topics.sensorReadings(), Kind.GENERATION, topics.generationRequests());
-    for (Kind k : Kind.values()) {
-      ObjectNode n = kinds.putObject(k.name().toLowerCase());
-      var events = stream.of(k);
+    for (Route route : config.routes()) {
+      ObjectNode n = kinds.putObject(route.name());
+      var events = stream.events().stream().filter(e -> e.record().topic().equals(route.input())).toList();
       n.put("events_in", events.size());
       n.put("valid_in", events.stream().filter(e -> e.expectedError() == null).count());
       n.put("predictions_expected", events.stream().mapToInt(Event::predictions).sum());
-      n.put("predictions_out", outputs.predictions(k));
-      n.put("dead_letters", outputs.deadLetters(topicOf.get(k)));
+      n.put("predictions_out", outputs.predictions(route.name()));
+      n.put("dead_letters", outputs.deadLettersOf(route.name()));
       n.put("dead_letters_expected", events.stream().filter(e -> e.expectedError() != null).count());
-      n.put("latency_p50_ms", outputs.latencyMs(k, 0.50));
-      n.put("latency_p99_ms", outputs.latencyMs(k, 0.99));
-      if (k == Kind.IMAGES || k == Kind.TEXTS) {
+      n.put("latency_p50_ms", outputs.latencyMs(route.name(), 0.50));
+      n.put("latency_p99_ms", outputs.latencyMs(route.name(), 0.99));
+      if (TaskFamily.of(route.task()).outputs().get(Route.OUTPUT) == Classification.class) {
         long labelled = 0;
         long right = 0;
         for (Event e : events) {
-          Classification c = outputs.classifications().get(e.id());
+          Classification c = outputs.classifications(route.name()).get(e.id());
           if (e.label() != null && c != null) {
             labelled++;
             right += e.label().equals(c.getLabel()) ? 1 : 0;

@@ -1,6 +1,7 @@
 package io.streaminfer.pipeline.app;
 
-import io.streaminfer.pipeline.app.SampleEvents.Kind;
+import io.streaminfer.pipeline.config.Route;
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.topology.Topics;
 import io.streaminfer.schemas.AnomalyAlert;
@@ -9,7 +10,6 @@ import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,20 +22,25 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads every output topic (read_committed) and keeps what a summary needs: predictions and
- * latencies per kind, classifications, anomaly alerts, generated images, dead letters with their
- * codes. Latency is the consumer's wall clock minus the prediction's timestamp, which Kafka
- * Streams carries over from the input record (the producer's send time). Not thread-safe.
+ * Reads every output topic of a configuration's routes (read_committed) and keeps what a summary
+ * needs, per route (the {@code streaminfer.route} header): predictions (records on the route's
+ * main output) and their latencies, classifications, anomaly alerts, generated images, dead
+ * letters with their codes. Latency is the consumer's wall clock minus the prediction's timestamp,
+ * which Kafka Streams carries over from the input record (the producer's send time). Not
+ * thread-safe.
  */
 public final class OutputCollector implements AutoCloseable {
   /** A dead letter as read back. */
-  public record DeadLetter(String sourceTopic, String code, String message, byte[] key, byte[] value, String source) {}
+  public record DeadLetter(String route, String sourceTopic, String code, String message, byte[] key, byte[] value,
+      String source) {}
 
   private final Topics topics;
+  private final Map<String, Route> routes = new HashMap<>();
+  private final Map<String, String> routeOfOutput = new HashMap<>(); // main output topic → first route writing it
   private final KafkaConsumer<String, byte[]> consumer;
-  private final Map<Kind, Integer> predictions = new EnumMap<>(Kind.class);
-  private final Map<Kind, List<Long>> latenciesMs = new EnumMap<>(Kind.class);
-  private final Map<String, Classification> classifications = new HashMap<>();
+  private final Map<String, Integer> predictions = new HashMap<>();
+  private final Map<String, List<Long>> latenciesMs = new HashMap<>();
+  private final Map<String, Map<String, Classification>> classifications = new HashMap<>();
   private final List<ConsumerRecord<String, byte[]>> forecasts = new ArrayList<>();
   private final List<AnomalyAlert> anomalies = new ArrayList<>();
   private final List<GeneratedImage> generated = new ArrayList<>();
@@ -45,9 +50,13 @@ public final class OutputCollector implements AutoCloseable {
   /** The source key of outputs that carry no {@code streaminfer.source.*} headers. */
   public static final String UNTRACED = "untraced";
 
-  /** Subscribes to every output topic from the beginning. */
-  public OutputCollector(String bootstrapServers, Topics topics, Map<String, Object> clientOverrides) {
-    this.topics = topics;
+  /** Subscribes to every output topic of {@code config}'s routes from the beginning. */
+  public OutputCollector(String bootstrapServers, StreamInferConfig config, Map<String, Object> clientOverrides) {
+    this.topics = Topics.of(config);
+    for (Route r : config.routes()) {
+      routes.put(r.name(), r);
+      routeOfOutput.putIfAbsent(r.output(Route.OUTPUT), r.name());
+    }
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "streaminfer-collector-" + UUID.randomUUID());
@@ -67,23 +76,32 @@ public final class OutputCollector implements AutoCloseable {
       n++;
       String t = r.topic();
       sources.computeIfAbsent(sourceOf(r), s -> new HashMap<>()).merge(t, 1, Integer::sum);
-      if (t.equals(topics.imagePredictions()) || t.equals(topics.textPredictions())) {
-        Kind k = t.equals(topics.imagePredictions()) ? Kind.IMAGES : Kind.TEXTS;
-        Classification c = AvroSerdes.serde(Classification.class).deserializer().deserialize(t, r.value());
-        classifications.put(c.getId(), c);
-        count(k, now - r.timestamp());
-      } else if (t.equals(topics.forecasts())) {
-        forecasts.add(r);
-        count(Kind.SENSORS, now - r.timestamp());
-      } else if (t.equals(topics.anomalies())) {
-        anomalies.add(AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize(t, r.value()));
-      } else if (t.equals(topics.generatedImages())) {
-        generated.add(AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(t, r.value()));
-        count(Kind.GENERATION, now - r.timestamp());
-      } else if (t.equals(topics.deadLetters())) {
-        deadLetters.add(new DeadLetter(DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC),
+      if (t.equals(topics.deadLetters())) {
+        deadLetters.add(new DeadLetter(DeadLetters.header(r.headers(), DeadLetters.ROUTE),
+            DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC),
             DeadLetters.header(r.headers(), DeadLetters.CODE), DeadLetters.header(r.headers(), DeadLetters.MESSAGE),
             r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), r.value(), sourceOf(r)));
+        continue;
+      }
+      String routeName = DeadLetters.header(r.headers(), DeadLetters.ROUTE);
+      Route route = routes.get(routeName != null ? routeName : routeOfOutput.getOrDefault(t, ""));
+      Class<?> type = topics.outputTypes().get(t);
+      if (type == AnomalyAlert.class) {
+        anomalies.add(AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize(t, r.value()));
+        continue;
+      }
+      if (route == null || !t.equals(route.output(Route.OUTPUT))) {
+        continue; // not a prediction of a route of this configuration
+      }
+      predictions.merge(route.name(), 1, Integer::sum);
+      latenciesMs.computeIfAbsent(route.name(), x -> new ArrayList<>()).add(now - r.timestamp());
+      if (type == Classification.class) {
+        Classification c = AvroSerdes.serde(Classification.class).deserializer().deserialize(t, r.value());
+        classifications.computeIfAbsent(route.name(), x -> new HashMap<>()).put(c.getId(), c);
+      } else if (type == GeneratedImage.class) {
+        generated.add(AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(t, r.value()));
+      } else {
+        forecasts.add(r);
       }
     }
     return n;
@@ -103,14 +121,9 @@ public final class OutputCollector implements AutoCloseable {
     return sources;
   }
 
-  private void count(Kind k, long latencyMs) {
-    predictions.merge(k, 1, Integer::sum);
-    latenciesMs.computeIfAbsent(k, x -> new ArrayList<>()).add(latencyMs);
-  }
-
-  /** Prediction records seen for {@code kind}. */
-  public int predictions(Kind kind) {
-    return predictions.getOrDefault(kind, 0);
+  /** Prediction records seen for route {@code route}. */
+  public int predictions(String route) {
+    return predictions.getOrDefault(route, 0);
   }
 
   /** All prediction records seen. */
@@ -118,9 +131,9 @@ public final class OutputCollector implements AutoCloseable {
     return predictions.values().stream().mapToInt(Integer::intValue).sum();
   }
 
-  /** The {@code q}-quantile (0..1) of the latencies of {@code kind}, in ms; -1 when none. */
-  public double latencyMs(Kind kind, double q) {
-    List<Long> l = new ArrayList<>(latenciesMs.getOrDefault(kind, List.of()));
+  /** The {@code q}-quantile (0..1) of the latencies of route {@code route}, in ms; -1 when none. */
+  public double latencyMs(String route, double q) {
+    List<Long> l = new ArrayList<>(latenciesMs.getOrDefault(route, List.of()));
     if (l.isEmpty()) {
       return -1;
     }
@@ -128,9 +141,9 @@ public final class OutputCollector implements AutoCloseable {
     return l.get((int) Math.min(l.size() - 1, Math.floor(q * l.size())));
   }
 
-  /** Classifications by event id. */
-  public Map<String, Classification> classifications() {
-    return classifications;
+  /** Classifications of route {@code route} by event id. */
+  public Map<String, Classification> classifications(String route) {
+    return classifications.getOrDefault(route, Map.of());
   }
 
   /** Forecast records. */
@@ -153,9 +166,9 @@ public final class OutputCollector implements AutoCloseable {
     return deadLetters;
   }
 
-  /** Dead letters whose source topic is {@code topic}. */
-  public long deadLetters(String topic) {
-    return deadLetters.stream().filter(d -> topic.equals(d.sourceTopic())).count();
+  /** Dead letters written by route {@code route}. */
+  public long deadLettersOf(String route) {
+    return deadLetters.stream().filter(d -> route.equals(d.route())).count();
   }
 
   @Override

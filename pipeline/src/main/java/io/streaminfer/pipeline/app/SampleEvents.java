@@ -3,7 +3,9 @@ package io.streaminfer.pipeline.app;
 import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.model.ModelRegistry;
-import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.models.card.Task;
+import io.streaminfer.pipeline.config.Route;
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.schemas.GenerationRequest;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
@@ -34,9 +36,60 @@ public final class SampleEvents {
   /** Readings from this many standard deviations off the series are injected as anomalies. */
   public static final double ANOMALY_SIGMAS = 12.0;
 
-  /** Kind of input, as the summaries group them. */
+  /** Kind of sample event, by the task family that serves it. */
   public enum Kind {
-    IMAGES, TEXTS, SENSORS, GENERATION
+    IMAGES(Task.IMAGE_CLASSIFICATION), TEXTS(Task.TEXT_CLASSIFICATION), SENSORS(Task.TIME_SERIES_FORECAST),
+    GENERATION(Task.IMAGE_GENERATION);
+
+    private final Task task;
+
+    Kind(Task task) {
+      this.task = task;
+    }
+
+    /** The task of the routes that serve this kind of sample. */
+    public Task task() {
+      return task;
+    }
+  }
+
+  /**
+   * Where each kind of sample is published: the input topic of the first route of its task.
+   *
+   * @param images digit images
+   * @param texts sentences
+   * @param sensorReadings sensor readings (keyed by sensor id)
+   * @param generationRequests generation requests
+   */
+  public record Inputs(String images, String texts, String sensorReadings, String generationRequests) {
+    /** The inputs of {@code config}'s routes; a kind no route serves gets null (its samples are skipped). */
+    public static Inputs of(StreamInferConfig config) {
+      return new Inputs(input(config, Kind.IMAGES), input(config, Kind.TEXTS), input(config, Kind.SENSORS),
+          input(config, Kind.GENERATION));
+    }
+
+    private static String input(StreamInferConfig config, Kind kind) {
+      return config.routes().stream().filter(r -> r.task() == kind.task()).map(Route::input).findFirst().orElse(null);
+    }
+
+    /** These inputs with a placeholder for kinds no route serves (their events are dropped at the end). */
+    Inputs served() {
+      return new Inputs(orNone(images), orNone(texts), orNone(sensorReadings), orNone(generationRequests));
+    }
+
+    private static String orNone(String topic) {
+      return topic == null ? UNSERVED : topic;
+    }
+
+    /** The topic of {@code kind}, or null. */
+    public String of(Kind kind) {
+      return switch (kind) {
+        case IMAGES -> images;
+        case TEXTS -> texts;
+        case SENSORS -> sensorReadings;
+        case GENERATION -> generationRequests;
+      };
+    }
   }
 
   /**
@@ -60,6 +113,9 @@ public final class SampleEvents {
     }
   }
 
+  /** Placeholder topic of kinds no route serves. */
+  private static final String UNSERVED = "\u0000unserved";
+
   private SampleEvents() {}
 
   /**
@@ -67,8 +123,9 @@ public final class SampleEvents {
    * ({@code readingsPerSensor} readings at most, 2 anomalies each), {@code generations} requests;
    * plus the invalid catalogue when {@code invalid} is set. Valid events are interleaved by kind.
    */
-  public static Stream build(SampleData data, Topics topics, int images, int texts, int readingsPerSensor,
+  public static Stream build(SampleData data, Inputs inputs, int images, int texts, int readingsPerSensor,
       int generations, int sensorModels, int sensorWindow, boolean invalid, long seed) {
+    Inputs topics = inputs.served();
     Random rnd = new Random(seed);
     Instant base = Instant.parse("2026-01-01T00:00:00Z");
     List<List<Event>> lanes = new ArrayList<>();
@@ -122,8 +179,9 @@ public final class SampleEvents {
     }
     lanes.add(gen);
     List<Event> out = interleave(lanes);
+    out.removeIf(e -> e.record().topic().equals(UNSERVED));
     if (invalid) {
-      List<Event> bad = invalid(topics, base);
+      List<Event> bad = invalid(inputs, base);
       for (int i = 0; i < bad.size(); i++) {
         out.add(Math.min(out.size(), (int) ((long) (i + 1) * out.size() / (bad.size() + 1))), bad.get(i));
       }
@@ -136,10 +194,11 @@ public final class SampleEvents {
 
   /**
    * The bad-input catalogue: malformed events of every kind the pipeline types, across all four
-   * input topics, each with the dead-letter code it must produce (48 inputs, 22 codes). Two valid
-   * readings of sensor {@code bad-dup-sensor} precede its duplicate and out-of-order readings.
+   * input topics, each with the dead-letter code it must produce (48 inputs, 22 codes; only those
+   * of kinds some route serves). Two valid readings of sensor {@code bad-dup-sensor} precede its duplicate and out-of-order readings.
    */
-  public static List<Event> invalid(Topics t, Instant base) {
+  public static List<Event> invalid(Inputs inputs, Instant base) {
+    Inputs t = inputs.served();
     List<Event> out = new ArrayList<>();
     byte[] png = PngEncoder.png(new int[64], 8, 8);
     ImageEvent goodImage = ImageEvent.newBuilder().setId("bad-img").setEventTime(base)
@@ -216,10 +275,11 @@ public final class SampleEvents {
     out.add(invalidEvent(t.generationRequests(), "bad-gen-model-task", GenerationRequest.newBuilder(g).setId("bad-gen-model-task").setLabel("3").build(),
         Kind.GENERATION, ErrorCode.WRONG_TASK_MODEL, "digits-cnn"));
     out.add(raw(t.generationRequests(), "bad-gen-short", new byte[] {(byte) 0xC3}, Kind.GENERATION, ErrorCode.AVRO_TRUNCATED_HEADER));
+    out.removeIf(e -> e.record().topic().equals(UNSERVED));
     return out;
   }
 
-  private static Event image(Topics t, ImageEvent base, String id, java.util.function.UnaryOperator<ImageEvent.Builder> change,
+  private static Event image(Inputs t, ImageEvent base, String id, java.util.function.UnaryOperator<ImageEvent.Builder> change,
       ErrorCode code) {
     ImageEvent e = change.apply(ImageEvent.newBuilder(base).setId(id)).build();
     return invalidEvent(t.images(), id, e, Kind.IMAGES, code, null);
@@ -229,11 +289,11 @@ public final class SampleEvents {
     return b.setEncoding(ImageEncoding.RAW_UINT8).setWidth(w).setHeight(h).setChannels(c).setData(ByteBuffer.allocate(bytes));
   }
 
-  private static Event text(Topics t, TextEvent base, String id, String text, ErrorCode code) {
+  private static Event text(Inputs t, TextEvent base, String id, String text, ErrorCode code) {
     return invalidEvent(t.texts(), id, TextEvent.newBuilder(base).setId(id).setText(text).build(), Kind.TEXTS, code, null);
   }
 
-  private static Event reading(Topics t, SensorReading base, String sensor, String id, double value, Instant time, ErrorCode code) {
+  private static Event reading(Inputs t, SensorReading base, String sensor, String id, double value, Instant time, ErrorCode code) {
     SensorReading r = SensorReading.newBuilder(base).setId(id).setSensorId(sensor).setValue(value).setEventTime(time).build();
     return new Event(new ProducerRecord<>(t.sensorReadings(), sensor, bytes(r)), Kind.SENSORS, id, null, 0, code);
   }

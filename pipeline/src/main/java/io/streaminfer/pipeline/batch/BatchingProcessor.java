@@ -36,6 +36,7 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
   private final String storeName;
   private final BatchSettings settings;
   private final String deadLetterChild;
+  private final String route;
   /** The context, for subclasses' forwards and stores. */
   protected ProcessorContext<Object, Object> context;
   private KeyValueStore<Long, BufferedRecord> buffer;
@@ -43,8 +44,13 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
   private int buffered;
   private long oldestMs;
 
-  /** A processor buffering into {@code storeName}, dead letters to child {@code deadLetterChild}. */
-  protected BatchingProcessor(String storeName, BatchSettings settings, String deadLetterChild) {
+  /**
+   * A processor of route {@code route} buffering into {@code storeName}, dead letters to child
+   * {@code deadLetterChild}; every record it writes names the route in its {@code streaminfer.route}
+   * header.
+   */
+  protected BatchingProcessor(String route, String storeName, BatchSettings settings, String deadLetterChild) {
+    this.route = route;
     this.storeName = storeName;
     this.settings = settings;
     this.deadLetterChild = deadLetterChild;
@@ -106,7 +112,7 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
         lastSlowWarningNs = System.nanoTime();
         LOG.warn("a batch of {} records in {} took {} ms, over the {} ms a batch may take (a quarter of the poll "
             + "budget: max.poll.interval.ms / 2, and transaction.timeout.ms under exactly_once_v2); lower "
-            + "batch.max.size or its batch.models entry, or raise those limits", batch.size(), storeName,
+            + "batch.max.size or the route's batch.max.size, or raise those limits", batch.size(), storeName,
             tookNs / 1_000_000, settings.slowAfter().toMillis());
       }
     }
@@ -126,18 +132,18 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
   protected abstract void handle(List<BufferedRecord> batch);
 
   /**
-   * Forwards {@code value} to {@code child} with the input's timestamp, its headers and its source
-   * position ({@code streaminfer.source.*}).
+   * Forwards {@code value} to {@code child} with the input's timestamp, its headers, its source
+   * position ({@code streaminfer.source.*}) and the route ({@code streaminfer.route}).
    */
   protected void emit(String child, Object key, Object value, BufferedRecord source) {
-    Headers h = DeadLetters.lineage(source.headers(), source.topic(), source.partition(), source.offset());
+    Headers h = DeadLetters.lineage(source.headers(), route, source.topic(), source.partition(), source.offset());
     context.forward(new Record<>(key, value, source.timestamp(), h), child);
   }
 
   /** Sends {@code source} to the dead letters with its original bytes and a typed reason. */
   protected void deadLetter(BufferedRecord source, ErrorCode code, String model, Exception e) {
     Headers h = DeadLetters.headers(source.headers(), code, "process", String.valueOf(e.getMessage()), model,
-        e.getClass().getName(), source.topic(), source.partition(), source.offset());
+        e.getClass().getName(), route, source.topic(), source.partition(), source.offset());
     context.forward(new Record<>(source.key(), source.value(), source.timestamp(), h), deadLetterChild);
   }
 }

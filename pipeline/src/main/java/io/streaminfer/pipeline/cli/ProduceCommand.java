@@ -3,7 +3,8 @@ package io.streaminfer.pipeline.cli;
 import io.streaminfer.pipeline.app.SampleData;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.models.card.Task;
+import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Parameters;
 
 /** Publishes the bundled sample events, or image files, to a running cluster. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
-    description = "Publish sample events of all four kinds, or PNG/JPEG files as image events.")
+    description = "Publish sample events to the routes that serve them, or PNG/JPEG files as image events.")
 final class ProduceCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
@@ -39,26 +40,30 @@ final class ProduceCommand implements Callable<Integer> {
   @Parameters(arity = "0..*", description = "PNG or JPEG files to publish as image events instead of samples.")
   List<Path> files = List.of();
 
+  @Option(names = "--route", description = "Route whose input topic gets the image files (default: the first "
+      + "image-classification route).")
+  String route;
+
   @Override
   public Integer call() throws Exception {
     StreamInferConfig c = config.load();
-    Topics topics = Topics.of(c);
     Properties p = c.clientProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     int sent = 0;
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       if (!files.isEmpty()) {
+        String topic = imageTopic(c);
         for (Path f : files) {
           String name = f.getFileName().toString().toLowerCase();
           ImageEvent e = ImageEvent.newBuilder().setId(f.getFileName().toString()).setEventTime(Instant.now())
               .setEncoding(name.endsWith(".png") ? ImageEncoding.PNG : ImageEncoding.JPEG)
               .setData(ByteBuffer.wrap(Files.readAllBytes(f))).build();
-          producer.send(new ProducerRecord<>(topics.images(), e.getId(),
-              AvroSerdes.serde(ImageEvent.class).serializer().serialize(topics.images(), e)));
+          producer.send(new ProducerRecord<>(topic, e.getId(),
+              AvroSerdes.serde(ImageEvent.class).serializer().serialize(topic, e)));
           sent++;
         }
       } else {
-        var stream = SampleEvents.build(SampleData.load(), topics, count, count, 120, Math.max(1, count / 10), 2, 24, invalid, 42);
+        var stream = SampleEvents.build(SampleData.load(), SampleEvents.Inputs.of(c), count, count, 120, Math.max(1, count / 10), 2, 24, invalid, 42);
         for (var e : stream.events()) {
           producer.send(e.record());
           sent++;
@@ -68,5 +73,17 @@ final class ProduceCommand implements Callable<Integer> {
     }
     System.err.println("published " + sent + " events");
     return 0;
+  }
+
+  private String imageTopic(StreamInferConfig c) {
+    Route r = route != null ? c.route(route)
+        : c.routes().stream().filter(x -> x.task() == Task.IMAGE_CLASSIFICATION).findFirst().orElseThrow(() ->
+            new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                "no image-classification route is declared; name one with --route"));
+    if (r.task() != Task.IMAGE_CLASSIFICATION) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "route " + r.name() + " is " + r.task().id() + ", not image-classification");
+    }
+    return r.input();
   }
 }

@@ -23,7 +23,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Prints predictions and dead letters from the output topics, one readable line each. */
-@Command(name = "tail", mixinStandardHelpOptions = true, description = "Print predictions from the output topics readably.")
+@Command(name = "tail", mixinStandardHelpOptions = true, description = "Print predictions and dead letters from the routes' output topics readably.")
 final class TailCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
@@ -58,26 +58,29 @@ final class TailCommand implements Callable<Integer> {
 
   static String format(Topics t, ConsumerRecord<String, byte[]> r) {
     String topic = r.topic();
+    String route = DeadLetters.header(r.headers(), DeadLetters.ROUTE);
+    String where = route == null ? topic : topic + " (" + route + ")";
     if (topic.equals(t.deadLetters())) {
-      return String.format("%-17s %-24s %s from %s: %s", topic, r.key(), DeadLetters.header(r.headers(), DeadLetters.CODE),
+      return String.format("%-17s %-24s %s from %s: %s", where, r.key(), DeadLetters.header(r.headers(), DeadLetters.CODE),
           DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC), DeadLetters.header(r.headers(), DeadLetters.MESSAGE));
     }
-    if (topic.equals(t.imagePredictions()) || topic.equals(t.textPredictions())) {
+    Class<?> type = t.outputTypes().get(topic);
+    if (type == Classification.class) {
       Classification c = AvroSerdes.serde(Classification.class).deserializer().deserialize(topic, r.value());
-      return String.format("%-17s %-24s %s (%.3f)%s  %s", topic, c.getId(), c.getLabel(), c.getScore(),
+      return String.format("%-17s %-24s %s (%.3f)%s  %s", where, c.getId(), c.getLabel(), c.getScore(),
           c.getTrueLabel() == null ? "" : " truth " + c.getTrueLabel(), meta(c.getMetadata()));
     }
-    if (topic.equals(t.forecasts())) {
+    if (type == Forecast.class) {
       Forecast f = AvroSerdes.serde(Forecast.class).deserializer().deserialize(topic, r.value());
-      return String.format("%-17s %-24s next %.4f  %s", topic, f.getSensorId(), f.getForecast(), meta(f.getMetadata()));
+      return String.format("%-17s %-24s next %.4f  %s", where, f.getSensorId(), f.getForecast(), meta(f.getMetadata()));
     }
-    if (topic.equals(t.anomalies())) {
+    if (type == AnomalyAlert.class) {
       AnomalyAlert a = AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize(topic, r.value());
-      return String.format("%-17s %-24s value %.4f, forecast %.4f, z %.1f (threshold %.1f)", topic, a.getSensorId(),
+      return String.format("%-17s %-24s value %.4f, forecast %.4f, z %.1f (threshold %.1f)", where, a.getSensorId(),
           a.getValue(), a.getForecast(), a.getZScore(), a.getThreshold());
     }
     GeneratedImage g = AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(topic, r.value());
-    return String.format("%-17s %-24s digit %s #%d, %d-byte PNG %dx%d  %s", topic, g.getId(), g.getLabel(),
+    return String.format("%-17s %-24s digit %s #%d, %d-byte PNG %dx%d  %s", where, g.getId(), g.getLabel(),
         g.getSampleIndex(), g.getPng().remaining(), g.getWidth(), g.getHeight(), meta(g.getMetadata()));
   }
 

@@ -1,6 +1,14 @@
 package io.streaminfer.pipeline.config;
 
+import io.streaminfer.models.card.Task;
+import io.streaminfer.pipeline.topology.TaskFamily;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,35 +41,21 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String STATE_DIR = "state.dir";
   public static final String MODELS_REPOSITORY = "models.repository";
   public static final String MODELS_PIN = "models.pin";
-  public static final String IMAGE_MODEL = "image.model";
-  public static final String TEXT_MODEL = "text.model";
-  public static final String SENSOR_MODELS = "sensor.models";
-  public static final String GENERATION_MODEL = "generation.model";
   public static final String INFERENCE_DEVICE = "inference.device";
   public static final String INTRA_OP_THREADS = "inference.intra.op.threads";
   public static final String INTER_OP_THREADS = "inference.inter.op.threads";
   public static final String SPINNING = "inference.spinning";
   public static final String ANOMALY_Z = "anomaly.z.threshold";
   public static final String SENSOR_REPLAY_HISTORY = "sensor.replay.history";
-  public static final String ANOMALY_MODEL = "anomaly.model";
   public static final String MAX_SAMPLES = "generation.max.samples";
   public static final String TOP_K = "classification.top.k";
   public static final String IMAGE_MAX_BYTES = "image.max.bytes";
   public static final String TEXT_MAX_CHARS = "text.max.chars";
-  public static final String TOPIC_IMAGES = "topic.images";
-  public static final String TOPIC_TEXTS = "topic.texts";
-  public static final String TOPIC_SENSORS = "topic.sensor.readings";
-  public static final String TOPIC_GENERATION = "topic.generation.requests";
-  public static final String TOPIC_IMAGE_PREDICTIONS = "topic.image.predictions";
-  public static final String TOPIC_TEXT_PREDICTIONS = "topic.text.predictions";
-  public static final String TOPIC_FORECASTS = "topic.forecasts";
-  public static final String TOPIC_ANOMALIES = "topic.anomalies";
-  public static final String TOPIC_GENERATED = "topic.generated.images";
   public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
   public static final String METRICS_PORT = "metrics.port";
+  public static final String ROUTES = "routes";
   public static final String BATCH_MAX_SIZE = "batch.max.size";
   public static final String BATCH_MAX_DELAY_MS = "batch.max.delay.ms";
-  public static final String BATCH_MODELS = "batch.models";
 
   /** Prefix of keys passed through to Kafka Streams and its clients. */
   public static final String KAFKA_PREFIX = "kafka.";
@@ -87,13 +81,6 @@ public final class StreamInferConfig extends AbstractConfig {
           "Model repository root: <root>/<name>/<version>/{model.onnx, model.json}.")
       .define(MODELS_PIN, Type.LIST, "", Importance.MEDIUM,
           "Pinned versions as name:version pairs (e.g. digits-cnn:1); unpinned models use their newest version.")
-      .define(IMAGE_MODEL, Type.STRING, "digits-cnn", Importance.MEDIUM, "Model serving the images topic.")
-      .define(TEXT_MODEL, Type.STRING, "langid-transformer", Importance.MEDIUM, "Model serving the texts topic.")
-      .define(SENSOR_MODELS, Type.LIST, "sensor-lstm,sensor-gru", Importance.MEDIUM,
-          "Forecasters run on every full sensor window (one forecast record each).")
-      .define(ANOMALY_MODEL, Type.STRING, "sensor-lstm", Importance.MEDIUM,
-          "Which of sensor.models decides anomaly alerts.")
-      .define(GENERATION_MODEL, Type.STRING, "digits-gan", Importance.MEDIUM, "Model serving generation requests.")
       .define(INFERENCE_DEVICE, Type.STRING, "auto", Importance.HIGH,
           "auto (CUDA when it loads, else CPU with one warning), cpu, or cuda[:N] (fail when CUDA cannot load).")
       .define(INTRA_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
@@ -103,53 +90,168 @@ public final class StreamInferConfig extends AbstractConfig {
       .define(SPINNING, Type.BOOLEAN, false, Importance.LOW,
           "Let idle ONNX Runtime threads spin (lower latency, burns CPU; off for small machines).")
       .define(ANOMALY_Z, Type.DOUBLE, 4.0, Range.atLeast(0.5), Importance.MEDIUM,
-          "Alert when |actual - forecast| exceeds this many expected errors (window std x residual std).")
+          "Default of routes.<name>.anomaly.z: alert when |actual - forecast| exceeds this many expected errors (window std x residual std).")
       .define(SENSOR_REPLAY_HISTORY, Type.INT, 64, Range.between(0, 4096), Importance.LOW,
-          "Readings kept per sensor beyond the longest window, so that readings read again after an "
+          "Default of routes.<name>.replay.history: readings kept per sensor beyond the longest window, so that readings read again after an "
               + "at_least_once crash get their forecasts recomputed (unused under exactly_once_v2).")
       .define(MAX_SAMPLES, Type.INT, 16, Range.between(1, 256), Importance.MEDIUM,
-          "Most images one generation request may ask for; larger requests go to dead letters.")
-      .define(TOP_K, Type.INT, 3, Range.between(1, 100), Importance.LOW, "Labels kept per classification.")
+          "Default of routes.<name>.max.samples: most images one generation request may ask for; larger requests go to dead letters (SAMPLE_COUNT).")
+      .define(TOP_K, Type.INT, 3, Range.between(1, 100), Importance.LOW, "Default of routes.<name>.top.k: labels kept per classification.")
       .define(IMAGE_MAX_BYTES, Type.INT, 768 << 10, Range.between(1, 64 << 20), Importance.MEDIUM,
-          "Largest accepted image payload in bytes; larger ones go to dead letters (PAYLOAD_TOO_LARGE). The "
+          "Default of routes.<name>.max.bytes: largest accepted image payload in bytes; larger ones go to dead letters (PAYLOAD_TOO_LARGE). The "
               + "default stays under Kafka's default 1 MiB record limit; raise both together.")
       .define(TEXT_MAX_CHARS, Type.INT, 10_000, Range.between(1, 1 << 20), Importance.MEDIUM,
-          "Longest accepted text in characters; longer ones go to dead letters (TEXT_TOO_LONG).")
-      .define(TOPIC_IMAGES, Type.STRING, "images", Importance.MEDIUM, "Input topic of image events.")
-      .define(TOPIC_TEXTS, Type.STRING, "texts", Importance.MEDIUM, "Input topic of text events.")
-      .define(TOPIC_SENSORS, Type.STRING, "sensor-readings", Importance.MEDIUM, "Input topic of sensor readings (keyed by sensor id).")
-      .define(TOPIC_GENERATION, Type.STRING, "generation-requests", Importance.MEDIUM, "Input topic of generation requests.")
-      .define(TOPIC_IMAGE_PREDICTIONS, Type.STRING, "image-predictions", Importance.MEDIUM, "Output topic of image classifications.")
-      .define(TOPIC_TEXT_PREDICTIONS, Type.STRING, "text-predictions", Importance.MEDIUM, "Output topic of text classifications.")
-      .define(TOPIC_FORECASTS, Type.STRING, "forecasts", Importance.MEDIUM, "Output topic of forecasts.")
-      .define(TOPIC_ANOMALIES, Type.STRING, "anomalies", Importance.MEDIUM, "Output topic of anomaly alerts.")
-      .define(TOPIC_GENERATED, Type.STRING, "generated-images", Importance.MEDIUM, "Output topic of generated images.")
+          "Default of routes.<name>.max.chars: longest accepted text in characters; longer ones go to dead letters (TEXT_TOO_LONG).")
       .define(TOPIC_DEAD_LETTERS, Type.STRING, "dead-letters", Importance.HIGH,
           "Where every input that cannot become a prediction goes, with its original bytes and typed reason headers.")
       .define(BATCH_MAX_SIZE, Type.INT, 32, Range.between(1, 1024), Importance.HIGH,
-          "Most events per model run (1 = per-record inference). A batch runs when full or when its oldest event has waited batch.max.delay.ms.")
+          "Default of routes.<name>.batch.max.size: most events per model run (1 = per-record inference). A batch runs when full or when its oldest event has waited batch.max.delay.ms.")
       .define(BATCH_MAX_DELAY_MS, Type.LONG, 5L, Range.between(0, 3_600_000), Importance.HIGH,
-          "How long a buffered event waits for its batch to fill, in milliseconds; checked every half delay, between polls (poll.ms follows the shortest delay unless kafka.poll.ms is set), so a partial batch runs within about 1.5 x this plus a poll.")
-      .define(BATCH_MODELS, Type.LIST, "", Importance.MEDIUM,
-          "Per-model batching as name:size:delayMs entries (e.g. digits-cnn:64:10), keyed by the model serving a topic.")
+          "Default of routes.<name>.batch.max.delay.ms: how long a buffered event waits for its batch to fill, in milliseconds; checked every half delay, between polls (poll.ms follows the shortest delay unless kafka.poll.ms is set), so a partial batch runs within about 1.5 x this plus a poll.")
       .define(METRICS_PORT, Type.INT, 0, Range.between(0, 65535), Importance.LOW,
-          "Port of the Prometheus /metrics endpoint on 127.0.0.1 (0 = off).");
+          "Port of the Prometheus /metrics endpoint on 127.0.0.1 (0 = off).")
+      .define(ROUTES, Type.LIST, RouteKeys.DEFAULT_ROUTES, Importance.HIGH,
+          "The served routes, by name; each is declared by its routes.<name>.* keys (input, task, models, output, "
+              + "...). The defaults images, texts, sensors and generation serve the bundled models; setting this "
+              + "replaces them (name a default route to keep it).");
 
-  private StreamInferConfig(Map<String, ?> props) {
-    super(CONFIG, props, false);
+  private final List<Route> routes;
+
+  private StreamInferConfig(ConfigDef definition, Map<String, ?> props, List<String> routeNames) {
+    super(definition, props, false);
+    List<Route> parsed = new ArrayList<>();
+    for (String name : routeNames) {
+      parsed.add(parseRoute(name));
+    }
+    this.routes = List.copyOf(parsed);
   }
 
-  /** Parses and validates {@code props}; unknown non-{@code kafka.} keys are rejected by name. */
+  /**
+   * Parses and validates {@code props}; unknown non-{@code kafka.} keys are rejected by name, and
+   * so is a route key of a route not in {@code routes} or of another task family.
+   */
   public static StreamInferConfig of(Map<String, ?> props) {
-    for (String key : props.keySet()) {
-      if (!CONFIG.names().contains(key) && !key.startsWith(KAFKA_PREFIX)) {
-        throw new ConfigException("unknown configuration key '" + key + "' (StreamInfer keys: "
-            + new java.util.TreeSet<>(CONFIG.names()) + "; Kafka client settings go under 'kafka.')");
-      }
+    List<String> routeNames = routeNames(props.get(ROUTES));
+    ConfigDef definition = new ConfigDef(CONFIG);
+    Map<String, Set<String>> keysOf = new LinkedHashMap<>();
+    Map<String, Task> tasks = new HashMap<>();
+    for (String name : routeNames) {
+      Task task = RouteKeys.taskOf(name, props.get(RouteKeys.key(name, RouteKeys.TASK)));
+      Set<String> keys = routeKeys(task);
+      keysOf.put(name, keys);
+      tasks.put(name, task);
+      RouteKeys.definition(name, task, keys).configKeys().values().forEach(definition::define);
     }
-    StreamInferConfig c = new StreamInferConfig(props);
+    for (String key : props.keySet()) {
+      if (definition.names().contains(key) || key.startsWith(KAFKA_PREFIX)) {
+        continue;
+      }
+      if (key.startsWith(RouteKeys.PREFIX)) {
+        throw unknownRouteKey(key, keysOf, tasks);
+      }
+      throw new ConfigException("unknown configuration key '" + key + "' (StreamInfer keys: "
+          + new TreeSet<>(CONFIG.names()) + ", routes.<name>.*; Kafka client settings go under 'kafka.')");
+    }
+    StreamInferConfig c = new StreamInferConfig(definition, props, routeNames);
     c.check();
     return c;
+  }
+
+  /** The route keys a route of {@code task} reads: the common ones, its family's outputs and limits. */
+  private static Set<String> routeKeys(Task task) {
+    TaskFamily family = TaskFamily.of(task);
+    Set<String> keys = new LinkedHashSet<>(RouteKeys.COMMON);
+    keys.addAll(family.outputs().keySet());
+    keys.addAll(family.routeKeys());
+    return keys;
+  }
+
+  private static List<String> routeNames(Object value) {
+    List<?> raw = (List<?>) ConfigDef.parseType(ROUTES, value == null ? RouteKeys.DEFAULT_ROUTES : value, Type.LIST);
+    List<String> names = new ArrayList<>();
+    for (Object o : raw) {
+      String name = o.toString().trim();
+      if (!name.matches(RouteKeys.NAME_PATTERN)) {
+        throw new ConfigException(ROUTES, value, "route name '" + name + "' must match " + RouteKeys.NAME_PATTERN
+            + " (it names the route's stores and their changelog topics)");
+      }
+      if (names.contains(name)) {
+        throw new ConfigException(ROUTES, value, "route '" + name + "' is declared twice");
+      }
+      names.add(name);
+    }
+    if (names.isEmpty()) {
+      throw new ConfigException(ROUTES, value, "needs at least one route");
+    }
+    return names;
+  }
+
+  private static ConfigException unknownRouteKey(String key, Map<String, Set<String>> keysOf, Map<String, Task> tasks) {
+    for (var e : keysOf.entrySet()) {
+      String prefix = RouteKeys.PREFIX + e.getKey() + ".";
+      if (key.startsWith(prefix)) {
+        return new ConfigException("unknown route key '" + key + "': route " + e.getKey() + " ("
+            + tasks.get(e.getKey()).id() + ") reads "
+            + e.getValue().stream().map(k -> prefix + k).toList());
+      }
+    }
+    String route = key.substring(RouteKeys.PREFIX.length()).split("\\.", 2)[0];
+    return new ConfigException("route key '" + key + "' belongs to route '" + route + "', which is not in "
+        + ROUTES + "=" + String.join(",", keysOf.keySet()) + " (add it there to serve it)");
+  }
+
+  private Route parseRoute(String name) {
+    Task task = Task.fromId(getString(RouteKeys.key(name, RouteKeys.TASK)).trim());
+    TaskFamily family = TaskFamily.of(task);
+    List<ModelRef> models = new ArrayList<>();
+    String modelsKey = RouteKeys.key(name, RouteKeys.MODELS);
+    for (String m : getList(modelsKey)) {
+      models.add(modelRef(modelsKey, m));
+    }
+    if (models.isEmpty()) {
+      throw new ConfigException(modelsKey, "", "route " + name + " needs at least one model");
+    }
+    if (models.size() > 1 && !family.servesSeveralModels()) {
+      throw new ConfigException(modelsKey, getList(modelsKey), "a " + task.id() + " route serves one model "
+          + "(a model header picks another of the same task); declare another route to serve a second one");
+    }
+    Map<String, String> outputs = new LinkedHashMap<>();
+    for (String role : family.outputs().keySet()) {
+      outputs.put(role, getString(RouteKeys.key(name, role)).trim());
+    }
+    Optional<ModelRef> anomalyModel = Optional.empty();
+    if (family.routeKeys().contains(RouteKeys.ANOMALY_MODEL)) {
+      String key = RouteKeys.key(name, RouteKeys.ANOMALY_MODEL);
+      ModelRef a = getString(key) == null ? models.get(0) : modelRef(key, getString(key));
+      if (models.stream().noneMatch(m -> m.name().equals(a.name()))) {
+        throw new ConfigException(key, a.toString(), "must be one of " + modelsKey + " " + models);
+      }
+      anomalyModel = Optional.of(models.stream().filter(m -> m.name().equals(a.name())).findFirst().orElseThrow());
+    }
+    Route.Limits limits = new Route.Limits(
+        orGlobal(name, RouteKeys.TOP_K, TOP_K), orGlobal(name, RouteKeys.MAX_BYTES, IMAGE_MAX_BYTES),
+        orGlobal(name, RouteKeys.MAX_CHARS, TEXT_MAX_CHARS), orGlobal(name, RouteKeys.MAX_SAMPLES, MAX_SAMPLES),
+        anomalyModel, orGlobal(name, RouteKeys.ANOMALY_Z, ANOMALY_Z),
+        orGlobal(name, RouteKeys.REPLAY_HISTORY, SENSOR_REPLAY_HISTORY));
+    return new Route(name, getString(RouteKeys.key(name, RouteKeys.INPUT)).trim(), task, models, outputs,
+        orGlobal(name, RouteKeys.BATCH_MAX_SIZE, BATCH_MAX_SIZE),
+        Duration.ofMillis(this.<Long>orGlobal(name, RouteKeys.BATCH_MAX_DELAY_MS, BATCH_MAX_DELAY_MS)), limits);
+  }
+
+  private static ModelRef modelRef(String key, String text) {
+    try {
+      return ModelRef.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, text, e.getMessage() + " (expected name or name:version, e.g. digits-cnn:1)");
+    }
+  }
+
+  /** The route's value of {@code routeKey} when it reads and sets it, else the global key's. */
+  @SuppressWarnings("unchecked")
+  private <T> T orGlobal(String route, String routeKey, String globalKey) {
+    String full = RouteKeys.key(route, routeKey);
+    Object own = values().get(full);
+    return (T) (own != null ? own : get(globalKey));
   }
 
   /** Layers file properties, then {@code STREAMINFER_*} environment, then overrides. */
@@ -161,104 +263,142 @@ public final class StreamInferConfig extends AbstractConfig {
     return of(merged);
   }
 
-  /** Maps {@code STREAMINFER_A_B_C} to the declared key {@code a.b.c} (or {@code kafka.a.b}). */
+  /**
+   * Maps {@code STREAMINFER_A_B_C} to the declared key {@code a.b.c}, {@code
+   * STREAMINFER_ROUTES_<NAME>_<KEY>} to {@code routes.<name>.<key>} (a {@code _} in the name stands
+   * for its {@code -}), and {@code STREAMINFER_KAFKA_A_B} to {@code kafka.a.b}.
+   */
   public static Map<String, String> fromEnvironment(Map<String, String> env) {
     Map<String, String> out = new HashMap<>();
     Map<String, String> byEnvName = new HashMap<>();
     for (String key : CONFIG.names()) {
       byEnvName.put(envName(key), key);
     }
+    String routesPrefix = envName(RouteKeys.PREFIX);
     env.forEach((name, value) -> {
       if (!name.startsWith(ENV_PREFIX)) {
         return;
       }
       String key = byEnvName.get(name);
+      if (key == null && name.startsWith(routesPrefix)) {
+        key = routeKeyOf(name.substring(routesPrefix.length()));
+      }
       if (key == null && name.startsWith(ENV_PREFIX + "KAFKA_")) {
         key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
       }
       if (key == null) {
         throw new ConfigException("unknown environment override " + name + " (expected STREAMINFER_ + a key in upper case with _ for ., e.g. "
-            + envName(INFERENCE_DEVICE) + ")");
+            + envName(INFERENCE_DEVICE) + " or " + routesPrefix + "IMAGES_" + "INPUT)");
       }
       out.put(key, value);
     });
     return out;
   }
 
+  /** {@code routes.<name>.<key>} for the tail {@code <NAME>_<KEY>} of a route's environment name, or null. */
+  private static String routeKeyOf(String tail) {
+    String best = null;
+    for (String k : RouteKeys.TEMPLATE.names()) {
+      String suffix = "_" + k.toUpperCase(Locale.ROOT).replace('.', '_');
+      if (tail.endsWith(suffix) && tail.length() > suffix.length() && (best == null || k.length() > best.length())) {
+        best = k;
+      }
+    }
+    if (best == null) {
+      return null;
+    }
+    String route = tail.substring(0, tail.length() - best.length() - 1).toLowerCase(Locale.ROOT).replace('_', '-');
+    return RouteKeys.key(route, best);
+  }
+
   /** The environment variable that overrides {@code key}. */
   public static String envName(String key) {
-    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_');
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   private void check() {
-    if (!getList(SENSOR_MODELS).contains(getString(ANOMALY_MODEL))) {
-      throw new ConfigException(ANOMALY_MODEL, getString(ANOMALY_MODEL), "must be one of " + SENSOR_MODELS + " " + getList(SENSOR_MODELS));
-    }
-    if (getList(SENSOR_MODELS).isEmpty()) {
-      throw new ConfigException(SENSOR_MODELS, "", "needs at least one forecaster");
-    }
-    pins();
-    batchOverrides();
+    pins = parsePins();
     try {
       io.streaminfer.models.runtime.Device.parse(getString(INFERENCE_DEVICE));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(INFERENCE_DEVICE, getString(INFERENCE_DEVICE), e.getMessage());
     }
+    checkTopics();
   }
 
-  /** Pinned versions, model name → version. */
-  public Map<String, String> pins() {
+  /**
+   * Topics: no route reads an output or the dead letters, no route writes an input or the dead
+   * letters, and routes writing one topic write the same schema.
+   */
+  private void checkTopics() {
+    String deadLetters = getString(TOPIC_DEAD_LETTERS);
+    Map<String, String> writer = new HashMap<>(); // topic → route key that writes it
+    Map<String, Class<?>> schema = new HashMap<>();
+    for (Route r : routes) {
+      String inKey = RouteKeys.key(r.name(), RouteKeys.INPUT);
+      if (r.input().equals(deadLetters)) {
+        throw new ConfigException(inKey, r.input(), "is the dead-letter topic (" + TOPIC_DEAD_LETTERS + ")");
+      }
+      for (var o : r.outputs().entrySet()) {
+        String key = RouteKeys.key(r.name(), o.getKey());
+        Class<?> type = TaskFamily.of(r.task()).outputs().get(o.getKey());
+        if (o.getValue().equals(deadLetters)) {
+          throw new ConfigException(key, o.getValue(), "is the dead-letter topic (" + TOPIC_DEAD_LETTERS + ")");
+        }
+        Class<?> before = schema.putIfAbsent(o.getValue(), type);
+        if (before != null && before != type) {
+          throw new ConfigException(key, o.getValue(), "is also written by " + writer.get(o.getValue()) + " with another schema ("
+              + before.getSimpleName() + ", here " + type.getSimpleName() + "); give each its own topic");
+        }
+        writer.putIfAbsent(o.getValue(), key);
+      }
+    }
+    for (Route r : routes) {
+      if (writer.containsKey(r.input())) {
+        throw new ConfigException(RouteKeys.key(r.name(), RouteKeys.INPUT), r.input(),
+            "is an output topic (" + writer.get(r.input()) + "); a route must not read predictions back");
+      }
+    }
+  }
+
+  private Map<String, String> pins;
+
+  private Map<String, String> parsePins() {
     Map<String, String> out = new HashMap<>();
     for (String pin : getList(MODELS_PIN)) {
       String[] p = pin.split(":");
-      if (p.length != 2 || p[0].isBlank() || !p[1].matches("[0-9]+")) {
+      if (p.length != 2 || p[0].isBlank() || !p[1].trim().matches("[0-9]+")) {
         throw new ConfigException(MODELS_PIN, pin, "expected name:version, e.g. digits-cnn:1");
       }
       out.put(p[0].trim(), p[1].trim());
     }
-    return out;
+    return Map.copyOf(out);
   }
 
-  /** The model that names each branch's batching: images, texts, sensors (the first), generation. */
-  public List<String> branchModels() {
-    return List.of(getString(IMAGE_MODEL), getString(TEXT_MODEL), getList(SENSOR_MODELS).get(0),
-        getString(GENERATION_MODEL));
-  }
-
-  /** {size, delayMs} of the branch named by {@code model}: its batch.models entry, else the defaults. */
-  public long[] batching(String model) {
-    long[] o = batchOverrides().get(model);
-    return o != null ? o : new long[] {getInt(BATCH_MAX_SIZE), getLong(BATCH_MAX_DELAY_MS)};
-  }
-
-  /** The shortest delay of any branch that batches (size above 1), if one does. */
-  public Optional<Long> shortestBatchDelayMs() {
-    return branchModels().stream().map(this::batching).filter(b -> b[0] > 1).map(b -> b[1])
-        .min(Long::compare);
-  }
-
-  /** Per-model batching overrides: name → {size, delayMs}. */
-  public Map<String, long[]> batchOverrides() {
-    Map<String, long[]> out = new HashMap<>();
-    for (String e : getList(BATCH_MODELS)) {
-      String[] p = e.split(":");
-      try {
-        long size = Long.parseLong(p[1].trim());
-        long delay = Long.parseLong(p[2].trim());
-        if (p.length != 3 || size < 1 || size > 1024 || delay < 0 || delay > 3_600_000) {
-          throw new NumberFormatException();
-        }
-        out.put(p[0].trim(), new long[] {size, delay});
-      } catch (RuntimeException ex) {
-        throw new ConfigException(BATCH_MODELS, e, "expected name:size:delayMs with size 1..1024 and delay 0..3600000");
-      }
-    }
-    return out;
+  /** Pinned versions, model name → version. */
+  public Map<String, String> pins() {
+    return pins;
   }
 
   /** The pinned version of {@code model}, if any. */
   public Optional<String> pin(String model) {
-    return Optional.ofNullable(pins().get(model));
+    return Optional.ofNullable(pins.get(model));
+  }
+
+  /** The declared routes, in declaration order. */
+  public List<Route> routes() {
+    return routes;
+  }
+
+  /** The route named {@code name}; throws naming the declared ones. */
+  public Route route(String name) {
+    return routes.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow(() ->
+        new IllegalArgumentException("no route " + name + " (routes: " + routes.stream().map(Route::name).toList() + ")"));
+  }
+
+  /** The shortest delay of any route that batches (size above 1), if one does. */
+  public Optional<Long> shortestBatchDelayMs() {
+    return routes.stream().filter(r -> r.batchMaxSize() > 1).map(r -> r.batchMaxDelay().toMillis()).min(Long::compare);
   }
 
   /** Plain Kafka client properties: every {@code kafka.*} key plus the bootstrap servers. */
@@ -326,10 +466,8 @@ public final class StreamInferConfig extends AbstractConfig {
     return fallback;
   }
 
-  /** The model names this configuration serves. */
-  public List<String> servedModels() {
-    List<String> out = new java.util.ArrayList<>(List.of(getString(IMAGE_MODEL), getString(TEXT_MODEL), getString(GENERATION_MODEL)));
-    out.addAll(getList(SENSOR_MODELS));
-    return out;
+  /** The models the routes serve (a model may appear on several routes). */
+  public List<ModelRef> servedModels() {
+    return routes.stream().flatMap(r -> r.models().stream()).distinct().toList();
   }
 }

@@ -28,6 +28,8 @@ public final class DeadLetters {
   public static final String MODEL = "streaminfer.error.model";
   /** Header with the exception class. */
   public static final String EXCEPTION = "streaminfer.error.exception";
+  /** Header with the route that read the input (several routes may read one topic). */
+  public static final String ROUTE = "streaminfer.route";
   /** Header with the source topic. */
   public static final String SOURCE_TOPIC = "streaminfer.source.topic";
   /** Header with the source partition. */
@@ -89,7 +91,7 @@ public final class DeadLetters {
   public static ProducerRecord<byte[], byte[]> record(
       String topic, ErrorHandlerContext ctx, byte[] key, byte[] value, String stage, ErrorCode code, Exception e) {
     Headers headers = headers(ctx.headers(), code, stage, String.valueOf(e.getMessage()), modelOf(e),
-        e.getClass().getName(), ctx.topic(), ctx.partition(), ctx.offset());
+        e.getClass().getName(), routeOf(ctx.processorNodeId()), ctx.topic(), ctx.partition(), ctx.offset());
     return new ProducerRecord<>(topic, null, ctx.timestamp() >= 0 ? ctx.timestamp() : null, key, value, headers);
   }
 
@@ -98,8 +100,8 @@ public final class DeadLetters {
    * the typed reason and the source position. Counts the dead letter.
    */
   public static Headers headers(Headers original, ErrorCode code, String stage, String message, String model,
-      String exception, String sourceTopic, int partition, long offset) {
-    Headers headers = lineage(original, sourceTopic, partition, offset);
+      String exception, String route, String sourceTopic, int partition, long offset) {
+    Headers headers = lineage(original, route, sourceTopic, partition, offset);
     put(headers, CODE, code.name());
     put(headers, STAGE, stage);
     put(headers, MESSAGE, message);
@@ -111,22 +113,33 @@ public final class DeadLetters {
 
   /**
    * The headers of any record the pipeline writes for an input: the input's own headers (minus
-   * StreamInfer's error and source headers it may carry from an earlier stage) plus the input's
-   * position, so every prediction and dead letter can be traced to exactly one input record.
+   * StreamInfer's error, route and source headers it may carry from an earlier stage) plus the
+   * route and the input's position, so every prediction and dead letter can be traced to exactly
+   * one input record and the route that served it. {@code route} may be null (a failure outside any
+   * route's processor).
    */
-  public static Headers lineage(Headers original, String sourceTopic, int partition, long offset) {
+  public static Headers lineage(Headers original, String route, String sourceTopic, int partition, long offset) {
     Headers headers = new RecordHeaders();
     if (original != null) {
       for (Header h : original) {
-        if (!h.key().startsWith("streaminfer.error.") && !h.key().startsWith("streaminfer.source.")) {
+        if (!h.key().startsWith("streaminfer.error.") && !h.key().startsWith("streaminfer.source.")
+            && !h.key().equals(ROUTE)) {
           headers.add(h);
         }
       }
+    }
+    if (route != null) {
+      put(headers, ROUTE, route);
     }
     put(headers, SOURCE_TOPIC, sourceTopic);
     put(headers, SOURCE_PARTITION, Integer.toString(partition));
     put(headers, SOURCE_OFFSET, Long.toString(offset));
     return headers;
+  }
+
+  /** The route of a processor node named {@code route-<name>} (see {@code Route#processorNode}), else null. */
+  static String routeOf(String processorNode) {
+    return processorNode != null && processorNode.startsWith("route-") ? processorNode.substring("route-".length()) : null;
   }
 
   /** Dead letters written by this process so far, per code (for metrics and the demo). */

@@ -1,27 +1,20 @@
 package io.streaminfer.pipeline.dlq;
 
-import io.streaminfer.schemas.AnomalyAlert;
-import io.streaminfer.schemas.Classification;
-import io.streaminfer.schemas.Forecast;
-import io.streaminfer.schemas.GeneratedImage;
-import io.streaminfer.schemas.GenerationRequest;
-import io.streaminfer.schemas.ImageEvent;
-import io.streaminfer.schemas.SensorReading;
-import io.streaminfer.schemas.TextEvent;
+import io.streaminfer.pipeline.topology.TaskFamily;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.specific.SpecificData;
 
-/** Tells a record of another StreamInfer type from bytes of an unknown schema. */
+/** Tells a record of another StreamInfer type (any task family's event or output) from bytes of an unknown schema. */
 public final class KnownSchemas {
-  private static final Map<Long, String> BY_FINGERPRINT = Stream.of(
-          ImageEvent.getClassSchema(), TextEvent.getClassSchema(), SensorReading.getClassSchema(),
-          GenerationRequest.getClassSchema(), Classification.getClassSchema(), Forecast.getClassSchema(),
-          AnomalyAlert.getClassSchema(), GeneratedImage.getClassSchema())
-      .collect(Collectors.toMap(SchemaNormalization::parsingFingerprint64, Schema::getFullName));
-
+  private static final Map<Long, String> BY_FINGERPRINT = TaskFamily.all().stream()
+      .flatMap(f -> Stream.concat(Stream.of(f.eventType()), f.outputs().values().stream()))
+      .distinct()
+      .map(type -> SpecificData.get().getSchema(type))
+      .collect(Collectors.toMap(SchemaNormalization::parsingFingerprint64, Schema::getFullName, (a, b) -> a));
   private KnownSchemas() {}
 
   /** {@code AVRO_WRONG_TYPE} when an unknown fingerprint is that of another StreamInfer type. */

@@ -8,11 +8,12 @@ import io.streaminfer.models.runtime.OnnxModel;
 import io.streaminfer.models.runtime.ProviderSelector;
 import io.streaminfer.models.runtime.RuntimeSettings;
 import io.streaminfer.models.task.BatchTask;
-import io.streaminfer.models.task.Forecaster;
-import io.streaminfer.models.task.ImageClassifier;
-import io.streaminfer.models.task.ImageGenerator;
-import io.streaminfer.models.task.TextClassifier;
+import io.streaminfer.pipeline.config.ModelRef;
+import io.streaminfer.pipeline.config.Route;
+import io.streaminfer.pipeline.config.RouteKeys;
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.topology.TaskFamily;
+import org.apache.kafka.common.config.ConfigException;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every model version of the repository, loaded once with one ONNX Runtime session each, and the
- * task that serves it. Routes an event to its model: the configured default (pinned or newest
- * version), or the model a {@code model} header names ({@code name} or {@code name:version}) when
- * that model has the same task.
+ * task that serves it (built by the card's {@link TaskFamily}). Routes an event to its model: the
+ * route's default (the version it names, else the pinned or newest), or the model a {@code model}
+ * header names ({@code name} or {@code name:version}) when that model has the same task.
  *
  * <p>Owns the sessions: {@link #close()} closes them and must run only after every Kafka Streams
  * instance that uses them has been closed.
@@ -48,27 +49,31 @@ public final class ModelRegistry implements AutoCloseable {
 
   private ModelRegistry() {}
 
-  /** Verifies the repository and opens every model version in it. */
+  /**
+   * Verifies the repository, opens every model version in it and checks every route's models:
+   * each must be in the repository (the version it names, or {@code models.pin}'s) and of the
+   * route's task. Fails with a {@link ConfigException} naming the route's key, or a {@link
+   * io.streaminfer.models.ModelLoadException} naming the file.
+   */
   public static ModelRegistry open(StreamInferConfig config) {
     RuntimeSettings settings = new RuntimeSettings(
         Device.parse(config.getString(StreamInferConfig.INFERENCE_DEVICE)),
         config.getInt(StreamInferConfig.INTRA_OP_THREADS),
         config.getInt(StreamInferConfig.INTER_OP_THREADS),
         config.getBoolean(StreamInferConfig.SPINNING));
-    ModelRepository repo = ModelRepository.open(Path.of(config.getString(StreamInferConfig.MODELS_REPOSITORY)));
+    Path root = Path.of(config.getString(StreamInferConfig.MODELS_REPOSITORY));
+    ModelRepository repo = ModelRepository.open(root);
+    checkRoutes(config, repo, root);
     ModelRegistry registry = new ModelRegistry();
     ProviderSelector selector = new ProviderSelector();
     try {
       for (ModelArtifact a : repo.all()) {
         OnnxModel m = OnnxModel.load(a, settings, selector);
         registry.sessions.add(m);
-        registry.tasks.put(a.card().id(), taskFor(m));
+        registry.tasks.put(a.card().id(), TaskFamily.of(a.card().task()).newTask(m));
       }
       for (String name : repo.names()) {
         registry.defaults.put(name, repo.select(name, config.pin(name)).card().version());
-      }
-      for (String served : config.servedModels()) {
-        repo.select(served, config.pin(served)); // fails fast naming a missing model or version
       }
     } catch (RuntimeException e) {
       registry.close();
@@ -79,28 +84,54 @@ public final class ModelRegistry implements AutoCloseable {
     return registry;
   }
 
-  private static BatchTask<?, ?, ?> taskFor(OnnxModel m) {
-    return switch (m.card().task()) {
-      case IMAGE_CLASSIFICATION -> new ImageClassifier(m);
-      case TEXT_CLASSIFICATION -> new TextClassifier(m);
-      case TIME_SERIES_FORECAST -> new Forecaster(m);
-      case IMAGE_GENERATION -> new ImageGenerator(m);
-    };
+  /** Every route's models exist (with the version asked for) and are of the route's task. */
+  private static void checkRoutes(StreamInferConfig config, ModelRepository repo, Path root) {
+    for (Route r : config.routes()) {
+      String key = RouteKeys.key(r.name(), RouteKeys.MODELS);
+      for (ModelRef m : r.models()) {
+        if (!repo.names().contains(m.name())) {
+          throw new ConfigException(key, m.toString(), "route " + r.name() + " serves model '" + m.name()
+              + "', which is not in the model repository " + root + " (it has " + repo.names() + ")");
+        }
+        Optional<String> version = m.version().isPresent() ? m.version() : config.pin(m.name());
+        ModelArtifact a;
+        try {
+          a = repo.select(m.name(), version);
+        } catch (io.streaminfer.models.ModelLoadException e) {
+          throw new ConfigException(key, m.toString(), "route " + r.name() + ": " + e.getMessage());
+        }
+        Task task = a.card().task();
+        if (task != r.task()) {
+          throw new ConfigException(key, m.toString(), a.card().id() + " is a " + task.id() + " model, but route "
+              + r.name() + " is " + r.task().id() + " (" + RouteKeys.key(r.name(), RouteKeys.TASK) + ")");
+        }
+      }
+    }
   }
 
-  /** The default version's task of {@code name} (pinned or newest). */
-  public <T extends BatchTask<?, ?, ?>> T task(String name, Class<T> type) {
-    return type.cast(tasks.get(name + ":" + defaults.get(name)));
+  /** The task of model reference {@code ref} ({@code name}, or {@code name:version}). */
+  public <T extends BatchTask<?, ?, ?>> T task(ModelRef ref, Class<T> type) {
+    String version = ref.version().orElse(defaults.get(ref.name()));
+    BatchTask<?, ?, ?> t = tasks.get(ref.name() + ":" + version);
+    if (t == null) {
+      throw new IllegalArgumentException("model " + ref + " is not loaded (loaded: " + tasks.keySet() + ")");
+    }
+    return type.cast(t);
+  }
+
+  /** The task of {@code ref} given as text ({@code name} or {@code name:version}). */
+  public <T extends BatchTask<?, ?, ?>> T task(String ref, Class<T> type) {
+    return task(ModelRef.parse(ref), type);
   }
 
   /**
-   * The task for an event: the one its {@code model} header names, else {@code defaultName}.
+   * The task for an event: the one its {@code model} header names, else {@code defaultModel}.
    * Throws {@link RejectedEventException} (UNKNOWN_MODEL, WRONG_TASK_MODEL) for a bad header.
    */
-  public <T extends BatchTask<?, ?, ?>> T route(Headers headers, String defaultName, Class<T> type) {
+  public <T extends BatchTask<?, ?, ?>> T route(Headers headers, ModelRef defaultModel, Class<T> type) {
     Header h = headers == null ? null : headers.lastHeader(MODEL_HEADER);
     if (h == null) {
-      return task(defaultName, type);
+      return task(defaultModel, type);
     }
     String wanted = new String(h.value() == null ? new byte[0] : h.value(), StandardCharsets.UTF_8).trim();
     String name = wanted.contains(":") ? wanted.substring(0, wanted.indexOf(':')) : wanted;
@@ -113,7 +144,7 @@ public final class ModelRegistry implements AutoCloseable {
     if (!type.isInstance(t)) {
       Task task = t.model().card().task();
       throw new RejectedEventException(ErrorCode.WRONG_TASK_MODEL, t.model().card().id(),
-          "model header '" + wanted + "' names a " + task.id() + " model, not one for this topic");
+          "model header '" + wanted + "' names a " + task.id() + " model, not one for this route");
     }
     return type.cast(t);
   }

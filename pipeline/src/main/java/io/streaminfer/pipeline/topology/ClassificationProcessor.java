@@ -5,6 +5,8 @@ import io.streaminfer.models.task.BatchTask;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.batch.BatchingProcessor;
 import io.streaminfer.pipeline.batch.BufferedRecord;
+import io.streaminfer.pipeline.config.ModelRef;
+import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.model.ModelRegistry;
@@ -18,7 +20,7 @@ import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Classifies one kind of event (images or texts) in micro-batches: each buffered event is decoded,
+ * Classifies the events of one route (images or texts) in micro-batches: each buffered event is decoded,
  * validated and routed to its model; the valid ones of a model run together; each yields a {@link
  * Classification} keyed by the event id, each invalid one a dead letter with its typed reason.
  *
@@ -40,24 +42,23 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
   }
 
   private final ModelRegistry models;
-  private final String defaultModel;
+  private final ModelRef defaultModel;
   private final Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType;
   private final Batches.Decoder<E> decoder;
   private final EventReader<E, I> reader;
   private final int topK;
   private final String predictionsChild;
 
-  ClassificationProcessor(String store, BatchSettings batching, String deadLetterChild, String predictionsChild,
-      ModelRegistry models, String defaultModel, Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType,
-      Class<E> eventType, EventReader<E, I> reader, int topK) {
-    super(store, batching, deadLetterChild);
+  ClassificationProcessor(Route route, BatchSettings batching, ModelRegistry models,
+      Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType, Class<E> eventType, EventReader<E, I> reader) {
+    super(route.name(), route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
-    this.defaultModel = defaultModel;
+    this.defaultModel = route.defaultModel();
     this.taskType = taskType;
     this.decoder = new Batches.Decoder<>(eventType);
     this.reader = reader;
-    this.topK = topK;
-    this.predictionsChild = predictionsChild;
+    this.topK = route.limits().topK();
+    this.predictionsChild = route.sinkNode(Route.OUTPUT);
   }
 
   private record Item<E, I>(int index, E event, I input) {}

@@ -4,6 +4,8 @@ import io.streaminfer.models.task.ImageGenerator;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.batch.BatchingProcessor;
 import io.streaminfer.pipeline.batch.BufferedRecord;
+import io.streaminfer.pipeline.config.ModelRef;
+import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
@@ -24,18 +26,17 @@ import java.util.Map;
  */
 final class GenerationProcessor extends BatchingProcessor {
   private final ModelRegistry models;
-  private final String defaultModel;
+  private final ModelRef defaultModel;
   private final int maxSamples;
   private final String imagesChild;
   private final Batches.Decoder<GenerationRequest> decoder = new Batches.Decoder<>(GenerationRequest.class);
 
-  GenerationProcessor(String store, BatchSettings batching, String deadLetterChild, String imagesChild,
-      ModelRegistry models, String defaultModel, int maxSamples) {
-    super(store, batching, deadLetterChild);
+  GenerationProcessor(Route route, BatchSettings batching, ModelRegistry models) {
+    super(route.name(), route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
-    this.defaultModel = defaultModel;
-    this.maxSamples = maxSamples;
-    this.imagesChild = imagesChild;
+    this.defaultModel = route.defaultModel();
+    this.maxSamples = route.limits().maxSamples();
+    this.imagesChild = route.sinkNode(Route.OUTPUT);
   }
 
   private record Request(int index, GenerationRequest request, int firstSample) {}

@@ -5,6 +5,8 @@ import io.streaminfer.models.task.Forecaster;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.batch.BatchingProcessor;
 import io.streaminfer.pipeline.batch.BufferedRecord;
+import io.streaminfer.pipeline.config.ModelRef;
+import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.model.ModelRegistry;
@@ -35,10 +37,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * duplicate, never a loss), and the state is left as it is. Under exactly-once this cannot happen.
  */
 final class SensorProcessor extends BatchingProcessor {
-  static final String STORE = "sensor-windows";
-
   private final ModelRegistry models;
-  private final List<String> sensorModels;
+  private final String windowsStore;
+  private final List<String> sensorModels; // the route's model references, name or name:version
   private final String anomalyModel;
   private final double threshold;
   private final String forecastsChild;
@@ -47,23 +48,22 @@ final class SensorProcessor extends BatchingProcessor {
   private final Batches.Decoder<SensorReading> decoder = new Batches.Decoder<>(SensorReading.class);
   private KeyValueStore<String, SensorState> windows;
 
-  SensorProcessor(String bufferStore, BatchSettings batching, String deadLetterChild, ModelRegistry models,
-      List<String> sensorModels, String anomalyModel, double threshold, String forecastsChild, String anomaliesChild,
-      int replayHistory) {
-    super(bufferStore, batching, deadLetterChild);
+  SensorProcessor(Route route, BatchSettings batching, ModelRegistry models) {
+    super(route.name(), route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
-    this.sensorModels = sensorModels;
-    this.anomalyModel = anomalyModel;
-    this.threshold = threshold;
-    this.forecastsChild = forecastsChild;
-    this.anomaliesChild = anomaliesChild;
-    this.replayHistory = replayHistory;
+    this.windowsStore = route.store(ForecastFamily.WINDOWS);
+    this.sensorModels = route.models().stream().map(ModelRef::toString).toList();
+    this.anomalyModel = route.limits().anomalyModel().orElseThrow().toString();
+    this.threshold = route.limits().anomalyZ();
+    this.forecastsChild = route.sinkNode(Route.OUTPUT);
+    this.anomaliesChild = route.sinkNode(ForecastFamily.ANOMALIES);
+    this.replayHistory = route.limits().replayHistory();
   }
 
   @Override
   public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Object, Object> context) {
     super.init(context);
-    this.windows = context.getStateStore(STORE);
+    this.windows = context.getStateStore(windowsStore);
   }
 
   /**
@@ -113,7 +113,7 @@ final class SensorProcessor extends BatchingProcessor {
           // never dropped a reading, so a short window was short the first time too)
           boolean dropped = state.readings().length >= capacity + replayHistory;
           Outcomes.require(j >= 0 && (j >= capacity || !dropped), ErrorCode.READING_REPLAYED, "reading at offset "
-              + src.offset() + " was applied before a crash and is older than the kept history (sensor.replay.history="
+              + src.offset() + " was applied before a crash and is older than the kept history (the route's replay.history="
               + replayHistory + "); its forecasts cannot be recomputed");
           steps.add(new Step(i, src, r, state.upTo(j), state.upTo(j - 1)));
           continue;

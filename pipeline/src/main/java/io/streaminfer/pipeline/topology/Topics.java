@@ -1,48 +1,46 @@
 package io.streaminfer.pipeline.topology;
 
+import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The topic names of one deployment, read once from the configuration. Immutable.
+ * The topics of one deployment, derived once from its routes: the input topics, the output topics
+ * with the record type written to each, and the dead-letter topic. Immutable.
  *
- * @param images input: image events
- * @param texts input: text events
- * @param sensorReadings input: sensor readings keyed by sensor id
- * @param generationRequests input: generation requests
- * @param imagePredictions output: image classifications
- * @param textPredictions output: text classifications
- * @param forecasts output: one forecast per sensor model and full window
- * @param anomalies output: anomaly alerts
- * @param generatedImages output: generated images
- * @param deadLetters output: every input that could not become a prediction
+ * @param inputs input topics (distinct, in route order)
+ * @param outputTypes output topic → the record type routes write there (distinct, in route order)
+ * @param deadLetters every input that could not become a prediction
  */
-public record Topics(String images, String texts, String sensorReadings, String generationRequests,
-    String imagePredictions, String textPredictions, String forecasts, String anomalies,
-    String generatedImages, String deadLetters) {
+public record Topics(List<String> inputs, Map<String, Class<? extends SpecificRecord>> outputTypes, String deadLetters) {
 
-  /** Reads the names from the configuration. */
-  public static Topics of(StreamInferConfig c) {
-    return new Topics(
-        c.getString(StreamInferConfig.TOPIC_IMAGES), c.getString(StreamInferConfig.TOPIC_TEXTS),
-        c.getString(StreamInferConfig.TOPIC_SENSORS), c.getString(StreamInferConfig.TOPIC_GENERATION),
-        c.getString(StreamInferConfig.TOPIC_IMAGE_PREDICTIONS), c.getString(StreamInferConfig.TOPIC_TEXT_PREDICTIONS),
-        c.getString(StreamInferConfig.TOPIC_FORECASTS), c.getString(StreamInferConfig.TOPIC_ANOMALIES),
-        c.getString(StreamInferConfig.TOPIC_GENERATED), c.getString(StreamInferConfig.TOPIC_DEAD_LETTERS));
+  /** Copies the collections. */
+  public Topics {
+    inputs = List.copyOf(inputs);
+    outputTypes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputTypes));
   }
 
-  /** The input topics. */
-  public List<String> inputs() {
-    return List.of(images, texts, sensorReadings, generationRequests);
+  /** Reads the topics of {@code c}'s routes. */
+  public static Topics of(StreamInferConfig c) {
+    List<String> inputs = c.routes().stream().map(Route::input).distinct().toList();
+    Map<String, Class<? extends SpecificRecord>> outputs = new LinkedHashMap<>();
+    for (Route r : c.routes()) {
+      TaskFamily.of(r.task()).outputs().forEach((role, type) -> outputs.putIfAbsent(r.output(role), type));
+    }
+    return new Topics(inputs, outputs, c.getString(StreamInferConfig.TOPIC_DEAD_LETTERS));
   }
 
   /** The output topics, dead letters included. */
   public List<String> outputs() {
-    return List.of(imagePredictions, textPredictions, forecasts, anomalies, generatedImages, deadLetters);
+    return Stream.concat(outputTypes.keySet().stream(), Stream.of(deadLetters)).toList();
   }
 
   /** Every topic. */
   public List<String> all() {
-    return java.util.stream.Stream.concat(inputs().stream(), outputs().stream()).toList();
+    return Stream.concat(inputs.stream(), outputs().stream()).toList();
   }
 }

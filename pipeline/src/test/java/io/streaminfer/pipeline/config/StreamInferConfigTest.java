@@ -3,6 +3,8 @@ package io.streaminfer.pipeline.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streaminfer.pipeline.config.ModelRef;
+import io.streaminfer.pipeline.config.Route;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -17,7 +19,10 @@ class StreamInferConfigTest {
     StreamInferConfig c = StreamInferConfig.of(Map.of());
     assertThat(c.getString(StreamInferConfig.PROCESSING_GUARANTEE)).isEqualTo("exactly_once_v2");
     assertThat(c.getString(StreamInferConfig.INFERENCE_DEVICE)).isEqualTo("auto");
-    assertThat(c.getList(StreamInferConfig.SENSOR_MODELS)).containsExactly("sensor-lstm", "sensor-gru");
+    assertThat(c.routes()).extracting(Route::name).containsExactly("images", "texts", "sensors", "generation");
+    assertThat(c.route("sensors").models()).extracting(ModelRef::toString).containsExactly("sensor-lstm", "sensor-gru");
+    assertThat(c.route("sensors").limits().anomalyModel()).map(ModelRef::name).contains("sensor-lstm");
+    assertThat(c.route("images").outputs()).containsExactly(Map.entry("output", "image-predictions"));
   }
 
   @Test
@@ -41,12 +46,10 @@ class StreamInferConfigTest {
     // Kafka Streams runs punctuators between polls; its default poll.ms of 100 would hold a partial
     // batch up to 100 ms past its 5 ms delay while the input is idle
     assertThat(pollMs(Map.of())).isEqualTo(2L);
-    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MODELS, "sensor-lstm:16:1")))
-        .as("the sensor branch batches as its first model says").isEqualTo(1L);
-    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MODELS, "sensor-gru:16:1,unserved-model:8:1")))
-        .as("entries no branch uses change nothing").isEqualTo(2L);
-    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_SIZE, "1", StreamInferConfig.BATCH_MODELS,
-        "digits-gan:64:40"))).as("only the batching branch counts").isEqualTo(20L);
+    assertThat(pollMs(Map.of("routes.sensors.batch.max.delay.ms", "1")))
+        .as("a route's own delay counts").isEqualTo(1L);
+    assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_SIZE, "1", "routes.generation.batch.max.size", "64",
+        "routes.generation.batch.max.delay.ms", "40"))).as("only the batching route counts").isEqualTo(20L);
     assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_DELAY_MS, "1000")))
         .isEqualTo(100L);
     assertThat(pollMs(Map.of(StreamInferConfig.BATCH_MAX_SIZE, "1")))
@@ -75,8 +78,8 @@ class StreamInferConfigTest {
         .hasMessageContaining("generation.max.samples");
     assertThatThrownBy(() -> StreamInferConfig.of(Map.of(StreamInferConfig.MODELS_PIN, "digits-cnn")))
         .hasMessageContaining("models.pin").hasMessageContaining("expected name:version");
-    assertThatThrownBy(() -> StreamInferConfig.of(Map.of(StreamInferConfig.ANOMALY_MODEL, "digits-cnn")))
-        .hasMessageContaining("anomaly.model");
+    assertThatThrownBy(() -> StreamInferConfig.of(Map.of("routes.sensors.anomaly.model", "digits-cnn")))
+        .hasMessageContaining("routes.sensors.anomaly.model").hasMessageContaining("must be one of routes.sensors.models");
   }
 
   @Test

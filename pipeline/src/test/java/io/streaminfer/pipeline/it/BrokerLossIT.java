@@ -10,7 +10,7 @@ import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.pipeline.TestTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -34,7 +34,7 @@ class BrokerLossIT {
   void shouldLoseNothingWhenABrokerStopsAndComesBack() throws Exception {
     long started = System.nanoTime();
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(3)) {
-      Topics topics = Topics.of(TestConfigs.config(Map.of()));
+      TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
       kafka.createTopics(3, topics.all().toArray(String[]::new));
       StreamInferConfig config = TestConfigs.config(Map.of(
           StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
@@ -42,10 +42,10 @@ class BrokerLossIT {
           StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2",
           StreamInferConfig.STATE_DIR, state.toString(),
           "kafka.replication.factor", "3"));
-      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics, 400, 400, 60, 80, 2, 24, true, 17);
+      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics.inputs(), 400, 400, 60, 80, 2, 24, true, 17);
       Ledger ledger = new Ledger();
       try (StreamInferApp app = StreamInferApp.start(config);
-          OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics, Map.of())) {
+          OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
         assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
         Ledger.Publisher publisher = ledger.publishInBackground(kafka.bootstrapServers(), stream.events(), 20, 100);
 

@@ -9,7 +9,7 @@ import io.streaminfer.pipeline.app.SampleData;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.pipeline.TestTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +46,7 @@ class CrashLoopIT {
     Random rnd = new Random(seed);
     long started = System.nanoTime();
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
-      Topics topics = Topics.of(TestConfigs.config(Map.of()));
+      TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
       kafka.createTopics(2, topics.all().toArray(String[]::new));
       String app = "crash-loop-" + guarantee.replace('_', '-');
       Map<String, String> settings = new HashMap<>(Map.of(
@@ -57,11 +57,11 @@ class CrashLoopIT {
           StreamInferConfig.INFERENCE_DEVICE, "cpu",
           // a restarted process takes its partitions back at once instead of after a session timeout
           "kafka.group.instance.id", app + "-instance"));
-      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics, 800, 800, 100, 200, 2, 24, true, seed);
+      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics.inputs(), 800, 800, 100, 200, 2, 24, true, seed);
       Ledger ledger = new Ledger();
       Path log = PipelineProcess.logFile(app).toPath();
 
-      try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics, Map.of())) {
+      try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
         // the producer publishes throughout the kill loop (~30 events/s), so kills hit a pipeline at work
         Ledger.Publisher publisher = ledger.publishInBackground(kafka.bootstrapServers(), stream.events(), 10, 330);
 

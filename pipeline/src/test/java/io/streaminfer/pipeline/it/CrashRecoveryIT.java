@@ -8,7 +8,7 @@ import io.streaminfer.pipeline.app.SampleData;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.pipeline.TestTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -50,12 +50,12 @@ class CrashRecoveryIT {
           StreamInferConfig.BATCH_MAX_DELAY_MS, "600000",
           "kafka.commit.interval.ms", "100",
           "kafka.session.timeout.ms", "6000"));
-      Topics topics = Topics.of(TestConfigs.config(Map.of()));
+      TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
       kafka.createTopics(2, topics.all().toArray(String[]::new));
-      var stream = SampleEvents.build(SampleData.load(), topics, 20, 20, 0, 0, 2, 24, false, 5);
+      var stream = SampleEvents.build(SampleData.load(), topics.inputs(), 20, 20, 0, 0, 2, 24, false, 5);
       Path log = PipelineProcess.logFile("crash-it").toPath();
 
-      try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics, Map.of())) {
+      try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
         PipelineProcess first = PipelineProcess.start(kafka.bootstrapServers(), settings, log);
         publish(kafka.bootstrapServers(), stream);
         awaitCommitted(kafka.bootstrapServers(), "crash-it", 40, first);
@@ -79,7 +79,9 @@ class CrashRecoveryIT {
 
         // then: every input predicted, exactly once
         assertThat(out.predictions()).isEqualTo(40);
-        assertThat(out.classifications().keySet()).containsExactlyInAnyOrderElementsOf(
+        var classified = new java.util.ArrayList<>(out.classifications("images").keySet());
+        classified.addAll(out.classifications("texts").keySet());
+        assertThat(classified).containsExactlyInAnyOrderElementsOf(
             stream.events().stream().map(SampleEvents.Event::id).toList());
       }
     }

@@ -3,7 +3,7 @@ package io.streaminfer.pipeline.it;
 import io.streaminfer.pipeline.app.OutputCollector;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.dlq.DeadLetters;
-import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.pipeline.TestTopics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -143,7 +143,7 @@ final class Ledger {
 
 
   /** Published inputs that do not yet have all their expected outputs in what {@code out} has read. */
-  long pendingInputs(OutputCollector out, Topics topics) {
+  long pendingInputs(OutputCollector out, TestTopics topics) {
     synchronized (sent) {
       return sent.stream().filter(s -> {
         Outputs o = Outputs.of(s, out, topics);
@@ -157,7 +157,7 @@ final class Ledger {
    * dead letter when malformed), those of that kind it has, and those of the other kind.
    */
   private record Outputs(long want, long have, long stray) {
-    static Outputs of(Sent s, OutputCollector out, Topics topics) {
+    static Outputs of(Sent s, OutputCollector out, TestTopics topics) {
       Map<String, Integer> outs = out.sources().getOrDefault(s.source(), Map.of());
       long dead = outs.getOrDefault(topics.deadLetters(), 0);
       long predictions = outs.entrySet().stream()
@@ -170,14 +170,14 @@ final class Ledger {
   }
 
   /** Predictions (anomaly alerts aside) and dead letters read so far. */
-  static long outputs(OutputCollector out, Topics topics) {
+  static long outputs(OutputCollector out, TestTopics topics) {
     return out.sources().values().stream()
         .mapToLong(m -> m.entrySet().stream().filter(e -> !e.getKey().equals(topics.anomalies()))
             .mapToLong(Map.Entry::getValue).sum()).sum();
   }
 
   /** Accounts for every published input against what {@code out} has read. */
-  Accounting account(OutputCollector out, Topics topics) {
+  Accounting account(OutputCollector out, TestTopics topics) {
     Map<String, String> codeOf = new HashMap<>();
     out.deadLetters().forEach(d -> codeOf.put(d.source(), d.code()));
     long expected = 0;

@@ -10,7 +10,7 @@ import io.streaminfer.pipeline.app.SampleEvents.Event;
 import io.streaminfer.pipeline.app.SampleEvents.Kind;
 import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.pipeline.TestTopics;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.serde.AvroSerdes;
@@ -57,15 +57,15 @@ class PipelineIT {
           StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2",
           "kafka.commit.interval.ms", "200",
           StreamInferConfig.METRICS_PORT, freePort()));
-      Topics topics = Topics.of(config);
+      TestTopics topics = TestTopics.of(config);
       kafka.createTopics(3, topics.all());
-      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics, 100, 100, 40, 12, 2, 24, true, 11);
+      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics.inputs(), 100, 100, 40, 12, 2, 24, true, 11);
       int expectedPredictions = stream.events().stream().mapToInt(Event::predictions).sum();
       long invalid = stream.events().stream().filter(e -> e.expectedError() != null).count();
       assertThat(stream.events().size()).isGreaterThanOrEqualTo(300);
 
       try (StreamInferApp app = StreamInferApp.start(config);
-          OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics, Map.of())) {
+          OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
 
         // when
@@ -96,8 +96,9 @@ class PipelineIT {
         // one classification per valid image and text, mostly right
         for (Kind k : new Kind[] {Kind.IMAGES, Kind.TEXTS}) {
           var valid = stream.of(k).stream().filter(e -> e.expectedError() == null).toList();
+          String route = k == Kind.IMAGES ? "images" : "texts";
           long right = valid.stream().filter(e -> {
-            Classification c = out.classifications().get(e.id());
+            Classification c = out.classifications(route).get(e.id());
             assertThat(c).as(e.id()).isNotNull();
             return c.getLabel().equals(e.label());
           }).count();

@@ -10,7 +10,7 @@ import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.model.ModelRegistry;
-import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.pipeline.TestTopics;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
@@ -56,8 +56,8 @@ class ScaleOutIT {
   @Timeout(value = 420, unit = TimeUnit.SECONDS)
   void shouldFailOverToTheSurvivingInstanceWithTheSameForecasts() throws Exception {
     long started = System.nanoTime();
-    Topics topics = Topics.of(TestConfigs.config(Map.of()));
-    SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics, 0, 0, 160, 0, 2, 24, false, 3);
+    TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
+    SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics.inputs(), 0, 0, 160, 0, 2, 24, false, 3);
     List<SampleEvents.Event> readings = stream.events();
     Map<String, Double> reference = undisturbed(readings, topics);
 
@@ -72,7 +72,7 @@ class ScaleOutIT {
           "kafka.session.timeout.ms", "6000",
           "kafka.heartbeat.interval.ms", "1000");
       Path log = PipelineProcess.logFile("scale-out").toPath();
-      try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics, Map.of());
+      try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of());
           var producer = Ledger.producer(kafka.bootstrapServers());
           PipelineProcess a = PipelineProcess.start(kafka.bootstrapServers(), with(common, stateA, "instance-a"), log);
           PipelineProcess b = PipelineProcess.start(kafka.bootstrapServers(), with(common, stateB, "instance-b"), log)) {
@@ -137,7 +137,7 @@ class ScaleOutIT {
   }
 
   /** Forecasts ("id model" → value) of one undisturbed run over the same readings. */
-  private Map<String, Double> undisturbed(List<SampleEvents.Event> readings, Topics topics) {
+  private Map<String, Double> undisturbed(List<SampleEvents.Event> readings, TestTopics topics) {
     StreamInferConfig config = TestConfigs.config(Map.of());
     Map<String, Double> out = new HashMap<>();
     try (ModelRegistry models = ModelRegistry.open(config)) {
@@ -157,7 +157,7 @@ class ScaleOutIT {
     return out;
   }
 
-  private static void awaitOutputs(OutputCollector out, Topics topics, long n, Duration timeout) {
+  private static void awaitOutputs(OutputCollector out, TestTopics topics, long n, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline && Ledger.outputs(out, topics) < n) {
       out.poll(Duration.ofMillis(250));
@@ -165,7 +165,7 @@ class ScaleOutIT {
   }
 
   /** Waits until both instances' consumers hold sensor-reading partitions; returns them by client id. */
-  private static Map<String, Set<Integer>> awaitBothOwnSensorPartitions(String bootstrap, Topics topics,
+  private static Map<String, Set<Integer>> awaitBothOwnSensorPartitions(String bootstrap, TestTopics topics,
       PipelineProcess a, PipelineProcess b) throws Exception {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -3,6 +3,7 @@ package io.streaminfer.pipeline.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.TestTopics;
 import io.streaminfer.pipeline.app.SampleData;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.dlq.DeadLetters;
@@ -52,11 +53,11 @@ class BadInputFuzzTest {
     System.out.println("fuzz seed " + seed + " (rerun with -Dstreaminfer.fuzz.seed=" + seed + ")");
     Random rnd = new Random(seed);
     var config = TestConfigs.config(Map.of());
-    Topics topics = Topics.of(config);
+    TestTopics topics = TestTopics.of(config);
     SampleData samples = SampleData.load();
     // valid events of every kind to mutate; sensors get their windows filled first, so every
     // accepted reading yields forecasts
-    SampleEvents.Stream valid = SampleEvents.build(samples, topics, 60, 60, 0, 30, 2, 24, false, seed);
+    SampleEvents.Stream valid = SampleEvents.build(samples, topics.inputs(), 60, 60, 0, 30, 2, 24, false, seed);
     List<ProducerRecord<String, byte[]>> warmUp = new ArrayList<>();
     List<String> sensors = samples.sensors().stream().map(SampleData.Series::sensorId).toList();
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -146,13 +147,13 @@ class BadInputFuzzTest {
     }
   }
 
-  private static ProducerRecord<String, byte[]> reading(Topics topics, String sensor, String id, double value, Instant time) {
+  private static ProducerRecord<String, byte[]> reading(TestTopics topics, String sensor, String id, double value, Instant time) {
     SensorReading r = SensorReading.newBuilder().setId(id).setSensorId(sensor).setEventTime(time).setValue(value).build();
     return new ProducerRecord<>(topics.sensorReadings(), sensor, AvroSerdes.serde(SensorReading.class).serializer().serialize("", r));
   }
 
   /** Everything written to the output topics since the last call. */
-  private static List<TestRecord<String, byte[]>> drain(TopologyTestDriver driver, Topics topics) {
+  private static List<TestRecord<String, byte[]>> drain(TopologyTestDriver driver, TestTopics topics) {
     List<TestRecord<String, byte[]>> out = new ArrayList<>();
     for (String t : topics.outputs()) {
       out.addAll(driver.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.TestTopics;
 import io.streaminfer.pipeline.app.SampleData;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.config.StreamInferConfig;
@@ -52,10 +53,10 @@ class BatchingEquivalenceTest {
   private Map<String, List<SpecificRecord>> run(int batchSize, String dir) {
     StreamInferConfig config = TestConfigs.config(Map.of(StreamInferConfig.BATCH_MAX_SIZE, batchSize,
         StreamInferConfig.BATCH_MAX_DELAY_MS, 50L));
-    Topics topics = Topics.of(config);
+    TestTopics topics = TestTopics.of(config);
     Map<String, List<SpecificRecord>> out = new HashMap<>();
     try (TopologyTestDriver driver = TestConfigs.driver(config, models, state.resolve(dir))) {
-      var stream = SampleEvents.build(SampleData.load(), topics, 50, 50, 60, 10, 2, 24, true, 3);
+      var stream = SampleEvents.build(SampleData.load(), topics.inputs(), 50, 50, 60, 10, 2, 24, true, 3);
       Instant t = Instant.parse("2026-01-01T00:00:00Z");
       for (var e : stream.events()) {
         driver.createInputTopic(e.record().topic(), new StringSerializer(), new ByteArraySerializer())

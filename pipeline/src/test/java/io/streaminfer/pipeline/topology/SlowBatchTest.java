@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.TestTopics;
 import io.streaminfer.pipeline.app.SampleData;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.batch.BatchingProcessor;
@@ -38,7 +39,7 @@ class SlowBatchTest {
         .isEqualTo(Duration.ofSeconds(4));
     assertThat(TestConfigs.config(Map.of("kafka.max.poll.interval.ms", "6000")).batchTimeBudget())
         .isEqualTo(Duration.ofSeconds(3));
-    assertThat(StreamInferTopology.batching(TestConfigs.config(Map.of()), "digits-cnn").slowAfter())
+    assertThat(StreamInferTopology.batching(TestConfigs.config(Map.of()), TestConfigs.config(Map.of()).route("images")).slowAfter())
         .isEqualTo(Duration.ofMillis(2_500));
     assertThatThrownBy(() -> TestConfigs.config(Map.of("kafka.max.poll.interval.ms", "soon")).batchTimeBudget())
         .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.max.poll.interval.ms");
@@ -55,11 +56,11 @@ class SlowBatchTest {
 
   private static long slowBatchesAfter32Images(StreamInferConfig config, Path dir) {
     long before = BatchingProcessor.slowBatches();
-    Topics topics = Topics.of(config);
+    TestTopics topics = TestTopics.of(config);
     try (ModelRegistry models = ModelRegistry.open(config)) {
       try (TopologyTestDriver d = TestConfigs.driver(config, models, dir)) {
         var in = d.createInputTopic(topics.images(), new StringSerializer(), new ByteArraySerializer());
-        for (SampleEvents.Event e : SampleEvents.build(SampleData.load(), topics, 32, 0, 0, 0, 2, 24, false, 1).events()) {
+        for (SampleEvents.Event e : SampleEvents.build(SampleData.load(), topics.inputs(), 32, 0, 0, 0, 2, 24, false, 1).events()) {
           in.pipeInput(new TestRecord<>(e.record().key(), e.record().value(), e.record().headers(), Instant.now()));
         }
         d.advanceWallClockTime(Duration.ofSeconds(1));

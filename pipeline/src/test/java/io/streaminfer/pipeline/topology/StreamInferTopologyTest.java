@@ -3,6 +3,7 @@ package io.streaminfer.pipeline.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.TestTopics;
 import io.streaminfer.pipeline.app.SampleData;
 import io.streaminfer.pipeline.app.SampleEvents;
 import io.streaminfer.pipeline.config.StreamInferConfig;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamInferTopologyTest {
   private static StreamInferConfig config;
   private static ModelRegistry models;
-  private static Topics topics;
+  private static TestTopics topics;
   private static SampleData samples;
 
   @TempDir Path state;
@@ -54,7 +55,7 @@ class StreamInferTopologyTest {
   static void loadModels() {
     config = TestConfigs.config(Map.of());
     models = ModelRegistry.open(config);
-    topics = Topics.of(config);
+    topics = TestTopics.of(config);
     samples = SampleData.load();
   }
 
@@ -97,7 +98,7 @@ class StreamInferTopologyTest {
   }
 
   private SampleEvents.Stream stream(int images, int texts, int readings, int generations, boolean invalid) {
-    return SampleEvents.build(samples, topics, images, texts, readings, generations, 2, 24, invalid, 7);
+    return SampleEvents.build(samples, topics.inputs(), images, texts, readings, generations, 2, 24, invalid, 7);
   }
 
   @Test
@@ -169,7 +170,7 @@ class StreamInferTopologyTest {
 
   @Test
   void shouldSendEveryInvalidEventToDeadLettersWithItsCodeAndOriginalBytes() {
-    List<SampleEvents.Event> catalogue = SampleEvents.invalid(topics, Instant.now());
+    List<SampleEvents.Event> catalogue = SampleEvents.invalid(topics.inputs(), Instant.now());
     Map<String, SampleEvents.Event> bySource = new HashMap<>(); // topic/partition/offset -> event
     Map<String, Integer> offsets = new HashMap<>();
     for (SampleEvents.Event e : catalogue) {
@@ -238,7 +239,7 @@ class StreamInferTopologyTest {
   void shouldKeepSensorWindowsInAChangeloggedStore() {
     stream(0, 0, 5, 0, false).of(SampleEvents.Kind.SENSORS).forEach(e -> send(e.record()));
     flush();
-    var store = driver.<String, SensorState>getKeyValueStore(SensorProcessor.STORE);
+    var store = driver.<String, SensorState>getKeyValueStore("windows-sensors");
     try (var all = store.all()) {
       int n = 0;
       for (; all.hasNext(); all.next()) {
@@ -247,7 +248,7 @@ class StreamInferTopologyTest {
       assertThat(n).isEqualTo(samples.sensors().size());
     }
     assertThat(store.get(samples.sensors().get(0).sensorId()).readings()).hasSize(5);
-    assertThat(driver.producedTopicNames()).contains("streaminfer-" + SensorProcessor.STORE + "-changelog");
+    assertThat(driver.producedTopicNames()).contains("streaminfer-" + "windows-sensors" + "-changelog");
   }
 
   @Test
@@ -276,7 +277,7 @@ class StreamInferTopologyTest {
     SensorState after;
     try (TopologyTestDriver d = TestConfigs.driver(noHistory, models, state.resolve("first"))) {
       first = pipe(d, readings);
-      after = d.<String, SensorState>getKeyValueStore(SensorProcessor.STORE).get("s1");
+      after = d.<String, SensorState>getKeyValueStore("windows-sensors").get("s1");
     }
     assertThat(first.get(topics.forecasts())).hasSize(2 * 27);
     assertThat(first.get(topics.anomalies())).isNotEmpty();
@@ -285,10 +286,10 @@ class StreamInferTopologyTest {
     // committed offsets) and reads the same 50 records again
     Map<String, List<TestRecord<String, byte[]>>> replay;
     try (TopologyTestDriver d = TestConfigs.driver(noHistory, models, state.resolve("replay"))) {
-      d.<String, SensorState>getKeyValueStore(SensorProcessor.STORE).put("s1", after);
+      d.<String, SensorState>getKeyValueStore("windows-sensors").put("s1", after);
       replay = pipe(d, readings);
       // then: the state is left as it was
-      assertThat(d.<String, SensorState>getKeyValueStore(SensorProcessor.STORE).get("s1").readings())
+      assertThat(d.<String, SensorState>getKeyValueStore("windows-sensors").get("s1").readings())
           .containsExactly(after.readings());
     }
     // the forecasts and alerts of readings 34..49 (a full window before them is kept) come again,
