@@ -53,12 +53,14 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   private final Path directory;
   private final String clusterId;
   private final List<BrokerNode> nodes;
+  private final boolean ownsDirectory;
   private boolean closed;
 
-  private EmbeddedKafkaCluster(Path directory, String clusterId, List<BrokerNode> nodes) {
+  private EmbeddedKafkaCluster(Path directory, String clusterId, List<BrokerNode> nodes, boolean ownsDirectory) {
     this.directory = directory;
     this.clusterId = clusterId;
     this.nodes = nodes;
+    this.ownsDirectory = ownsDirectory;
   }
 
   /**
@@ -106,9 +108,61 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       nodes.add(new BrokerNode(id, freePort(), freePort(), directory.resolve("node-" + id)));
     }
     EmbeddedKafkaCluster cluster =
-        new EmbeddedKafkaCluster(directory, Uuid.randomUuid().toString(), nodes);
+        new EmbeddedKafkaCluster(directory, Uuid.randomUuid().toString(), nodes, true);
     try {
       cluster.formatAndStart(overrides);
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /**
+   * Starts one node for a person trying StreamInfer out ({@code streaminfer broker}): the broker on
+   * 127.0.0.1:{@code port} (0: a free port), its storage in {@code dataDir}, which is kept on
+   * {@link #close()} so that topics and records survive a restart with the same directory (and
+   * port). With {@code dataDir} null the storage is a temporary directory deleted on close.
+   *
+   * @return the running cluster; the caller closes it
+   * @throws IllegalStateException if the node cannot be formatted or does not start in time
+   */
+  public static EmbeddedKafkaCluster startLocal(int port, Path dataDir) {
+    Path directory;
+    try {
+      directory = dataDir == null ? Files.createTempDirectory("streaminfer-kafka-") : Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create the broker's storage directory " + dataDir, e);
+    }
+    Path nodeDir = directory.resolve("node-0");
+    Properties before = new Properties();
+    Path meta = nodeDir.resolve("data").resolve("meta.properties");
+    boolean formatted = Files.isRegularFile(meta);
+    if (formatted) {
+      try (var in = Files.newInputStream(meta); var server = Files.newInputStream(nodeDir.resolve("server.properties"))) {
+        before.load(in);
+        before.load(server);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot read the broker's storage in " + nodeDir, e);
+      }
+    }
+    String listeners = before.getProperty("listeners", "");
+    int controllerPort = formatted && listeners.contains(BrokerNode.CONTROLLER_LISTENER + "://")
+        ? Integer.parseInt(listeners.replaceAll(".*" + BrokerNode.CONTROLLER_LISTENER + "://[^:]+:([0-9]+).*", "$1"))
+        : freePort();
+    BrokerNode node = new BrokerNode(0, port == 0 ? freePort() : port, controllerPort, nodeDir);
+    String clusterId = formatted ? before.getProperty("cluster.id") : Uuid.randomUuid().toString();
+    EmbeddedKafkaCluster cluster = new EmbeddedKafkaCluster(directory, clusterId, List.of(node), dataDir == null);
+    try {
+      node.configure(node.controllerAddress(), 1, Map.of());
+      if (!formatted) {
+        node.format(clusterId, null);
+      }
+      node.start();
+      cluster.awaitBrokers(1);
+    } catch (IOException e) {
+      cluster.close();
+      throw new UncheckedIOException("Cannot format the broker's storage in " + nodeDir, e);
     } catch (RuntimeException | Error e) {
       cluster.close();
       throw e;
@@ -207,7 +261,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     awaitBrokers((int) nodes.stream().filter(BrokerNode::isRunning).count());
   }
 
-  /** Stops every node and deletes the storage directory. Safe to call twice. */
+  /** Stops every node and deletes the storage directory unless the caller gave it. Safe to call twice. */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -217,7 +271,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     try {
       onEveryNode(BrokerNode::stop);
     } finally {
-      deleteRecursively(directory);
+      if (ownsDirectory) {
+        deleteRecursively(directory);
+      }
     }
   }
 

@@ -43,7 +43,7 @@ final class ConfigCommand implements Callable<Integer> {
     System.out.println("|---|---|---|---|---|");
     for (String key : RouteKeys.TEMPLATE.names().stream().sorted(RouteKeys::compareForDocs).toList()) {
       ConfigDef.ConfigKey k = RouteKeys.TEMPLATE.configKeys().get(key);
-      String shown = !k.hasDefault() ? "(required)" : k.defaultValue == null ? "(global key)" : shown(k);
+      String shown = !k.hasDefault() ? "(required)" : k.defaultValue == null ? "(see description)" : shown(k);
       row(RouteKeys.key("<name>", key), StreamInferConfig.envName(RouteKeys.PREFIX) + "<NAME>_"
           + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), k, shown);
     }
