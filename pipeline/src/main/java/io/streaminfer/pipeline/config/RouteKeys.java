@@ -92,7 +92,7 @@ public final class RouteKeys {
           "time-series-forecast: readings kept per key beyond the window (default: sensor.replay.history).");
 
   /** A default route: what it serves when no route key overrides it. */
-  record DefaultRoute(String input, Task task, String models, Map<String, String> outputs, String anomalyModel) {}
+  record DefaultRoute(String input, Task task, String models, Map<String, String> outputs) {}
 
   /** The four routes served when {@code routes} is not set, by name. */
   static final Map<String, DefaultRoute> DEFAULTS = defaults();
@@ -105,13 +105,13 @@ public final class RouteKeys {
   private static Map<String, DefaultRoute> defaults() {
     Map<String, DefaultRoute> m = new LinkedHashMap<>();
     m.put("images", new DefaultRoute("images", Task.IMAGE_CLASSIFICATION, "digits-cnn",
-        Map.of(OUTPUT, "image-predictions"), null));
+        Map.of(OUTPUT, "image-predictions")));
     m.put("texts", new DefaultRoute("texts", Task.TEXT_CLASSIFICATION, "langid-transformer",
-        Map.of(OUTPUT, "text-predictions"), null));
+        Map.of(OUTPUT, "text-predictions")));
     m.put("sensors", new DefaultRoute("sensor-readings", Task.TIME_SERIES_FORECAST, "sensor-lstm,sensor-gru",
-        Map.of(OUTPUT, "forecasts", ANOMALIES, "anomalies"), "sensor-lstm"));
+        Map.of(OUTPUT, "forecasts", ANOMALIES, "anomalies"))); // anomaly model: the first, sensor-lstm
     m.put("generation", new DefaultRoute("generation-requests", Task.IMAGE_GENERATION, "digits-gan",
-        Map.of(OUTPUT, "generated-images"), null));
+        Map.of(OUTPUT, "generated-images")));
     return java.util.Collections.unmodifiableMap(m);
   }
 
@@ -140,7 +140,6 @@ public final class RouteKeys {
           case INPUT -> d.input();
           case TASK -> task.id();
           case MODELS -> d.models();
-          case ANOMALY_MODEL -> d.anomalyModel();
           default -> d.outputs().get(k);
         };
         defaultValue = own != null ? own : defaultValue;
