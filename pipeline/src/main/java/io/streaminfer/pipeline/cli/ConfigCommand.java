@@ -29,36 +29,45 @@ final class ConfigCommand implements Callable<Integer> {
       System.out.println(RouteKeys.TEMPLATE.toRst());
       return 0;
     }
-    System.out.println("| key | environment | type | default | description |");
-    System.out.println("|---|---|---|---|---|");
+    System.out.print(markdown());
+    return 0;
+  }
+
+  /** The reference as Markdown tables: global keys, route keys, default routes. */
+  static String markdown() {
+    java.io.StringWriter text = new java.io.StringWriter();
+    java.io.PrintWriter out = new java.io.PrintWriter(text);
+    out.println("| key | environment | type | default | description |");
+    out.println("|---|---|---|---|---|");
     for (var k : new TreeMap<>(StreamInferConfig.CONFIG.configKeys()).values()) {
       String shown = k.name.equals(StreamInferConfig.STATE_DIR) ? "$TMPDIR/streaminfer-state" : shown(k);
-      row(k.name, StreamInferConfig.envName(k.name), k, shown);
+      row(out, k.name, StreamInferConfig.envName(k.name), k, shown);
     }
-    System.out.println("| `kafka.*` | `STREAMINFER_KAFKA_*` | any | | Passed to Kafka Streams and its clients without the prefix (e.g. `kafka.security.protocol=SASL_SSL`). |");
-    System.out.println();
-    System.out.println("Route keys (`<name>` is a route of `routes`; in an environment variable a `-` in the name is written `_`):");
-    System.out.println();
-    System.out.println("| key | environment | type | default | description |");
-    System.out.println("|---|---|---|---|---|");
+    out.println("| `kafka.*` | `STREAMINFER_KAFKA_*` | any | | Passed to Kafka Streams and its clients without the prefix (e.g. `kafka.security.protocol=SASL_SSL`). |");
+    out.println();
+    out.println("Route keys (`<name>` is a route of `routes`; in an environment variable a `-` in the name is written `_`):");
+    out.println();
+    out.println("| key | environment | type | default | description |");
+    out.println("|---|---|---|---|---|");
     for (String key : RouteKeys.TEMPLATE.names().stream().sorted(RouteKeys::compareForDocs).toList()) {
       ConfigDef.ConfigKey k = RouteKeys.TEMPLATE.configKeys().get(key);
       String shown = !k.hasDefault() ? "(required)" : k.defaultValue == null ? "(see description)" : shown(k);
-      row(RouteKeys.key("<name>", key), StreamInferConfig.envName(RouteKeys.PREFIX) + "<NAME>_"
+      row(out, RouteKeys.key("<name>", key), StreamInferConfig.envName(RouteKeys.PREFIX) + "<NAME>_"
           + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), k, shown);
     }
-    System.out.println();
-    System.out.println("The default routes (`routes=" + RouteKeys.DEFAULT_ROUTES + "`):");
-    System.out.println();
-    System.out.println("| route | task | input | models | outputs |");
-    System.out.println("|---|---|---|---|---|");
+    out.println();
+    out.println("The default routes (`routes=" + RouteKeys.DEFAULT_ROUTES + "`):");
+    out.println();
+    out.println("| route | task | input | models | outputs |");
+    out.println("|---|---|---|---|---|");
     for (Route r : StreamInferConfig.of(Map.of()).routes()) {
       List<String> outs = r.outputs().entrySet().stream().map(e -> e.getKey() + "=`" + e.getValue() + "`").toList();
       String anomaly = r.limits().anomalyModel().map(m -> " (anomaly.model " + m + ")").orElse("");
-      System.out.printf("| `%s` | %s | `%s` | `%s`%s | %s |%n", r.name(), r.task().id(), r.input(),
+      out.printf("| `%s` | %s | `%s` | `%s`%s | %s |%n", r.name(), r.task().id(), r.input(),
           String.join(",", r.models().stream().map(Object::toString).toList()), anomaly, String.join(", ", outs));
     }
-    return 0;
+    out.flush();
+    return text.toString();
   }
 
   private static String shown(ConfigDef.ConfigKey k) {
@@ -66,9 +75,9 @@ final class ConfigCommand implements Callable<Integer> {
     return def instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(def);
   }
 
-  private static void row(String name, String env, ConfigDef.ConfigKey k, String shown) {
+  private static void row(java.io.PrintWriter out, String name, String env, ConfigDef.ConfigKey k, String shown) {
     String def = shown.startsWith("(") ? shown : "`" + shown + "`";
-    System.out.printf("| `%s` | `%s` | %s | %s | %s |%n", name, env, k.type.name().toLowerCase(), def,
+    out.printf("| `%s` | `%s` | %s | %s | %s |%n", name, env, k.type.name().toLowerCase(), def,
         k.documentation.replace("|", "\\|"));
   }
 }

@@ -1,0 +1,106 @@
+package io.streaminfer.pipeline.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streaminfer.models.postprocess.PngEncoder;
+import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.app.SampleData;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the walkthrough of docs/routes.md as written: its properties block becomes the file, and
+ * its {@code java -jar pipeline/target/streaminfer.jar ...} commands run in order from the
+ * repository root (broker and run in the background), with three substitutions only: a free port
+ * for 9092, and temporary paths for scans.properties and digit.png.
+ */
+class RoutesWalkthroughIT {
+  private static final String JAR_COMMAND = "java -jar pipeline/target/streaminfer.jar ";
+
+  @TempDir Path work;
+
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void shouldServeTheNewRouteAsTheWalkthroughSays() throws Exception {
+    Path root = Path.of(TestConfigs.repository()).toAbsolutePath().getParent().getParent();
+    String doc = Files.readString(root.resolve("docs/routes.md"));
+    int port = freePort();
+    Matcher props = Pattern.compile("```properties\\n(.*?)```", Pattern.DOTALL).matcher(doc);
+    assertThat(props.find()).as("a properties block").isTrue();
+    Path properties = work.resolve("scans.properties");
+    Files.writeString(properties, props.group(1).replace("9092", Integer.toString(port)));
+    SampleData.Digit digit = SampleData.load().digits().get(0);
+    Path png = work.resolve("digit.png");
+    Files.write(png, PngEncoder.png(digit.pixels(), digit.width(), digit.height()));
+    List<String> commands = doc.lines().map(String::strip).filter(l -> l.startsWith(JAR_COMMAND)).toList();
+    assertThat(commands).extracting(c -> c.split(" ")[3]).containsExactly("broker", "run", "produce", "tail");
+
+    List<Process> background = new ArrayList<>();
+    try {
+      Process broker = start(root, commands.get(0), port, properties, png, "walkthrough-broker");
+      background.add(broker);
+      awaitLine(PipelineProcess.logFile("walkthrough-broker").toPath(), "Kafka broker on 127.0.0.1:" + port, broker);
+      background.add(start(root, commands.get(1), port, properties, png, "walkthrough-run"));
+      Process produce = start(root, commands.get(2), port, properties, png, "walkthrough-produce");
+      assertThat(produce.waitFor(90, TimeUnit.SECONDS)).isTrue();
+      assertThat(produce.exitValue()).isZero();
+      Process tail = start(root, commands.get(3), port, properties, png, "walkthrough-tail");
+      assertThat(tail.waitFor(150, TimeUnit.SECONDS)).as("tail --max 1 ends after one record").isTrue();
+      String printed = Files.readString(PipelineProcess.logFile("walkthrough-tail").toPath());
+      assertThat(printed).containsPattern("scan-predictions \\(scans\\) digit\\.png +" + digit.label() + " \\(")
+          .contains("[digits-cnn:1 on CPU");
+    } finally {
+      for (int i = background.size() - 1; i >= 0; i--) {
+        background.get(i).destroy();
+        if (!background.get(i).waitFor(30, TimeUnit.SECONDS)) {
+          background.get(i).destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private Process start(Path root, String command, int port, Path properties, Path png, String log) throws IOException {
+    String line = command.replace("9092", Integer.toString(port)).replace("scans.properties", properties.toString())
+        .replace("digit.png", png.toString());
+    List<String> cmd = new ArrayList<>(Arrays.asList(line.split(" +")));
+    cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(1, "-Djava.io.tmpdir=" + work);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
+        .redirectOutput(PipelineProcess.logFile(log));
+    pb.environment().keySet().removeIf(k -> k.startsWith("STREAMINFER_"));
+    pb.environment().put("TMPDIR", work.toString());
+    pb.environment().put("STREAMINFER_INFERENCE_DEVICE", "cpu");
+    return pb.start();
+  }
+
+  private static void awaitLine(Path log, String text, Process p) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
+        return;
+      }
+      assertThat(p.isAlive()).as("broker still running; its log: " + log).isTrue();
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no '" + text + "' in " + log);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
