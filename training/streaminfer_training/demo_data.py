@@ -1,6 +1,6 @@
 """Held-out sample events for the Java demo and integration tests (nothing used in training).
 
-Writes pipeline/src/main/resources/io/streaminfer/pipeline/demo/samples.json: test-split digit
+Writes testkit/src/main/resources/io/streaminfer/testkit/samples.json: test-split digit
 pixels with labels, test-split fortunes with their language, and the held-out tail of every
 series (with the window of readings before it) as sensor streams.
 """
@@ -14,7 +14,7 @@ import numpy as np
 
 from . import PROJECT_ROOT, data
 
-OUT = PROJECT_ROOT / "pipeline/src/main/resources/io/streaminfer/pipeline/demo/samples.json"
+OUT = PROJECT_ROOT / "testkit/src/main/resources/io/streaminfer/testkit/samples.json"
 
 
 def build(seed: int = 7, digits: int = 200, texts_per_language: int = 30, window: int = 24) -> dict:

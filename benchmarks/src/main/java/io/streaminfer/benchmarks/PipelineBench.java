@@ -1,7 +1,7 @@
 package io.streaminfer.benchmarks;
 
 import io.streaminfer.pipeline.app.StreamInferApp;
-import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.RouteKeys;
 import io.streaminfer.pipeline.config.StreamInferConfig;

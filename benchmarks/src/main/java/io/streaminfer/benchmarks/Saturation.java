@@ -1,6 +1,6 @@
 package io.streaminfer.benchmarks;
 
-import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.streaminfer.benchmarks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import java.net.ServerSocket;
 import java.net.URI;

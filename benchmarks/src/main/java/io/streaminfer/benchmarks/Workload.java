@@ -3,7 +3,7 @@ package io.streaminfer.benchmarks;
 import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.app.SampleData;
+import io.streaminfer.testkit.SampleData;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.GeneratedImage;

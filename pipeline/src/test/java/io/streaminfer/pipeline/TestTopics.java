@@ -1,6 +1,6 @@
 package io.streaminfer.pipeline;
 
-import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.topology.Topics;

@@ -1,6 +1,6 @@
 package io.streaminfer.pipeline.cli;
 
-import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.topology.Topics;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.streaminfer.pipeline.cli;
 
-import io.streaminfer.pipeline.app.Demo;
+import io.streaminfer.testkit.Demo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;

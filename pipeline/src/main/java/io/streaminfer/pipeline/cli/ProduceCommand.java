@@ -1,7 +1,7 @@
 package io.streaminfer.pipeline.cli;
 
-import io.streaminfer.pipeline.app.SampleData;
-import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.testkit.SampleData;
+import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.models.card.Task;
 import io.streaminfer.pipeline.config.Route;

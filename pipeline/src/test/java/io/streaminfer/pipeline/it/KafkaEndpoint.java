@@ -1,6 +1,6 @@
 package io.streaminfer.pipeline.it;
 
-import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;

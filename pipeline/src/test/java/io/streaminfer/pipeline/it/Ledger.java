@@ -1,7 +1,7 @@
 package io.streaminfer.pipeline.it;
 
-import io.streaminfer.pipeline.app.OutputCollector;
-import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.testkit.OutputCollector;
+import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.TestTopics;
 import java.time.Duration;

@@ -3,11 +3,11 @@ package io.streaminfer.pipeline.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
-import io.streaminfer.pipeline.app.OutputCollector;
-import io.streaminfer.pipeline.app.SampleData;
-import io.streaminfer.pipeline.app.SampleEvents;
-import io.streaminfer.pipeline.app.SampleEvents.Event;
-import io.streaminfer.pipeline.app.SampleEvents.Kind;
+import io.streaminfer.testkit.OutputCollector;
+import io.streaminfer.testkit.SampleData;
+import io.streaminfer.testkit.SampleEvents;
+import io.streaminfer.testkit.SampleEvents.Event;
+import io.streaminfer.testkit.SampleEvents.Kind;
 import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.TestTopics;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.TestConfigs;
-import io.streaminfer.pipeline.app.SampleData;
+import io.streaminfer.testkit.SampleData;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.ReliabilityReport;
 import io.streaminfer.pipeline.TestConfigs;
-import io.streaminfer.pipeline.app.OutputCollector;
-import io.streaminfer.pipeline.app.SampleData;
-import io.streaminfer.pipeline.app.SampleEvents;
-import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.testkit.OutputCollector;
+import io.streaminfer.testkit.SampleData;
+import io.streaminfer.testkit.SampleEvents;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.pipeline.TestTopics;

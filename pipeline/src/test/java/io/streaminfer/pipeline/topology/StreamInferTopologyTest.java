@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.TestTopics;
-import io.streaminfer.pipeline.app.SampleData;
-import io.streaminfer.pipeline.app.SampleEvents;
+import io.streaminfer.testkit.SampleData;
+import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streaminfer.models.card.Task;
-import io.streaminfer.pipeline.Routes;
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import java.time.Duration;
@@ -172,13 +171,5 @@ class RouteConfigTest {
         "routes.images.models", "digits-cnn:7"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("routes.images.models")
         .hasMessageContaining("digits-cnn");
-  }
-
-  @Test
-  void shouldServeTheMultiRouteFixtureFromConfigurationAlone() {
-    StreamInferConfig c = TestConfigs.config(Routes.keys());
-    assertThat(c.routes()).hasSize(6);
-    assertThat(c.route(Routes.GRU).input()).isEqualTo(c.route("sensors").input());
-    assertThat(c.route(Routes.GRU).batchMaxSize()).isEqualTo(8);
   }
 }

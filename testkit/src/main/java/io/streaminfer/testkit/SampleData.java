@@ -1,4 +1,4 @@
-package io.streaminfer.pipeline.app;
+package io.streaminfer.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,9 +26,9 @@ public record SampleData(List<Digit> digits, List<Sentence> texts, List<Series> 
 
   /** Loads the bundled samples. */
   public static SampleData load() {
-    try (InputStream in = SampleData.class.getResourceAsStream("/io/streaminfer/pipeline/demo/samples.json")) {
+    try (InputStream in = SampleData.class.getResourceAsStream("/io/streaminfer/testkit/samples.json")) {
       if (in == null) {
-        throw new IllegalStateException("demo/samples.json missing from the classpath");
+        throw new IllegalStateException("io/streaminfer/testkit/samples.json missing from the classpath");
       }
       JsonNode root = new ObjectMapper().readTree(in);
       List<Digit> digits = new ArrayList<>();

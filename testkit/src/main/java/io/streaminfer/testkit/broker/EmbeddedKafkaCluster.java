@@ -1,4 +1,4 @@
-package io.streaminfer.pipeline.broker;
+package io.streaminfer.testkit.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

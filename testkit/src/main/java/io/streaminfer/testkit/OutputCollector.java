@@ -1,4 +1,4 @@
-package io.streaminfer.pipeline.app;
+package io.streaminfer.testkit;
 
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;

@@ -1,10 +1,11 @@
-package io.streaminfer.pipeline.app;
+package io.streaminfer.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streaminfer.models.task.Forecaster;
-import io.streaminfer.pipeline.app.SampleEvents.Event;
-import io.streaminfer.pipeline.broker.EmbeddedKafkaCluster;
+import io.streaminfer.testkit.SampleEvents.Event;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
+import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.topology.TaskFamily;

@@ -1,4 +1,4 @@
-package io.streaminfer.pipeline.app;
+package io.streaminfer.testkit;
 
 import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.dlq.ErrorCode;
