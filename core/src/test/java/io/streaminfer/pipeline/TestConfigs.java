@@ -1,6 +1,7 @@
 package io.streaminfer.pipeline;
 
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.pipeline.topology.StreamInferTopology;
 import java.nio.file.Path;
@@ -29,8 +30,14 @@ public final class TestConfigs {
 
   /** A TopologyTestDriver over StreamInfer's topology for {@code config}, its state in {@code stateDir}. */
   public static TopologyTestDriver driver(StreamInferConfig config, ModelRegistry models, Path stateDir) {
-    Properties p = StreamInferTopology.streamsProperties(config);
+    return driver(config, models, stateDir, PipelineMetrics.inMemory());
+  }
+
+  /** As {@link #driver(StreamInferConfig, ModelRegistry, Path)}, counting into {@code metrics}. */
+  public static TopologyTestDriver driver(StreamInferConfig config, ModelRegistry models, Path stateDir,
+      PipelineMetrics metrics) {
+    Properties p = StreamInferTopology.streamsProperties(config, metrics);
     p.put("state.dir", stateDir.toString());
-    return new TopologyTestDriver(StreamInferTopology.build(config, models), p);
+    return new TopologyTestDriver(StreamInferTopology.build(config, models, metrics), p);
   }
 }

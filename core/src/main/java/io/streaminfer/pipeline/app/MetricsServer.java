@@ -5,31 +5,30 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streaminfer.models.runtime.OnnxModel;
-import io.streaminfer.pipeline.dlq.DeadLetters;
-import io.streaminfer.pipeline.dlq.ErrorCode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * Prometheus metrics on {@code http://127.0.0.1:<metrics.port>/metrics}: Kafka Streams' client
- * metrics (Micrometer's binder), JVM memory, dead letters per code, and one {@code
- * streaminfer_model_info} gauge per loaded model naming the execution provider actually used.
- * Owned by {@link StreamInferApp}; closed with it.
+ * Prometheus metrics on {@code http://127.0.0.1:<metrics.port>/metrics}: the instance's own
+ * registry ({@link io.streaminfer.pipeline.metrics.PipelineMetrics}: predictions, dead letters,
+ * inference time, batches, anomalies, slow batches, all per route), Kafka Streams' client metrics
+ * (Micrometer's binder), JVM memory, and one {@code streaminfer_model_info} gauge per loaded model
+ * naming the execution provider actually used. Owned by {@link StreamInferApp}; closed with it
+ * (the registry is the app's).
  */
 final class MetricsServer implements AutoCloseable {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry;
   private final KafkaStreamsMetrics streamsMetrics;
   private final HttpServer server;
 
-  MetricsServer(int port, KafkaStreams streams, Iterable<OnnxModel> models) {
+  MetricsServer(int port, KafkaStreams streams, PrometheusMeterRegistry registry, Iterable<OnnxModel> models) {
+    this.registry = registry;
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
@@ -38,12 +37,6 @@ final class MetricsServer implements AutoCloseable {
           .tags(Tags.of("model", m.card().name(), "version", m.card().version(), "provider", m.provider()))
           .description("A loaded model version and the execution provider it runs on").register(registry);
     }
-    for (ErrorCode code : ErrorCode.values()) {
-      Gauge.builder("streaminfer.dead.letters", () -> DeadLetters.counts().getOrDefault(code, new AtomicLong()).get())
-          .tag("code", code.name()).description("Dead letters written by this instance").register(registry);
-    }
-    Gauge.builder("streaminfer.slow.batches", io.streaminfer.pipeline.batch.BatchingProcessor::slowBatches)
-        .description("Batches that took over a quarter of the poll budget (see docs/reliability.md)").register(registry);
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
     } catch (IOException e) {
@@ -69,6 +62,5 @@ final class MetricsServer implements AutoCloseable {
   public void close() {
     server.stop(0);
     streamsMetrics.close();
-    registry.close();
   }
 }

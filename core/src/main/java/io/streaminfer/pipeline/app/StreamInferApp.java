@@ -1,6 +1,9 @@
 package io.streaminfer.pipeline.app;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.pipeline.topology.StreamInferTopology;
 import java.time.Duration;
@@ -11,35 +14,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running StreamInfer instance: the model registry and the Kafka Streams client over the
- * topology. Owns both; {@link #close()} stops the streams first and only then closes the model
- * sessions they use.
+ * One running StreamInfer instance: the model registry, the Kafka Streams client over the topology
+ * and the instance's metrics (its own registry, so instances in one JVM count apart). Owns all
+ * three; {@link #close()} stops the streams first and only then closes the model sessions they use.
  */
 public final class StreamInferApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamInferApp.class);
 
   private final ModelRegistry models;
   private final KafkaStreams streams;
+  private final PrometheusMeterRegistry registry;
+  private final PipelineMetrics metrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private MetricsServer metrics;
+  private MetricsServer server;
 
-  private StreamInferApp(ModelRegistry models, KafkaStreams streams) {
+  private StreamInferApp(ModelRegistry models, KafkaStreams streams, PrometheusMeterRegistry registry,
+      PipelineMetrics metrics) {
     this.models = models;
     this.streams = streams;
+    this.registry = registry;
+    this.metrics = metrics;
   }
 
   /** Loads the models (failing fast on a bad repository) and starts the streams. */
   public static StreamInferApp start(StreamInferConfig config) {
     ModelRegistry models = ModelRegistry.open(config);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PipelineMetrics metrics = new PipelineMetrics(registry);
     KafkaStreams streams;
     try {
-      streams = new KafkaStreams(StreamInferTopology.build(config, models),
-          StreamInferTopology.streamsProperties(config));
+      streams = new KafkaStreams(StreamInferTopology.build(config, models, metrics),
+          StreamInferTopology.streamsProperties(config, metrics));
     } catch (RuntimeException e) {
       models.close();
+      registry.close();
       throw e;
     }
-    StreamInferApp app = new StreamInferApp(models, streams);
+    StreamInferApp app = new StreamInferApp(models, streams, registry, metrics);
     streams.setStateListener((now, before) -> {
       LOG.info("streams {} -> {}", before, now);
       if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
@@ -48,8 +59,8 @@ public final class StreamInferApp implements AutoCloseable {
     });
     int port = config.getInt(StreamInferConfig.METRICS_PORT);
     if (port > 0) {
-      app.metrics = new MetricsServer(port, streams, models.sessions());
-      LOG.info("metrics on http://127.0.0.1:{}/metrics", app.metrics.port());
+      app.server = new MetricsServer(port, streams, registry, models.sessions());
+      LOG.info("metrics on http://127.0.0.1:{}/metrics", app.server.port());
     }
     streams.start();
     LOG.info("StreamInfer started: application.id={}, guarantee={}, provider={}",
@@ -61,6 +72,11 @@ public final class StreamInferApp implements AutoCloseable {
   /** The Kafka Streams client (for state and metrics). */
   public KafkaStreams streams() {
     return streams;
+  }
+
+  /** This instance's metrics. */
+  public PipelineMetrics metrics() {
+    return metrics;
   }
 
   /** The loaded models. */
@@ -97,11 +113,12 @@ public final class StreamInferApp implements AutoCloseable {
   /** Stops the streams, then closes the model sessions; safe to call twice. */
   @Override
   public void close() {
-    if (metrics != null) {
-      metrics.close();
+    if (server != null) {
+      server.close();
     }
     streams.close(Duration.ofSeconds(30));
     models.close(); // only after no stream thread can run a model any more
+    registry.close();
     stopped.countDown();
   }
 }

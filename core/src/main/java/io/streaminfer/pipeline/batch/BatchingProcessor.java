@@ -5,7 +5,8 @@ import io.streaminfer.pipeline.dlq.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import io.streaminfer.models.runtime.OnnxModel;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -31,12 +32,12 @@ import org.slf4j.LoggerFactory;
  */
 public abstract class BatchingProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchingProcessor.class);
-  private static final AtomicLong SLOW_BATCHES = new AtomicLong();
   private long lastSlowWarningNs = System.nanoTime() - 60_000_000_000L;
   private final String storeName;
   private final BatchSettings settings;
   private final String deadLetterChild;
   private final String route;
+  private final PipelineMetrics.RouteMetrics metrics;
   /** The context, for subclasses' forwards and stores. */
   protected ProcessorContext<Object, Object> context;
   private KeyValueStore<Long, BufferedRecord> buffer;
@@ -45,12 +46,14 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
   private long oldestMs;
 
   /**
-   * A processor of route {@code route} buffering into {@code storeName}, dead letters to child
+   * A processor of the route of {@code metrics} buffering into {@code storeName}, dead letters to child
    * {@code deadLetterChild}; every record it writes names the route in its {@code streaminfer.route}
    * header.
    */
-  protected BatchingProcessor(String route, String storeName, BatchSettings settings, String deadLetterChild) {
-    this.route = route;
+  protected BatchingProcessor(PipelineMetrics.RouteMetrics metrics, String storeName, BatchSettings settings,
+      String deadLetterChild) {
+    this.metrics = metrics;
+    this.route = metrics.route();
     this.storeName = storeName;
     this.settings = settings;
     this.deadLetterChild = deadLetterChild;
@@ -106,8 +109,9 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     long tookNs = System.nanoTime() - start;
     batch.forEach(kv -> buffer.delete(kv.key));
     buffered = 0;
+    metrics.batch(batch.size());
     if (tookNs > settings.slowAfter().toNanos()) {
-      SLOW_BATCHES.incrementAndGet();
+      metrics.slowBatch();
       if (System.nanoTime() - lastSlowWarningNs > 10_000_000_000L) {
         lastSlowWarningNs = System.nanoTime();
         LOG.warn("a batch of {} records in {} took {} ms, over the {} ms a batch may take (a quarter of the poll "
@@ -118,9 +122,9 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     }
   }
 
-  /** Batches that took longer than their {@link BatchSettings#slowAfter()}, in this process. */
-  public static long slowBatches() {
-    return SLOW_BATCHES.get();
+  /** The route's metrics. */
+  protected PipelineMetrics.RouteMetrics metrics() {
+    return metrics;
   }
 
   /** The batch settings. */
@@ -140,8 +144,15 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     context.forward(new Record<>(key, value, source.timestamp(), h), child);
   }
 
+  /** Forwards prediction {@code value} of {@code model} as {@link #emit} does, and counts it. */
+  protected void emitPrediction(String child, Object key, Object value, BufferedRecord source, OnnxModel model) {
+    emit(child, key, value, source);
+    metrics.prediction(model);
+  }
+
   /** Sends {@code source} to the dead letters with its original bytes and a typed reason. */
   protected void deadLetter(BufferedRecord source, ErrorCode code, String model, Exception e) {
+    metrics.deadLetter(code);
     Headers h = DeadLetters.headers(source.headers(), code, "process", String.valueOf(e.getMessage()), model,
         e.getClass().getName(), route, source.topic(), source.partition(), source.offset());
     context.forward(new Record<>(source.key(), source.value(), source.timestamp(), h), deadLetterChild);

@@ -1,5 +1,6 @@
 package io.streaminfer.pipeline.dlq;
 
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -16,10 +17,12 @@ import org.slf4j.LoggerFactory;
 public final class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
   private String topic;
+  private PipelineMetrics metrics;
 
   @Override
   public void configure(Map<String, ?> configs) {
     topic = DeadLetters.topic(configs);
+    metrics = PipelineMetrics.of(configs);
   }
 
   @Override
@@ -30,6 +33,7 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
     } else {
       LOG.debug("dead letter from {}-{}@{}: {} {}", ctx.topic(), ctx.partition(), ctx.offset(), code, e.getMessage());
     }
+    metrics.deadLetter(DeadLetters.routeOf(ctx.processorNodeId()), code);
     return Response.resume(List.of(
         DeadLetters.record(topic, ctx, ctx.sourceRawKey(), ctx.sourceRawValue(), "process", code, e)));
   }

@@ -1,5 +1,6 @@
 package io.streaminfer.pipeline.dlq;
 
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -19,10 +20,12 @@ import org.slf4j.LoggerFactory;
 public final class DeadLetterProductionHandler implements ProductionExceptionHandler {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProductionHandler.class);
   private String topic;
+  private PipelineMetrics metrics;
 
   @Override
   public void configure(Map<String, ?> configs) {
     topic = DeadLetters.topic(configs);
+    metrics = PipelineMetrics.of(configs);
   }
 
   @Override
@@ -47,6 +50,7 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
   }
 
   private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext ctx, Exception e) {
+    metrics.deadLetter(DeadLetters.routeOf(ctx.processorNodeId()), ErrorCode.PRODUCTION_FAILED);
     return DeadLetters.record(topic, ctx, ctx.sourceRawKey(), ctx.sourceRawValue(), "produce", ErrorCode.PRODUCTION_FAILED, e);
   }
 }

@@ -4,8 +4,6 @@ import io.streaminfer.models.InferenceException;
 import io.streaminfer.schemas.serde.InvalidAvroMessageException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -38,8 +36,6 @@ public final class DeadLetters {
   public static final String SOURCE_OFFSET = "streaminfer.source.offset";
   /** Streams config key naming the dead-letter topic (Kafka Streams' own, KIP-1034). */
   public static final String TOPIC_CONFIG = "errors.dead.letter.queue.topic.name";
-
-  private static final Map<ErrorCode, AtomicLong> COUNTS = new ConcurrentHashMap<>();
 
   private DeadLetters() {}
 
@@ -97,7 +93,7 @@ public final class DeadLetters {
 
   /**
    * The headers of a dead letter: the original ones (minus StreamInfer's own error headers) plus
-   * the typed reason and the source position. Counts the dead letter.
+   * the typed reason and the source position.
    */
   public static Headers headers(Headers original, ErrorCode code, String stage, String message, String model,
       String exception, String route, String sourceTopic, int partition, long offset) {
@@ -107,7 +103,6 @@ public final class DeadLetters {
     put(headers, MESSAGE, message);
     put(headers, MODEL, model);
     put(headers, EXCEPTION, exception);
-    COUNTS.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
     return headers;
   }
 
@@ -138,13 +133,8 @@ public final class DeadLetters {
   }
 
   /** The route of a processor node named {@code route-<name>} (see {@code Route#processorNode}), else null. */
-  static String routeOf(String processorNode) {
+  public static String routeOf(String processorNode) {
     return processorNode != null && processorNode.startsWith("route-") ? processorNode.substring("route-".length()) : null;
-  }
-
-  /** Dead letters written by this process so far, per code (for metrics and the demo). */
-  public static Map<ErrorCode, AtomicLong> counts() {
-    return COUNTS;
   }
 
   private static void put(Headers h, String key, String value) {

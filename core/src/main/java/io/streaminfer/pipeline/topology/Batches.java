@@ -10,6 +10,7 @@ import io.streaminfer.pipeline.dlq.KnownSchemas;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import io.streaminfer.schemas.serde.InvalidAvroMessageException;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
@@ -22,11 +23,13 @@ final class Batches {
   /** An outcome and the model run (batch) it came from, for the prediction's metadata. */
   record Ran<R>(Outcome<R> outcome, BatchResult<R> batch) {}
 
-  /** Runs {@code inputs} through {@code task} in runs of at most {@code maxSize}. */
-  static <I, R> List<Ran<R>> run(BatchTask<I, ?, R> task, List<I> inputs, int maxSize) {
+  /** Runs {@code inputs} through {@code task} in runs of at most {@code maxSize}, each timed in {@code metrics}. */
+  static <I, R> List<Ran<R>> run(BatchTask<I, ?, R> task, List<I> inputs, int maxSize,
+      PipelineMetrics.RouteMetrics metrics) {
     List<Ran<R>> out = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i += maxSize) {
       BatchResult<R> res = task.run(inputs.subList(i, Math.min(inputs.size(), i + maxSize)));
+      metrics.inference(task.model(), res.inferenceMicros());
       res.outcomes().forEach(o -> out.add(new Ran<>(o, res)));
     }
     return out;

@@ -9,6 +9,7 @@ import io.streaminfer.pipeline.config.ModelRef;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.LabelScore;
@@ -49,9 +50,9 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
   private final int topK;
   private final String predictionsChild;
 
-  ClassificationProcessor(Route route, BatchSettings batching, ModelRegistry models,
+  ClassificationProcessor(Route route, BatchSettings batching, ModelRegistry models, PipelineMetrics.RouteMetrics metrics,
       Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType, Class<E> eventType, EventReader<E, I> reader) {
-    super(route.name(), route.bufferStore(), batching, route.deadLetterNode());
+    super(metrics, route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
     this.defaultModel = route.defaultModel();
     this.taskType = taskType;
@@ -80,7 +81,7 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
       }
     }
     byModel.forEach((task, items) -> {
-      var ran = Batches.run(task, items.stream().map(Item::input).toList(), settings().maxSize());
+      var ran = Batches.run(task, items.stream().map(Item::input).toList(), settings().maxSize(), metrics());
       for (int k = 0; k < items.size(); k++) {
         Item<E, I> item = items.get(k);
         BufferedRecord src = batch.get(item.index());
@@ -101,7 +102,7 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
             .setTrueLabel(reader.trueLabel(item.event()))
             .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp()))
             .build();
-        actions[item.index()] = () -> emit(predictionsChild, out.getId(), out, src);
+        actions[item.index()] = () -> emitPrediction(predictionsChild, out.getId(), out, src, task.model());
       }
     });
     for (Runnable a : actions) {

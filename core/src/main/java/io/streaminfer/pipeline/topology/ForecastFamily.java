@@ -7,6 +7,7 @@ import io.streaminfer.models.task.Forecaster;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.RouteKeys;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.AnomalyAlert;
 import io.streaminfer.schemas.Forecast;
@@ -71,7 +72,8 @@ public final class ForecastFamily implements TaskFamily {
   }
 
   @Override
-  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching) {
-    return new SensorProcessor(route, batching, models);
+  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+      PipelineMetrics.RouteMetrics metrics) {
+    return new SensorProcessor(route, batching, models, metrics);
   }
 }

@@ -7,6 +7,7 @@ import io.streaminfer.models.task.ImageGenerator;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.RouteKeys;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.GenerationRequest;
@@ -43,7 +44,8 @@ public final class GenerationFamily implements TaskFamily {
   }
 
   @Override
-  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching) {
-    return new GenerationProcessor(route, batching, models);
+  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+      PipelineMetrics.RouteMetrics metrics) {
+    return new GenerationProcessor(route, batching, models, metrics);
   }
 }

@@ -9,6 +9,7 @@ import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.GenerationRequest;
@@ -31,8 +32,8 @@ final class GenerationProcessor extends BatchingProcessor {
   private final String imagesChild;
   private final Batches.Decoder<GenerationRequest> decoder = new Batches.Decoder<>(GenerationRequest.class);
 
-  GenerationProcessor(Route route, BatchSettings batching, ModelRegistry models) {
-    super(route.name(), route.bufferStore(), batching, route.deadLetterNode());
+  GenerationProcessor(Route route, BatchSettings batching, ModelRegistry models, PipelineMetrics.RouteMetrics metrics) {
+    super(metrics, route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
     this.defaultModel = route.defaultModel();
     this.maxSamples = route.limits().maxSamples();
@@ -69,7 +70,7 @@ final class GenerationProcessor extends BatchingProcessor {
       }
     }
     byModel.forEach((task, requests) -> {
-      var ran = Batches.run(task, samples.get(task), settings().maxSize());
+      var ran = Batches.run(task, samples.get(task), settings().maxSize(), metrics());
       for (Request rq : requests) {
         BufferedRecord src = batch.get(rq.index());
         GenerationRequest req = rq.request();
@@ -91,7 +92,7 @@ final class GenerationProcessor extends BatchingProcessor {
         RuntimeException f = failure;
         actions[rq.index()] = f != null
             ? () -> deadLetter(src, Batches.codeOf(f), task.model().card().id(), f)
-            : () -> images.forEach(g -> emit(imagesChild, req.getId(), g, src));
+            : () -> images.forEach(g -> emitPrediction(imagesChild, req.getId(), g, src, task.model()));
       }
     });
     for (Runnable a : actions) {

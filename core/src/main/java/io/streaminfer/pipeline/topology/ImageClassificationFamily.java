@@ -10,6 +10,7 @@ import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.RouteKeys;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.ImageEvent;
@@ -48,8 +49,9 @@ public final class ImageClassificationFamily implements TaskFamily {
   }
 
   @Override
-  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching) {
-    return new ClassificationProcessor<>(route, batching, models, ImageClassifier.class, ImageEvent.class,
+  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+      PipelineMetrics.RouteMetrics metrics) {
+    return new ClassificationProcessor<>(route, batching, models, metrics, ImageClassifier.class, ImageEvent.class,
         new Reader(route.limits().maxBytes()));
   }
 

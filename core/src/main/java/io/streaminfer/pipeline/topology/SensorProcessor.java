@@ -9,6 +9,7 @@ import io.streaminfer.pipeline.config.ModelRef;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.AnomalyAlert;
 import io.streaminfer.schemas.Forecast;
@@ -48,8 +49,8 @@ final class SensorProcessor extends BatchingProcessor {
   private final Batches.Decoder<SensorReading> decoder = new Batches.Decoder<>(SensorReading.class);
   private KeyValueStore<String, SensorState> windows;
 
-  SensorProcessor(Route route, BatchSettings batching, ModelRegistry models) {
-    super(route.name(), route.bufferStore(), batching, route.deadLetterNode());
+  SensorProcessor(Route route, BatchSettings batching, ModelRegistry models, PipelineMetrics.RouteMetrics metrics) {
+    super(metrics, route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
     this.windowsStore = route.store(ForecastFamily.WINDOWS);
     this.sensorModels = route.models().stream().map(ModelRef::toString).toList();
@@ -144,7 +145,7 @@ final class SensorProcessor extends BatchingProcessor {
           which.add(s);
         }
       }
-      forecasts.put(m, Batches.run(task, inputs, settings().maxSize()));
+      forecasts.put(m, Batches.run(task, inputs, settings().maxSize(), metrics()));
       stepOf.put(m, which);
     }
     Map<Integer, Map<String, Batches.Ran<Forecaster.Forecast>>> byStep = new HashMap<>();
@@ -166,7 +167,7 @@ final class SensorProcessor extends BatchingProcessor {
         beforeOf.add(s);
       }
     }
-    var ranBefore = Batches.run(anomalyTask, before, settings().maxSize());
+    var ranBefore = Batches.run(anomalyTask, before, settings().maxSize(), metrics());
     for (int k = 0; k < beforeOf.size(); k++) {
       replayed.put(beforeOf.get(k), ranBefore.get(k));
     }
@@ -204,6 +205,7 @@ final class SensorProcessor extends BatchingProcessor {
             .setValue(r.getValue()).setForecast(p.value()).setZScore(p.zScore(r.getValue())).setThreshold(threshold)
             .setMetadata(Metadata.of(anomalyTask.model(), none, step.src().timestamp())).build();
         emit(anomaliesChild, sensor, alert, step.src());
+        metrics().anomaly();
       }
       SensorState.PendingForecast newPending = null;
       for (String m : sensorModels) {
@@ -213,10 +215,10 @@ final class SensorProcessor extends BatchingProcessor {
         }
         Forecaster task = models.task(m, Forecaster.class);
         Forecaster.Forecast f = ran.outcome().value();
-        emit(forecastsChild, sensor, Forecast.newBuilder()
+        emitPrediction(forecastsChild, sensor, Forecast.newBuilder()
             .setId(r.getId()).setSensorId(sensor).setEventTime(r.getEventTime())
             .setForecast(f.value()).setWindowSize(task.window())
-            .setMetadata(Metadata.of(task.model(), ran.batch(), step.src().timestamp())).build(), step.src());
+            .setMetadata(Metadata.of(task.model(), ran.batch(), step.src().timestamp())).build(), step.src(), task.model());
         if (m.equals(anomalyModel)) {
           newPending = pendingOf(m, f);
         }

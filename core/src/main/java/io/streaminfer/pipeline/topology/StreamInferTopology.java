@@ -3,6 +3,7 @@ package io.streaminfer.pipeline.topology;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.batch.BufferedRecord;
 import io.streaminfer.pipeline.config.Route;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetterProcessingHandler;
@@ -36,8 +37,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class StreamInferTopology {
   private StreamInferTopology() {}
 
-  /** The topology for {@code config}, serving the models in {@code models} (not owned). */
-  public static Topology build(StreamInferConfig config, ModelRegistry models) {
+  /**
+   * The topology for {@code config}, serving the models in {@code models}, counting into {@code
+   * metrics} (neither owned; pass the same metrics to {@link #streamsProperties}).
+   */
+  public static Topology build(StreamInferConfig config, ModelRegistry models, PipelineMetrics metrics) {
     Topics topics = Topics.of(config);
     ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
     StringSerializer keyOut = new StringSerializer();
@@ -52,8 +56,9 @@ public final class StreamInferTopology {
       }
       TaskFamily family = TaskFamily.of(route.task());
       BatchSettings batching = batching(config, route); // read once here, not per stream task
+      PipelineMetrics.RouteMetrics routeMetrics = metrics.route(route.name());
       String node = route.processorNode();
-      t.addProcessor(node, () -> family.processor(route, models, batching), source);
+      t.addProcessor(node, () -> family.processor(route, models, batching, routeMetrics), source);
       // small and short-lived: in memory, made durable by its changelog topic
       t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(route.bufferStore()), Serdes.Long(),
           new BufferedRecord.StoreSerde()), node);
@@ -82,9 +87,13 @@ public final class StreamInferTopology {
     return new BatchSettings(route.batchMaxSize(), route.batchMaxDelay(), config.batchTimeBudget().dividedBy(4));
   }
 
-  /** Kafka Streams properties for {@code config}, with the dead-letter handlers installed. */
-  public static Properties streamsProperties(StreamInferConfig config) {
+  /**
+   * Kafka Streams properties for {@code config}, with the dead-letter handlers installed; they
+   * count into {@code metrics}.
+   */
+  public static Properties streamsProperties(StreamInferConfig config, PipelineMetrics metrics) {
     Properties p = config.streamsProperties();
+    p.put(PipelineMetrics.CONFIG, metrics); // an object, read by the handlers' configure (clients ignore it)
     p.put(DeadLetters.TOPIC_CONFIG, Topics.of(config).deadLetters());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class.getName());

@@ -5,6 +5,7 @@ import io.streaminfer.models.runtime.OnnxModel;
 import io.streaminfer.models.task.BatchTask;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.config.Route;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import java.util.EnumMap;
 import java.util.List;
@@ -55,9 +56,10 @@ public interface TaskFamily {
   /**
    * A processor for one stream task of {@code route}: it buffers into {@link Route#bufferStore()},
    * forwards predictions to {@link Route#sinkNode(String)} and dead letters to {@link
-   * Route#deadLetterNode()}. The registry is not owned.
+   * Route#deadLetterNode()}, counting into the route's {@code metrics}. The registry is not owned.
    */
-  Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching);
+  Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+      PipelineMetrics.RouteMetrics metrics);
 
   /** The family of {@code task}; fails when none is on the class path. */
   static TaskFamily of(Task task) {

@@ -9,6 +9,7 @@ import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.RouteKeys;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.TextEvent;
@@ -46,8 +47,9 @@ public final class TextClassificationFamily implements TaskFamily {
   }
 
   @Override
-  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching) {
-    return new ClassificationProcessor<>(route, batching, models, TextClassifier.class, TextEvent.class,
+  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+      PipelineMetrics.RouteMetrics metrics) {
+    return new ClassificationProcessor<>(route, batching, models, metrics, TextClassifier.class, TextEvent.class,
         new Reader(route.limits().maxChars()));
   }
 

@@ -117,7 +117,9 @@ class PipelineIT {
         String metrics = new String(java.net.URI.create("http://127.0.0.1:" + config.getInt(StreamInferConfig.METRICS_PORT) + "/metrics")
             .toURL().openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(metrics).contains("streaminfer_model_info{model=\"digits-cnn\",provider=\"CPU\",version=\"1\"}")
-            .contains("streaminfer_dead_letters{code=\"TEXT_EMPTY\"}")
+            .contains("streaminfer_dead_letters_total{code=\"TEXT_EMPTY\",route=\"texts\"} 2.0")
+            .contains("streaminfer_predictions_total{model=\"sensor-gru\",route=\"sensors\",version=\"1\"}")
+            .contains("streaminfer_inference_seconds_count{model=\"digits-cnn\",route=\"images\",version=\"1\"}")
             .contains("kafka_stream_");
       }
     }

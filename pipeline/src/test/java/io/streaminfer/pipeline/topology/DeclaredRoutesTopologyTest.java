@@ -59,7 +59,7 @@ class DeclaredRoutesTopologyTest {
         TopologyTestDriver driver = TestConfigs.driver(config, models, state)) {
       // routes on distinct topics are independent sub-topologies; the two sensor routes share their source
       List<TopologyDescription.Subtopology> subs = new ArrayList<>(
-          StreamInferTopology.build(config, models).describe().subtopologies());
+          StreamInferTopology.build(config, models, io.streaminfer.pipeline.metrics.PipelineMetrics.inMemory()).describe().subtopologies());
       assertThat(subs).hasSize(5);
       Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
       List<ProducerRecord<String, byte[]>> all = new ArrayList<>(stream.events().stream().map(SampleEvents.Event::record).toList());

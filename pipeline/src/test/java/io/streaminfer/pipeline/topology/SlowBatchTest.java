@@ -7,7 +7,7 @@ import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.TestTopics;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
-import io.streaminfer.pipeline.batch.BatchingProcessor;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import java.nio.file.Path;
@@ -55,10 +55,10 @@ class SlowBatchTest {
   }
 
   private static long slowBatchesAfter32Images(StreamInferConfig config, Path dir) {
-    long before = BatchingProcessor.slowBatches();
+    PipelineMetrics metrics = PipelineMetrics.inMemory();
     TestTopics topics = TestTopics.of(config);
     try (ModelRegistry models = ModelRegistry.open(config)) {
-      try (TopologyTestDriver d = TestConfigs.driver(config, models, dir)) {
+      try (TopologyTestDriver d = TestConfigs.driver(config, models, dir, metrics)) {
         var in = d.createInputTopic(topics.images(), new StringSerializer(), new ByteArraySerializer());
         for (SampleEvents.Event e : SampleEvents.build(SampleData.load(), topics.inputs(), 32, 0, 0, 0, 2, 24, false, 1).events()) {
           in.pipeInput(new TestRecord<>(e.record().key(), e.record().value(), e.record().headers(), Instant.now()));
@@ -66,6 +66,6 @@ class SlowBatchTest {
         d.advanceWallClockTime(Duration.ofSeconds(1));
       }
     }
-    return BatchingProcessor.slowBatches() - before;
+    return (long) metrics.slowBatches("images");
   }
 }

@@ -254,7 +254,7 @@ class StreamInferTopologyTest {
   @Test
   void shouldKeepEveryKindOfInputInItsOwnSubTopology() {
     // one task per input partition: no task waits on, or polls, the empty partitions of other kinds
-    var subs = StreamInferTopology.build(config, models).describe().subtopologies();
+    var subs = StreamInferTopology.build(config, models, io.streaminfer.pipeline.metrics.PipelineMetrics.inMemory()).describe().subtopologies();
     assertThat(subs).hasSize(4);
     assertThat(subs).allSatisfy(sub -> assertThat(sub.nodes().stream()
         .filter(n -> n instanceof org.apache.kafka.streams.TopologyDescription.Source)

@@ -1,0 +1,134 @@
+package io.streaminfer.pipeline.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streaminfer.models.runtime.OnnxModel;
+import io.streaminfer.pipeline.dlq.ErrorCode;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * StreamInfer's own metrics of one instance (one Kafka Streams client), every one labelled by
+ * route: predictions and inference time per model version, dead letters per code, anomaly alerts,
+ * batch sizes, slow batches. Backed by the registry the instance owns, so two instances in one JVM
+ * count apart. Thread-safe (Micrometer meters are).
+ *
+ * <p>Kafka Streams builds the exception handlers from class names; they find this object under
+ * {@link #CONFIG} in their configuration (see {@link #of(Map)}).
+ */
+public final class PipelineMetrics {
+  /** Kafka Streams configuration key under which the handlers find the instance's metrics. */
+  public static final String CONFIG = "streaminfer.metrics";
+
+  private final MeterRegistry registry;
+
+  /** Metrics recorded into {@code registry} (not owned). */
+  public PipelineMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Metrics kept in memory only (tests, tools). */
+  public static PipelineMetrics inMemory() {
+    return new PipelineMetrics(new SimpleMeterRegistry());
+  }
+
+  /** The metrics in a handler's configuration, or in-memory ones when there are none. */
+  public static PipelineMetrics of(Map<String, ?> configs) {
+    Object m = configs.get(CONFIG);
+    return m instanceof PipelineMetrics p ? p : inMemory();
+  }
+
+  /** The registry. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The metrics of route {@code route}. */
+  public RouteMetrics route(String route) {
+    return new RouteMetrics(route);
+  }
+
+  /** A dead letter of route {@code route} (empty when no route's processor was involved). */
+  public void deadLetter(String route, ErrorCode code) {
+    Counter.builder("streaminfer.dead.letters").tag("route", route == null ? "" : route).tag("code", code.name())
+        .description("Inputs sent to the dead-letter topic, per route and error code").register(registry).increment();
+  }
+
+  /** Dead letters counted for {@code route} and {@code code} so far. */
+  public double deadLetters(String route, ErrorCode code) {
+    Counter c = registry.find("streaminfer.dead.letters").tag("route", route).tag("code", code.name()).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /** Predictions counted for {@code route} so far (all models). */
+  public double predictions(String route) {
+    return registry.find("streaminfer.predictions").tag("route", route).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+
+  /** Slow batches counted for {@code route} so far. */
+  public double slowBatches(String route) {
+    Counter c = registry.find("streaminfer.slow.batches").tag("route", route).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /** The metrics of one route. Thread-safe. */
+  public final class RouteMetrics {
+    private final String route;
+    private final Counter slow;
+    private final Counter anomalies;
+    private final DistributionSummary batchSize;
+
+    private RouteMetrics(String route) {
+      this.route = route;
+      this.slow = Counter.builder("streaminfer.slow.batches").tag("route", route)
+          .description("Batches that took over a quarter of the poll budget (see docs/reliability.md)").register(registry);
+      this.anomalies = Counter.builder("streaminfer.anomalies").tag("route", route)
+          .description("Anomaly alerts written").register(registry);
+      this.batchSize = DistributionSummary.builder("streaminfer.batch.size").tag("route", route)
+          .description("Records per batch the route's processor handled").register(registry);
+    }
+
+    /** The route's name. */
+    public String route() {
+      return route;
+    }
+
+    /** One prediction made by {@code model}. */
+    public void prediction(OnnxModel model) {
+      Counter.builder("streaminfer.predictions").tag("route", route).tag("model", model.card().name())
+          .tag("version", model.card().version()).description("Prediction records written, per route and model version")
+          .register(registry).increment();
+    }
+
+    /** One ONNX Runtime run of {@code model} that took {@code micros}. */
+    public void inference(OnnxModel model, long micros) {
+      Timer.builder("streaminfer.inference").tag("route", route).tag("model", model.card().name())
+          .tag("version", model.card().version()).description("Model runs (pre-processing, ONNX Runtime, post-processing)")
+          .register(registry).record(Duration.ofNanos(micros * 1_000));
+    }
+
+    /** One dead letter. */
+    public void deadLetter(ErrorCode code) {
+      PipelineMetrics.this.deadLetter(route, code);
+    }
+
+    /** One anomaly alert. */
+    public void anomaly() {
+      anomalies.increment();
+    }
+
+    /** One batch of {@code size} records handled. */
+    public void batch(int size) {
+      batchSize.record(size);
+    }
+
+    /** One batch over its time budget. */
+    public void slowBatch() {
+      slow.increment();
+    }
+  }
+}
