@@ -150,11 +150,17 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     metrics.prediction(model);
   }
 
-  /** Sends {@code source} to the dead letters with its original bytes and a typed reason. */
-  protected void deadLetter(BufferedRecord source, ErrorCode code, String model, Exception e) {
+  /**
+   * Sends {@code source} to the dead letters with its original bytes and the typed reason of {@code
+   * e} ({@link DeadLetters#codeOf}); the model is the one {@code e} names, else {@code model}
+   * ({@code name:version}, or empty).
+   */
+  protected void deadLetter(BufferedRecord source, Exception e, String model) {
+    ErrorCode code = DeadLetters.codeOf(e);
+    String named = DeadLetters.modelOf(e);
     metrics.deadLetter(code);
-    Headers h = DeadLetters.headers(source.headers(), code, "process", String.valueOf(e.getMessage()), model,
-        e.getClass().getName(), route, source.topic(), source.partition(), source.offset());
+    Headers h = DeadLetters.headers(source.headers(), code, "process", e, named.isEmpty() ? model : named, route,
+        source.topic(), source.partition(), source.offset());
     context.forward(new Record<>(source.key(), source.value(), source.timestamp(), h), deadLetterChild);
   }
 }

@@ -34,6 +34,13 @@ public final class DeadLetters {
   public static final String SOURCE_PARTITION = "streaminfer.source.partition";
   /** Header with the source offset. */
   public static final String SOURCE_OFFSET = "streaminfer.source.offset";
+  /** Kafka Streams' KIP-1034 dead-letter headers (the names its own handlers write). */
+  public static final String STREAMS_EXCEPTION = "__streams.errors.exception";
+  public static final String STREAMS_MESSAGE = "__streams.errors.message";
+  public static final String STREAMS_STACKTRACE = "__streams.errors.stacktrace";
+  public static final String STREAMS_TOPIC = "__streams.errors.topic";
+  public static final String STREAMS_PARTITION = "__streams.errors.partition";
+  public static final String STREAMS_OFFSET = "__streams.errors.offset";
   /** Streams config key naming the dead-letter topic (Kafka Streams' own, KIP-1034). */
   public static final String TOPIC_CONFIG = "errors.dead.letter.queue.topic.name";
 
@@ -48,14 +55,17 @@ public final class DeadLetters {
     return t.toString();
   }
 
-  /** The typed reason of any failure. */
+  /**
+   * The typed reason of any failure: the one translation of every exception into an {@link
+   * ErrorCode}, used by the processors and the exception handlers alike.
+   */
   public static ErrorCode codeOf(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof RejectedEventException r) {
         return r.code();
       }
       if (t instanceof InvalidAvroMessageException a) {
-        return ErrorCode.of(a);
+        return KnownSchemas.refine(ErrorCode.of(a), a);
       }
       if (t instanceof InferenceException i) {
         return ErrorCode.of(i);
@@ -77,33 +87,47 @@ public final class DeadLetters {
     return "";
   }
 
-  /** A dead letter for the record the context describes. */
-  public static ProducerRecord<byte[], byte[]> record(
-      String topic, ErrorHandlerContext ctx, byte[] key, byte[] value, String stage, Exception e) {
-    return record(topic, ctx, key, value, stage, codeOf(e), e);
-  }
-
-  /** A dead letter with an explicit code. */
+  /**
+   * A dead letter, as a KIP-1034 dead-letter record for a handler's {@code Response.resume}, for
+   * the record the context describes.
+   */
   public static ProducerRecord<byte[], byte[]> record(
       String topic, ErrorHandlerContext ctx, byte[] key, byte[] value, String stage, ErrorCode code, Exception e) {
-    Headers headers = headers(ctx.headers(), code, stage, String.valueOf(e.getMessage()), modelOf(e),
-        e.getClass().getName(), routeOf(ctx.processorNodeId()), ctx.topic(), ctx.partition(), ctx.offset());
+    String model = modelOf(e);
+    Headers headers = headers(ctx.headers(), code, stage, e, model, routeOf(ctx.processorNodeId()), ctx.topic(),
+        ctx.partition(), ctx.offset());
     return new ProducerRecord<>(topic, null, ctx.timestamp() >= 0 ? ctx.timestamp() : null, key, value, headers);
   }
 
   /**
-   * The headers of a dead letter: the original ones (minus StreamInfer's own error headers) plus
-   * the typed reason and the source position.
+   * The headers of a dead letter: the original ones (minus StreamInfer's own error headers), the
+   * typed reason ({@code streaminfer.error.*}), the route and source position, and Kafka Streams'
+   * own KIP-1034 dead-letter headers ({@code __streams.errors.exception}, {@code .message}, {@code
+   * .stacktrace}, {@code .topic}, {@code .partition}, {@code .offset}), so tools written for either
+   * read it. {@code model} is {@code name:version} or empty; {@code route} may be null.
    */
-  public static Headers headers(Headers original, ErrorCode code, String stage, String message, String model,
-      String exception, String route, String sourceTopic, int partition, long offset) {
+  public static Headers headers(Headers original, ErrorCode code, String stage, Throwable e, String model,
+      String route, String sourceTopic, int partition, long offset) {
     Headers headers = lineage(original, route, sourceTopic, partition, offset);
+    String message = String.valueOf(e.getMessage());
     put(headers, CODE, code.name());
     put(headers, STAGE, stage);
     put(headers, MESSAGE, message);
     put(headers, MODEL, model);
-    put(headers, EXCEPTION, exception);
+    put(headers, EXCEPTION, e.getClass().getName());
+    put(headers, STREAMS_EXCEPTION, e.getClass().getName());
+    put(headers, STREAMS_MESSAGE, message);
+    put(headers, STREAMS_STACKTRACE, e.getStackTrace().length == 0 ? "" : stackTrace(e));
+    put(headers, STREAMS_TOPIC, sourceTopic);
+    put(headers, STREAMS_PARTITION, Integer.toString(partition));
+    put(headers, STREAMS_OFFSET, Long.toString(offset));
     return headers;
+  }
+
+  private static String stackTrace(Throwable e) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    e.printStackTrace(new java.io.PrintWriter(w));
+    return w.toString();
   }
 
   /**
@@ -118,7 +142,7 @@ public final class DeadLetters {
     if (original != null) {
       for (Header h : original) {
         if (!h.key().startsWith("streaminfer.error.") && !h.key().startsWith("streaminfer.source.")
-            && !h.key().equals(ROUTE)) {
+            && !h.key().equals(ROUTE) && !h.key().startsWith("__streams.errors.")) {
           headers.add(h);
         }
       }

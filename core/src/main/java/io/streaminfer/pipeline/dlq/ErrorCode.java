@@ -65,8 +65,8 @@ public enum ErrorCode {
   /** Anything else (a bug): the message says what. */
   INTERNAL;
 
-  /** The code for a deserialization failure. */
-  public static ErrorCode of(InvalidAvroMessageException e) {
+  /** The code for a deserialization failure (see {@link DeadLetters#codeOf}, the one translation). */
+  static ErrorCode of(InvalidAvroMessageException e) {
     return switch (e.reason()) {
       case TRUNCATED_HEADER -> AVRO_TRUNCATED_HEADER;
       case BAD_MAGIC -> AVRO_BAD_MAGIC;
@@ -78,7 +78,7 @@ public enum ErrorCode {
   }
 
   /** The code for a model-side failure. */
-  public static ErrorCode of(InferenceException e) {
+  static ErrorCode of(InferenceException e) {
     return switch (e.reason()) {
       case IMAGE_UNDECODABLE -> IMAGE_UNDECODABLE;
       case IMAGE_DIMENSIONS -> IMAGE_DIMENSIONS;

@@ -1,6 +1,7 @@
 package io.streaminfer.pipeline.dlq;
 
 import io.streaminfer.pipeline.topology.TaskFamily;
+import io.streaminfer.schemas.serde.InvalidAvroMessageException;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -17,15 +18,14 @@ public final class KnownSchemas {
       .collect(Collectors.toMap(SchemaNormalization::parsingFingerprint64, Schema::getFullName, (a, b) -> a));
   private KnownSchemas() {}
 
-  /** {@code AVRO_WRONG_TYPE} when an unknown fingerprint is that of another StreamInfer type. */
-  public static ErrorCode refine(ErrorCode code, byte[] value) {
-    if (code != ErrorCode.AVRO_UNKNOWN_FINGERPRINT || value.length < 10) {
+  /**
+   * {@code AVRO_WRONG_TYPE} when the unknown writer fingerprint {@code e} read from the header is
+   * that of another StreamInfer type; {@code code} otherwise.
+   */
+  static ErrorCode refine(ErrorCode code, InvalidAvroMessageException e) {
+    if (code != ErrorCode.AVRO_UNKNOWN_FINGERPRINT || e.writerFingerprint().isEmpty()) {
       return code;
     }
-    long fp = 0;
-    for (int i = 9; i >= 2; i--) {
-      fp = (fp << 8) | (value[i] & 0xFF); // little-endian CRC-64-AVRO after the C3 01 marker
-    }
-    return BY_FINGERPRINT.containsKey(fp) ? ErrorCode.AVRO_WRONG_TYPE : code;
+    return BY_FINGERPRINT.containsKey(e.writerFingerprint().getAsLong()) ? ErrorCode.AVRO_WRONG_TYPE : code;
   }
 }

@@ -4,12 +4,9 @@ import io.streaminfer.models.task.BatchResult;
 import io.streaminfer.models.task.BatchTask;
 import io.streaminfer.models.task.Outcome;
 import io.streaminfer.pipeline.batch.BufferedRecord;
-import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
-import io.streaminfer.pipeline.dlq.KnownSchemas;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
 import io.streaminfer.schemas.serde.AvroSerdes;
-import io.streaminfer.schemas.serde.InvalidAvroMessageException;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,21 +40,15 @@ final class Batches {
       this.deserializer = AvroSerdes.serde(type).deserializer();
     }
 
-    /** The event; throws RejectedEventException with an EMPTY_VALUE or AVRO_* code. */
+    /**
+     * The event; throws RejectedEventException (EMPTY_VALUE) for a tombstone and the
+     * deserializer's InvalidAvroMessageException (an AVRO_* code) for bytes that do not decode.
+     */
     E decode(BufferedRecord r) {
       if (r.value() == null) {
         throw new RejectedEventException(ErrorCode.EMPTY_VALUE, "", "record has no value");
       }
-      try {
-        return deserializer.deserialize(r.topic(), r.value());
-      } catch (InvalidAvroMessageException e) {
-        throw new RejectedEventException(KnownSchemas.refine(ErrorCode.of(e), r.value()), "", e.getMessage());
-      }
+      return deserializer.deserialize(r.topic(), r.value());
     }
-  }
-
-  /** The code of a rejection, or INTERNAL for anything unexpected. */
-  static ErrorCode codeOf(Exception e) {
-    return DeadLetters.codeOf(e);
   }
 }

@@ -77,7 +77,7 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
         BatchTask<I, ?, List<TopK.Scored>> task = models.route(src.headers(), defaultModel, taskType);
         byModel.computeIfAbsent(task, t -> new ArrayList<>()).add(new Item<>(i, event, reader.input(event)));
       } catch (RuntimeException e) {
-        actions[i] = () -> deadLetter(src, Batches.codeOf(e), DeadLetters.modelOf(e), e);
+        actions[i] = () -> deadLetter(src, e, "");
       }
     }
     byModel.forEach((task, items) -> {
@@ -88,7 +88,7 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
         Batches.Ran<List<TopK.Scored>> r = ran.get(k);
         if (!r.outcome().ok()) {
           var e = r.outcome().error();
-          actions[item.index()] = () -> deadLetter(src, ErrorCode.of(e), task.model().card().id(), e);
+          actions[item.index()] = () -> deadLetter(src, e, task.model().card().id());
           continue;
         }
         List<TopK.Scored> top = r.outcome().value();

@@ -55,18 +55,14 @@ final class GenerationProcessor extends BatchingProcessor {
         Outcomes.require(req.getSamples() >= 1 && req.getSamples() <= maxSamples, ErrorCode.SAMPLE_COUNT,
             "samples must be 1.." + maxSamples + ", got " + req.getSamples());
         ImageGenerator task = models.route(src.headers(), defaultModel, ImageGenerator.class);
-        try {
-          task.classIndex(req.getLabel());
-        } catch (io.streaminfer.models.InferenceException e) {
-          throw new RejectedEventException(ErrorCode.UNKNOWN_CLASS, task.model().card().id(), e.getMessage());
-        }
+        task.classIndex(req.getLabel()); // InferenceException (UNKNOWN_CLASS) for a class the model lacks
         List<ImageGenerator.Sample> s = samples.computeIfAbsent(task, t -> new ArrayList<>());
         byModel.computeIfAbsent(task, t -> new ArrayList<>()).add(new Request(i, req, s.size()));
         for (int k = 0; k < req.getSamples(); k++) {
           s.add(new ImageGenerator.Sample(req.getSeed(), req.getLabel(), k));
         }
       } catch (RuntimeException e) {
-        actions[i] = () -> deadLetter(src, Batches.codeOf(e), DeadLetters.modelOf(e), e);
+        actions[i] = () -> deadLetter(src, e, "");
       }
     }
     byModel.forEach((task, requests) -> {
@@ -91,7 +87,7 @@ final class GenerationProcessor extends BatchingProcessor {
         }
         RuntimeException f = failure;
         actions[rq.index()] = f != null
-            ? () -> deadLetter(src, Batches.codeOf(f), task.model().card().id(), f)
+            ? () -> deadLetter(src, f, task.model().card().id())
             : () -> images.forEach(g -> emitPrediction(imagesChild, req.getId(), g, src, task.model()));
       }
     });

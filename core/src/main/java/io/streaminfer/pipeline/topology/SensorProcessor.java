@@ -128,7 +128,7 @@ final class SensorProcessor extends BatchingProcessor {
         appended.add(sensor);
         steps.add(new Step(i, src, r, next.readings(), null));
       } catch (RuntimeException e) {
-        rejections[i] = () -> deadLetter(src, Batches.codeOf(e), DeadLetters.modelOf(e), e);
+        rejections[i] = () -> deadLetter(src, e, "");
       }
     }
     // every full window of the batch, per model, in one run
@@ -187,7 +187,7 @@ final class SensorProcessor extends BatchingProcessor {
       for (var ran : made.values()) {
         if (!ran.outcome().ok()) { // ONNX Runtime failed for this window: nothing of it is emitted
           var e = ran.outcome().error();
-          deadLetter(step.src(), ErrorCode.of(e), e.model(), e);
+          deadLetter(step.src(), e, e.model());
           made = null;
           break;
         }

@@ -116,8 +116,17 @@ class DeclaredRoutesTopologyTest {
       assertThat(predictions).as(route.name() + " predictions").isEqualTo(expectedPredictions);
       assertThat(deadCodes).as(route.name() + " dead letters").isEqualTo(expectedCodes);
     }
-    assertThat(out.get("dead-letters")).as("every dead letter names its route")
-        .allSatisfy(r -> assertThat(DeadLetters.header(r.headers(), DeadLetters.ROUTE)).isNotNull());
+    assertThat(out.get("dead-letters")).as("every dead letter names its route and carries Kafka Streams' KIP-1034 headers")
+        .allSatisfy(r -> {
+          assertThat(DeadLetters.header(r.headers(), DeadLetters.ROUTE)).isNotNull();
+          assertThat(DeadLetters.header(r.headers(), "__streams.errors.topic"))
+              .isEqualTo(DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC));
+          assertThat(DeadLetters.header(r.headers(), "__streams.errors.offset"))
+              .isEqualTo(DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET));
+          assertThat(DeadLetters.header(r.headers(), "__streams.errors.exception"))
+              .isEqualTo(DeadLetters.header(r.headers(), DeadLetters.EXCEPTION));
+          assertThat(DeadLetters.header(r.headers(), "__streams.errors.message")).isNotBlank();
+        });
   }
 
   private static Map<String, Long> forecastsByModel(List<TestRecord<String, byte[]>> records) {

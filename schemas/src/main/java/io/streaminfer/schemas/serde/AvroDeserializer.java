@@ -62,15 +62,17 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     try {
       record = decoder.decode(in, null);
     } catch (MissingSchemaException e) {
-      throw fail(
-          topic,
+      throw new InvalidAvroMessageException(
           Reason.UNKNOWN_FINGERPRINT,
+          typeName,
+          topic,
           "writer schema fingerprint "
-              + fingerprintHex(data)
+              + String.format("%016x", fingerprint(data))
               + " is unknown (the reader's is "
               + String.format("%016x", readerFingerprint)
               + "); register the writer schema in the deserializer's SchemaStore",
-          e);
+          e,
+          fingerprint(data));
     } catch (IOException | RuntimeException e) {
       if (causedByEndOfInput(e)) {
         throw fail(
@@ -82,7 +84,10 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
       throw fail(
           topic,
           Reason.MALFORMED_BODY,
-          "the body does not decode with writer schema " + fingerprintHex(data) + ": " + e,
+          "the body does not decode with writer schema "
+              + String.format("%016x", fingerprint(data))
+              + ": "
+              + e,
           e);
     }
     if (in.available() > 0) {
@@ -121,13 +126,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     return false;
   }
 
-  /** The fingerprint as Avro computes it: the 8 header bytes read little-endian, in hex. */
-  private static String fingerprintHex(byte[] data) {
+  /** The writer fingerprint as Avro computes it: the 8 header bytes read little-endian. */
+  private static long fingerprint(byte[] data) {
     long fingerprint = 0;
     for (int i = HEADER_LENGTH - 1; i >= 2; i--) {
       fingerprint = (fingerprint << 8) | (data[i] & 0xFF);
     }
-    return String.format("%016x", fingerprint);
+    return fingerprint;
   }
 
   private InvalidAvroMessageException fail(

@@ -34,6 +34,13 @@ public final class InvalidAvroMessageException extends SerializationException {
   private final Reason reason;
   private final String expectedType;
   private final String topic;
+  private final Long writerFingerprint;
+
+  /** As {@link #InvalidAvroMessageException(Reason, String, String, String, Throwable, Long)}, no fingerprint. */
+  public InvalidAvroMessageException(
+      Reason reason, String expectedType, String topic, String detail, Throwable cause) {
+    this(reason, expectedType, topic, detail, cause, null);
+  }
 
   /**
    * Creates the exception.
@@ -43,9 +50,12 @@ public final class InvalidAvroMessageException extends SerializationException {
    * @param topic the topic the bytes came from, or {@code null} when unknown
    * @param detail what was expected and what was found
    * @param cause the Avro error, or {@code null}
+   * @param writerFingerprint the writer schema's fingerprint the header names (CRC-64-AVRO), or
+   *     {@code null} when the header is not read
    */
   public InvalidAvroMessageException(
-      Reason reason, String expectedType, String topic, String detail, Throwable cause) {
+      Reason reason, String expectedType, String topic, String detail, Throwable cause,
+      Long writerFingerprint) {
     super(
         "Invalid Avro message on topic '"
             + topic
@@ -59,6 +69,14 @@ public final class InvalidAvroMessageException extends SerializationException {
     this.reason = reason;
     this.expectedType = expectedType;
     this.topic = topic;
+    this.writerFingerprint = writerFingerprint;
+  }
+
+  /** The writer schema's fingerprint the message's header names, when the header was read. */
+  public java.util.OptionalLong writerFingerprint() {
+    return writerFingerprint == null
+        ? java.util.OptionalLong.empty()
+        : java.util.OptionalLong.of(writerFingerprint);
   }
 
   /** Returns what was wrong with the bytes. */
