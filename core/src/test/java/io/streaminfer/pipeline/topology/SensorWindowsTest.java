@@ -1,0 +1,110 @@
+package io.streaminfer.pipeline.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streaminfer.pipeline.batch.BufferedRecord;
+import io.streaminfer.pipeline.dlq.ErrorCode;
+import io.streaminfer.pipeline.dlq.RejectedEventException;
+import io.streaminfer.schemas.SensorReading;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
+
+/** Window upkeep and replay handling of one batch, without models or Kafka. */
+class SensorWindowsTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private final Map<String, SensorState> store = new HashMap<>();
+
+  private static BufferedRecord src(String key, long offset) {
+    return new BufferedRecord("readings", 0, offset, 1L, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        new byte[0], new RecordHeaders());
+  }
+
+  private static SensorReading reading(String sensor, int second, double value) {
+    return SensorReading.newBuilder().setId(sensor + "-" + second).setSensorId(sensor)
+        .setEventTime(T0.plusSeconds(second)).setValue(value).build();
+  }
+
+  private static ErrorCode codeOf(Runnable r) {
+    try {
+      r.run();
+    } catch (RejectedEventException e) {
+      return e.code();
+    }
+    throw new AssertionError("not rejected");
+  }
+
+  @Test
+  void shouldAppendReadingsInOrderKeepingCapacityPlusHistory() {
+    SensorWindows w = new SensorWindows(store::get, 3, 2);
+    for (int i = 0; i < 7; i++) {
+      SensorWindows.Step s = w.admit(src("s", i), reading("s", i, i));
+      assertThat(s.replay()).isFalse();
+      assertThat(s.window()).hasSize(Math.min(i + 1, 5)).endsWith((double) i);
+    }
+    w.commit(store::put);
+    assertThat(store.get("s").readings()).containsExactly(2, 3, 4, 5, 6);
+    assertThat(store.get("s").offsets()).containsExactly(2, 3, 4, 5, 6);
+  }
+
+  @Test
+  void shouldRejectWhatCannotBeAReadingOfItsSensor() {
+    SensorWindows w = new SensorWindows(store::get, 3, 2);
+    w.admit(src("s", 0), reading("s", 10, 1));
+    assertThat(codeOf(() -> w.admit(src(null, 1), reading("s", 11, 1)))).isEqualTo(ErrorCode.MISSING_KEY);
+    assertThat(codeOf(() -> w.admit(src("other", 2), reading("s", 11, 1)))).isEqualTo(ErrorCode.MISSING_KEY);
+    assertThat(codeOf(() -> w.admit(src("s", 3), reading("s", 11, Double.NaN)))).isEqualTo(ErrorCode.READING_NOT_FINITE);
+    assertThat(codeOf(() -> w.admit(src("s", 4), reading("s", 10, 2)))).as("same time").isEqualTo(ErrorCode.READING_OUT_OF_ORDER);
+    assertThat(codeOf(() -> w.admit(src("s", 5), reading("s", 9, 2)))).as("older").isEqualTo(ErrorCode.READING_OUT_OF_ORDER);
+    SensorReading noId = SensorReading.newBuilder(reading("s", 12, 1)).setId(" ").build();
+    assertThat(codeOf(() -> w.admit(src("s", 6), noId))).isEqualTo(ErrorCode.MISSING_ID);
+  }
+
+  @Test
+  void shouldRecogniseAReplayAndLeaveTheStateAsItWas() {
+    SensorWindows first = new SensorWindows(store::get, 3, 2);
+    for (int i = 0; i < 5; i++) {
+      first.admit(src("s", i), reading("s", i, 10 + i));
+    }
+    first.commit(store::put);
+    SensorState stored = store.get("s");
+
+    SensorWindows again = new SensorWindows(store::get, 3, 2);
+    SensorWindows.Step replay = again.admit(src("s", 3), reading("s", 3, 13));
+    assertThat(replay.replay()).isTrue();
+    assertThat(replay.window()).containsExactly(10, 11, 12, 13);
+    assertThat(replay.before()).containsExactly(10, 11, 12);
+    again.commit(store::put);
+    assertThat(store.get("s")).isSameAs(stored);
+  }
+
+  @Test
+  void shouldRefuseAReplayOlderThanTheKeptHistory() {
+    SensorWindows first = new SensorWindows(store::get, 3, 1);
+    for (int i = 0; i < 8; i++) {
+      first.admit(src("s", i), reading("s", i, i));
+    }
+    first.commit(store::put); // keeps offsets 4..7
+    SensorWindows again = new SensorWindows(store::get, 3, 1);
+    assertThat(codeOf(() -> again.admit(src("s", 2), reading("s", 2, 2)))).isEqualTo(ErrorCode.READING_REPLAYED);
+    assertThat(codeOf(() -> again.admit(src("s", 5), reading("s", 5, 5)))).as("no full window before it")
+        .isEqualTo(ErrorCode.READING_REPLAYED);
+    assertThat(again.admit(src("s", 7), reading("s", 7, 7)).before()).containsExactly(4, 5, 6);
+  }
+
+  @Test
+  void shouldFollowThePendingForecastThroughTheBatchAndStoreTheLast() {
+    store.put("s", SensorState.empty().withPending(new SensorState.PendingForecast("m", 1, 1, 1)));
+    SensorWindows w = new SensorWindows(store::get, 3, 2);
+    w.admit(src("s", 0), reading("s", 0, 1));
+    assertThat(w.pending("s").value()).as("as stored").isEqualTo(1);
+    w.advance("s", new SensorState.PendingForecast("m", 5, 1, 1));
+    assertThat(w.pending("s").value()).isEqualTo(5);
+    w.commit(store::put);
+    assertThat(store.get("s").pending().value()).isEqualTo(5);
+  }
+}
