@@ -58,7 +58,7 @@ public final class Demo {
       try (StreamInferApp app = StreamInferApp.start(config);
           OutputCollector outputs = new OutputCollector(kafka.bootstrapServers(), config, Map.of())) {
         if (!app.awaitRunning(Duration.ofSeconds(60))) {
-          throw new IllegalStateException("pipeline did not reach RUNNING: " + app.streams().state());
+          throw new IllegalStateException("pipeline did not reach RUNNING: " + app.state());
         }
         Route sensors = config.route("sensors");
         Forecaster anomaly = app.models().task(sensors.limits().anomalyModel().orElseThrow(), Forecaster.class);

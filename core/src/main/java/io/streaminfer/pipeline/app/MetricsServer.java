@@ -24,13 +24,16 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 final class MetricsServer implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
-  private final KafkaStreamsMetrics streamsMetrics;
+  private final java.util.List<KafkaStreamsMetrics> streamsMetrics = new java.util.ArrayList<>();
   private final HttpServer server;
 
-  MetricsServer(int port, KafkaStreams streams, PrometheusMeterRegistry registry, Iterable<OnnxModel> models) {
+  MetricsServer(int port, Iterable<KafkaStreams> clients, PrometheusMeterRegistry registry, Iterable<OnnxModel> models) {
     this.registry = registry;
-    streamsMetrics = new KafkaStreamsMetrics(streams);
-    streamsMetrics.bindTo(registry);
+    for (KafkaStreams streams : clients) {
+      KafkaStreamsMetrics m = new KafkaStreamsMetrics(streams);
+      m.bindTo(registry);
+      streamsMetrics.add(m);
+    }
     new JvmMemoryMetrics().bindTo(registry);
     for (OnnxModel m : models) {
       Gauge.builder("streaminfer.model.info", () -> 1)
@@ -61,6 +64,6 @@ final class MetricsServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    streamsMetrics.close();
+    streamsMetrics.forEach(KafkaStreamsMetrics::close);
   }
 }

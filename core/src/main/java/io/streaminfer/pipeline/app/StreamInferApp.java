@@ -7,71 +7,101 @@ import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.pipeline.topology.StreamInferTopology;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running StreamInfer instance: the model registry, the Kafka Streams client over the topology
- * and the instance's metrics (its own registry, so instances in one JVM count apart). Owns all
- * three; {@link #close()} stops the streams first and only then closes the model sessions they use.
+ * One running StreamInfer instance: the model registry, the Kafka Streams client(s) over the
+ * routes' topology (one, or one per route under {@code isolation=per-route}) and the instance's
+ * metrics (its own registry, so instances in one JVM count apart). Owns all of them; {@link
+ * #close()} stops the streams first and only then closes the model sessions they use.
  */
 public final class StreamInferApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamInferApp.class);
 
   private final ModelRegistry models;
-  private final KafkaStreams streams;
+  private final Map<String, KafkaStreams> clients; // application id → client
   private final PrometheusMeterRegistry registry;
   private final PipelineMetrics metrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private MetricsServer server;
 
-  private StreamInferApp(ModelRegistry models, KafkaStreams streams, PrometheusMeterRegistry registry,
+  private StreamInferApp(ModelRegistry models, Map<String, KafkaStreams> clients, PrometheusMeterRegistry registry,
       PipelineMetrics metrics) {
     this.models = models;
-    this.streams = streams;
+    this.clients = clients;
     this.registry = registry;
     this.metrics = metrics;
   }
 
-  /** Loads the models (failing fast on a bad repository) and starts the streams. */
+  /**
+   * Loads the models (failing fast on a bad repository) and starts the Kafka Streams client(s):
+   * one for every route, or one per route under {@code isolation=per-route}.
+   */
   public static StreamInferApp start(StreamInferConfig config) {
     ModelRegistry models = ModelRegistry.open(config);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PipelineMetrics metrics = new PipelineMetrics(registry);
-    KafkaStreams streams;
+    Map<String, KafkaStreams> clients = new LinkedHashMap<>();
     try {
-      streams = new KafkaStreams(StreamInferTopology.build(config, models, metrics),
-          StreamInferTopology.streamsProperties(config, metrics));
+      for (var instance : config.instances().entrySet()) {
+        Properties p = StreamInferTopology.streamsProperties(config, metrics);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, instance.getKey());
+        clients.put(instance.getKey(), new KafkaStreams(
+            StreamInferTopology.build(config, instance.getValue(), models, metrics), p));
+      }
     } catch (RuntimeException e) {
+      clients.values().forEach(KafkaStreams::close);
       models.close();
       registry.close();
       throw e;
     }
-    StreamInferApp app = new StreamInferApp(models, streams, registry, metrics);
-    streams.setStateListener((now, before) -> {
-      LOG.info("streams {} -> {}", before, now);
+    StreamInferApp app = new StreamInferApp(models, clients, registry, metrics);
+    clients.forEach((id, streams) -> streams.setStateListener((now, before) -> {
+      LOG.info("streams {}: {} -> {}", id, before, now);
       if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-        app.stopped.countDown();
+        app.stopped.countDown(); // one client down stops the instance (a supervisor restarts it)
       }
-    });
+    }));
     int port = config.getInt(StreamInferConfig.METRICS_PORT);
     if (port > 0) {
-      app.server = new MetricsServer(port, streams, registry, models.sessions());
+      app.server = new MetricsServer(port, clients.values(), registry, models.sessions());
       LOG.info("metrics on http://127.0.0.1:{}/metrics", app.server.port());
     }
-    streams.start();
-    LOG.info("StreamInfer started: application.id={}, guarantee={}, provider={}",
-        config.getString(StreamInferConfig.APPLICATION_ID),
+    clients.values().forEach(KafkaStreams::start);
+    LOG.info("StreamInfer started: application.id={}, guarantee={}, provider={}", clients.keySet(),
         config.getString(StreamInferConfig.PROCESSING_GUARANTEE), models.provider().orElse("-"));
     return app;
   }
 
-  /** The Kafka Streams client (for state and metrics). */
-  public KafkaStreams streams() {
-    return streams;
+  /** The Kafka Streams clients by application id (one, or one per route). */
+  public Map<String, KafkaStreams> clients() {
+    return java.util.Collections.unmodifiableMap(clients);
+  }
+
+  /**
+   * The instance's state: ERROR or NOT_RUNNING when any client is, RUNNING when all are, else the
+   * state of the first client that is not running yet.
+   */
+  public KafkaStreams.State state() {
+    KafkaStreams.State notYet = null;
+    for (KafkaStreams s : clients.values()) {
+      KafkaStreams.State st = s.state();
+      if (st == KafkaStreams.State.ERROR || st == KafkaStreams.State.NOT_RUNNING) {
+        return st;
+      }
+      if (st != KafkaStreams.State.RUNNING && notYet == null) {
+        notYet = st;
+      }
+    }
+    return notYet == null ? KafkaStreams.State.RUNNING : notYet;
   }
 
   /** This instance's metrics. */
@@ -84,11 +114,11 @@ public final class StreamInferApp implements AutoCloseable {
     return models;
   }
 
-  /** Waits until the streams are RUNNING; false on timeout or failure. */
+  /** Waits until every client is RUNNING; false on timeout or failure. */
   public boolean awaitRunning(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      KafkaStreams.State s = streams.state();
+      KafkaStreams.State s = state();
       if (s == KafkaStreams.State.RUNNING) {
         return true;
       }
@@ -116,7 +146,7 @@ public final class StreamInferApp implements AutoCloseable {
     if (server != null) {
       server.close();
     }
-    streams.close(Duration.ofSeconds(30));
+    clients.values().forEach(s -> s.close(Duration.ofSeconds(30)));
     models.close(); // only after no stream thread can run a model any more
     registry.close();
     stopped.countDown();

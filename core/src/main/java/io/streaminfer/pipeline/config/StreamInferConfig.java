@@ -54,6 +54,11 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
   public static final String METRICS_PORT = "metrics.port";
   public static final String ROUTES = "routes";
+  public static final String ISOLATION = "isolation";
+  /** {@link #ISOLATION}: one Kafka Streams client for every route. */
+  public static final String ISOLATION_SHARED = "shared";
+  /** {@link #ISOLATION}: one Kafka Streams client per route. */
+  public static final String ISOLATION_PER_ROUTE = "per-route";
   public static final String BATCH_MAX_SIZE = "batch.max.size";
   public static final String BATCH_MAX_DELAY_MS = "batch.max.delay.ms";
 
@@ -113,7 +118,13 @@ public final class StreamInferConfig extends AbstractConfig {
       .define(ROUTES, Type.LIST, RouteKeys.DEFAULT_ROUTES, Importance.HIGH,
           "The served routes, by name; each is declared by its routes.<name>.* keys (input, task, models, output, "
               + "...). The defaults images, texts, sensors and generation serve the bundled models; setting this "
-              + "replaces them (name a default route to keep it).");
+              + "replaces them (name a default route to keep it).")
+      .define(ISOLATION, Type.STRING, ISOLATION_SHARED, ValidString.in(ISOLATION_SHARED, ISOLATION_PER_ROUTE),
+          Importance.MEDIUM,
+          "shared: one Kafka Streams client (application.id) runs every route on num.stream.threads threads, so a "
+              + "slow route delays the others; per-route: one client per route (application.id-<route>: its own "
+              + "consumer group, threads, transactions and changelogs), so a slow route holds up only itself. "
+              + "See docs/architecture.md (Routes at run time).");
 
   private final List<Route> routes;
 
@@ -407,6 +418,22 @@ public final class StreamInferConfig extends AbstractConfig {
     p.putAll(originalsWithPrefix(KAFKA_PREFIX));
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS)));
     return p;
+  }
+
+  /**
+   * The Kafka Streams clients this configuration runs, each with the routes it serves: one client
+   * named by {@code application.id} for every route ({@code isolation=shared}), or one per route,
+   * named {@code <application.id>-<route>} ({@code per-route}).
+   */
+  public Map<String, List<Route>> instances() {
+    Map<String, List<Route>> out = new LinkedHashMap<>();
+    String id = getString(APPLICATION_ID);
+    if (ISOLATION_SHARED.equals(getString(ISOLATION))) {
+      out.put(id, routes);
+    } else {
+      routes.forEach(r -> out.put(id + "-" + r.name(), List.of(r)));
+    }
+    return out;
   }
 
   /** Kafka Streams properties: ours mapped to Streams keys, plus every {@code kafka.*} key. */

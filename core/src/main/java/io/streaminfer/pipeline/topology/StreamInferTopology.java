@@ -42,12 +42,18 @@ public final class StreamInferTopology {
    * metrics} (neither owned; pass the same metrics to {@link #streamsProperties}).
    */
   public static Topology build(StreamInferConfig config, ModelRegistry models, PipelineMetrics metrics) {
+    return build(config, config.routes(), models, metrics);
+  }
+
+  /** The topology of {@code routes} (some of {@code config}'s: one Kafka Streams client's share). */
+  public static Topology build(StreamInferConfig config, java.util.List<Route> routes, ModelRegistry models,
+      PipelineMetrics metrics) {
     Topics topics = Topics.of(config);
     ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
     StringSerializer keyOut = new StringSerializer();
     Topology t = new Topology();
     Set<String> sources = new HashSet<>();
-    for (Route route : config.routes()) {
+    for (Route route : routes) {
       // Sources keep the raw bytes: the processors buffer exactly what was read and decode at
       // batch time, so every dead letter carries the original bytes.
       String source = sourceNode(route.input());

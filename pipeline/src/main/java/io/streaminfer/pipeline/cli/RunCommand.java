@@ -18,6 +18,6 @@ final class RunCommand implements Callable<Integer> {
     StreamInferApp app = StreamInferApp.start(c);
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "streaminfer-shutdown"));
     app.awaitStop();
-    return app.streams().state() == org.apache.kafka.streams.KafkaStreams.State.ERROR ? 1 : 0;
+    return app.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR ? 1 : 0;
   }
 }

@@ -73,7 +73,7 @@ class BrokerLossIT {
         figures.put("seconds", (System.nanoTime() - started) / 1e9);
         ReliabilityReport.write("broker-loss", figures);
         System.out.println("broker loss " + figures);
-        assertThat(app.streams().state().isRunningOrRebalancing()).isTrue();
+        assertThat(app.state().isRunningOrRebalancing()).isTrue();
         assertThat(beforeStop).as("the broker stopped mid-stream").isPositive();
         assertThat(a.lost()).isZero();
         assertThat(a.duplicated()).isZero();

@@ -26,28 +26,32 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The six routes of {@link Routes}, declared by configuration alone, on a real broker under
  * exactly_once_v2: every input accounted for per route (its predictions, or one dead letter), the
- * pinned route served by version 1 and the default image route by the newest. Figures go to
- * target/reliability/declared-routes.json.
+ * pinned route served by version 1 and the default image route by the newest; with one Kafka
+ * Streams client for all routes and with one per route. Figures go to
+ * target/reliability/declared-routes-*.json.
  */
 class DeclaredRoutesIT {
   @TempDir Path repo;
   @TempDir Path state;
 
-  @Test
+  @ParameterizedTest(name = "isolation={0}")
+  @ValueSource(strings = {StreamInferConfig.ISOLATION_SHARED, StreamInferConfig.ISOLATION_PER_ROUTE})
   @Timeout(value = 300, unit = TimeUnit.SECONDS)
-  void shouldServeRoutesDeclaredByConfigurationAloneAndAccountForEveryInputPerRoute() throws Exception {
+  void shouldServeRoutesDeclaredByConfigurationAloneAndAccountForEveryInputPerRoute(String isolation) throws Exception {
     try (KafkaEndpoint kafka = KafkaEndpoint.start()) {
       // given
       Map<String, Object> p = new HashMap<>(Routes.keys());
       p.put(StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-      p.put(StreamInferConfig.APPLICATION_ID, "declared-routes-it");
+      p.put(StreamInferConfig.APPLICATION_ID, "declared-routes-it-" + isolation);
+      p.put(StreamInferConfig.ISOLATION, isolation);
       p.put(StreamInferConfig.STATE_DIR, state.toString());
       p.put(StreamInferConfig.MODELS_REPOSITORY, Routes.repositoryWithTwoCnnVersions(repo).toString());
       p.put("kafka.commit.interval.ms", "200");
@@ -73,6 +77,7 @@ class DeclaredRoutesIT {
       try (StreamInferApp app = StreamInferApp.start(config);
           OutputCollector out = new OutputCollector(kafka.bootstrapServers(), config, Map.of())) {
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        assertThat(app.clients()).hasSize(isolation.equals(StreamInferConfig.ISOLATION_SHARED) ? 1 : 6);
 
         // when
         Properties pp = new Properties();
@@ -99,7 +104,7 @@ class DeclaredRoutesIT {
             .allSatisfy(c -> assertThat(c.getMetadata().getModelVersion()).isEqualTo("2"));
         assertThat(out.classifications(Routes.SCANS).values()).isNotEmpty()
             .allSatisfy(c -> assertThat(c.getMetadata().getModelVersion()).isEqualTo("1"));
-        io.streaminfer.pipeline.ReliabilityReport.write("declared-routes", figures);
+        io.streaminfer.pipeline.ReliabilityReport.write("declared-routes-" + isolation, figures);
       }
     }
   }
