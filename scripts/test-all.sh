@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every StreamInfer test: Java (unit, TopologyTestDriver, integration on a real broker) and
-# Python (datasets, training at dry-run size, export parity, committed models). Creates the
-# training virtualenv from training/requirements.txt when it is missing.
+# Python (datasets, training at dry-run size, export parity, committed models, the benchmark
+# scripts' helpers). Creates the training virtualenv from training/requirements.txt when it is
+# missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +12,7 @@ if [ ! -x training/.venv/bin/python ]; then
   python3 -m venv training/.venv
 fi
 training/.venv/bin/pip install -q --disable-pip-version-check -r training/requirements.txt
-cd training && .venv/bin/python -m pytest tests -p no:cacheprovider
+# the training package itself (editable), which the benchmark scripts import
+training/.venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e training
+(cd training && .venv/bin/python -m pytest tests -p no:cacheprovider)
+(cd benchmarks/python && ../../training/.venv/bin/python -m pytest -p no:cacheprovider)

@@ -41,9 +41,10 @@ import onnxruntime as ort
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "training"))
 
-from streaminfer_training.preprocessing import (  # noqa: E402
+# The training package (installed into training/.venv by the test command) holds the reference
+# pre-processing that the Java side is checked against.
+from streaminfer_training.preprocessing import (
     byte_tokens,
     decode_image,
     encode_png,

@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from b2_loop import MODELS, ROOT, load_card, open_session  # noqa: E402  (the loop's session settings)
+from b2_loop import MODELS, ROOT, load_card, open_session  # the loop's session settings; a sibling script
 
 
 def feeds(session: ort.InferenceSession, batch: int, rng: np.random.Generator) -> dict:

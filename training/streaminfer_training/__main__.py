@@ -7,27 +7,15 @@ rejected with the list of valid keys.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
 
 from . import REPOSITORY
 from .common import apply_overrides, keys_of
+from .registry import TRAINERS as MODELS
+from .registry import trainer
 from .thresholds import failures
-
-#: model name → module with Config, train(cfg, out_dir, version, dry_run), evaluate_onnx(dir).
-MODELS = {
-    "digits-cnn": "train_digits_cnn",
-    "sensor-lstm": "train_sensor_lstm",
-    "sensor-gru": "train_sensor_gru",
-    "langid-transformer": "train_langid",
-    "digits-gan": "train_gan",  # after digits-cnn: its metric classifies generated digits
-}
-
-
-def module_for(name: str):
-    return importlib.import_module(f".{MODELS[name]}", __package__)
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -61,15 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {write()}")
         return 0
     if args.command == "keys":
-        print("\n".join(keys_of(module_for(args.model).Config())))
+        print("\n".join(keys_of(trainer(args.model).config())))
         return 0
     names = list(MODELS) if args.model == "all" else [args.model]
     overrides = parse_overrides(args.set)
     problems = []
     for name in names:
-        mod = module_for(name)
+        mod = trainer(name)
         try:
-            cfg = apply_overrides(mod.Config(), overrides)
+            cfg = apply_overrides(mod.config(), overrides)
         except ValueError as e:
             raise SystemExit(f"{name}: {e}")
         card = mod.train(cfg, args.out / name / args.version, args.version, args.dry_run)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from . import common, data, plots, preprocessing, repository
+from .fit import fit
 from .nets import CnnConfig, DigitsCnn
 
 NAME = "digits-cnn"
@@ -68,41 +68,26 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
     epochs = 2 if dry_run else cfg.epochs
 
     model = DigitsCnn(cfg.net)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps_per_epoch = (len(xs["train"]) + cfg.batch_size - 1) // cfg.batch_size
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=epochs * steps_per_epoch)
     gen = torch.Generator().manual_seed(cfg.seed)
     loss_fn = nn.CrossEntropyLoss()
-    curves: dict[str, list[float]] = {"train": [], "validation": []}
-    best = (-1.0, None)
-    for _ in tqdm(range(epochs), desc=NAME, unit="epoch"):
-        model.train()
-        perm = torch.randperm(len(xs["train"]), generator=gen)
-        total = 0.0
-        for i in range(0, len(perm), cfg.batch_size):
-            idx = perm[i : i + cfg.batch_size]
-            loss = loss_fn(model(_shift(xs["train"][idx], cfg.shift, gen)), ys["train"][idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        curves["train"].append(total / len(perm))
-        model.eval()
+
+    def validate(m: nn.Module) -> tuple[float, float]:
         with torch.no_grad():
-            logits = model(xs["val"])
-        curves["validation"].append(loss_fn(logits, ys["val"]).item())
-        acc = (logits.argmax(1) == ys["val"]).float().mean().item()
-        if acc >= best[0]:
-            best = (acc, {k: v.clone() for k, v in model.state_dict().items()})
-    model.load_state_dict(best[1])
-    model.eval()
+            logits = m(xs["val"])
+        return (logits.argmax(1) == ys["val"]).float().mean().item(), loss_fn(logits, ys["val"]).item()
+
+    result = fit(model, desc=NAME, epochs=epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+                 weight_decay=cfg.weight_decay, loss_fn=loss_fn, examples=len(xs["train"]),
+                 epoch_data=lambda _: (xs["train"], ys["train"]),
+                 order=lambda n: torch.randperm(n, generator=gen),
+                 augment=lambda xb: _shift(xb, cfg.shift, gen), validate=validate)
+    curves = result.curves
     seconds = time.time() - t0
 
     with torch.no_grad():
         test_pred = model(xs["test"]).argmax(1).numpy()
     accuracy = float((test_pred == ys["test"].numpy()).mean())
-    metrics = {"accuracy": accuracy, "validation_accuracy": best[0]}
+    metrics = {"accuracy": accuracy, "validation_accuracy": result.best_score}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     prov = common.provenance(cfg.seed, seconds, common.device_name())

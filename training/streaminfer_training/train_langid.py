@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from . import common, data, plots, preprocessing, repository
+from .fit import fit
 from .nets import LangIdTransformer, TransformerConfig
 
 NAME = "langid-transformer"
@@ -79,47 +79,25 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
     epochs = 1 if dry_run else cfg.epochs
 
     model = LangIdTransformer(cfg.net)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps = (len(train_texts) + cfg.batch_size - 1) // cfg.batch_size
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=epochs * steps)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     rng = np.random.default_rng(cfg.seed)
     ytr = torch.from_numpy(train_y)
-    curves: dict[str, list[float]] = {"train": [], "validation": []}
-    best = (-1.0, None)
-    bar = tqdm(total=epochs * steps, desc=NAME, unit="step")
-    for _ in range(epochs):
-        model.train()
-        xtr = torch.from_numpy(encode(random_crops(train_texts, rng, cfg.min_crop_chars),
-                                      cfg.net.max_len))
-        perm = torch.from_numpy(rng.permutation(len(xtr)))
-        total = 0.0
-        for i in range(0, len(perm), cfg.batch_size):
-            idx = perm[i : i + cfg.batch_size]
-            loss = loss_fn(model(xtr[idx]), ytr[idx])
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-            bar.update(1)
-        curves["train"].append(total / len(perm))
-        acc, val_loss = _evaluate(model, xva, yva, loss_fn)
-        curves["validation"].append(val_loss)
-        bar.set_postfix(val_acc=f"{acc:.3f}")
-        if acc >= best[0]:
-            best = (acc, {k: v.clone() for k, v in model.state_dict().items()})
-    bar.close()
-    model.load_state_dict(best[1])
-    model.eval()
+
+    def crops(_: int) -> tuple[torch.Tensor, torch.Tensor]:  # fresh random crops every epoch
+        return torch.from_numpy(encode(random_crops(train_texts, rng, cfg.min_crop_chars), cfg.net.max_len)), ytr
+
+    result = fit(model, desc=NAME, epochs=epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+                 weight_decay=cfg.weight_decay, loss_fn=loss_fn, examples=len(train_texts),
+                 epoch_data=crops, order=lambda n: torch.from_numpy(rng.permutation(n)),
+                 validate=lambda m: _evaluate(m, xva, yva, loss_fn), clip_grad_norm=1.0)
+    curves = result.curves
     seconds = time.time() - t0
 
     logits = _logits(model, xte)
     pred = logits.argmax(1)
     per_lang = {lang: float((pred[yte == i] == i).mean()) for i, lang in enumerate(labels)}
     metrics = {"accuracy": float((pred == yte).mean()), "num_languages": len(labels),
-               "validation_accuracy": best[0], "worst_language_accuracy": min(per_lang.values())}
+               "validation_accuracy": result.best_score, "worst_language_accuracy": min(per_lang.values())}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     prov = common.provenance(cfg.seed, seconds, common.device_name())

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from . import common, data, plots, preprocessing, repository
+from .fit import fit
 from .nets import RnnConfig, SensorForecaster
 
 
@@ -101,35 +101,19 @@ def train(name: str, cfg: Config, out_dir: Path, version: str = "1", dry_run: bo
     xva, yva = stack("val")
     epochs = 2 if dry_run else cfg.epochs
     model = SensorForecaster(cfg.net)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps = (len(xtr) + cfg.batch_size - 1) // cfg.batch_size
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=epochs * steps)
     loss_fn = nn.SmoothL1Loss(beta=0.5)
     gen = torch.Generator().manual_seed(cfg.seed)
-    curves: dict[str, list[float]] = {"train": [], "validation": []}
-    best = (float("inf"), None)
-    for _ in tqdm(range(epochs), desc=name, unit="epoch"):
-        model.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        total = 0.0
-        for i in range(0, len(perm), cfg.batch_size):
-            idx = perm[i : i + cfg.batch_size]
-            loss = loss_fn(model(xtr[idx]), ytr[idx])
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        curves["train"].append(total / len(perm))
-        model.eval()
+
+    def validate(m: nn.Module) -> tuple[float, float]:
         with torch.no_grad():
-            val = loss_fn(model(xva), yva).item()
-        curves["validation"].append(val)
-        if val <= best[0]:
-            best = (val, {k: v.clone() for k, v in model.state_dict().items()})
-    model.load_state_dict(best[1])
-    model.eval()
+            val = loss_fn(m(xva), yva).item()
+        return val, val
+
+    result = fit(model, desc=name, epochs=epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+                 weight_decay=cfg.weight_decay, loss_fn=loss_fn, examples=len(xtr),
+                 epoch_data=lambda _: (xtr, ytr), order=lambda n: torch.randperm(n, generator=gen),
+                 validate=validate, higher_is_better=False, clip_grad_norm=1.0)
+    curves = result.curves
     seconds = time.time() - t0
 
     def torch_run(x):

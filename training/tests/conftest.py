@@ -1,7 +1,7 @@
 import pytest
 
 from streaminfer_training import REPOSITORY
-from streaminfer_training.__main__ import MODELS
+from streaminfer_training.registry import TRAINERS as MODELS
 
 
 def committed_model_dirs():

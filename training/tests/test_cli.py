@@ -2,9 +2,10 @@
 
 import pytest
 
-from streaminfer_training import train_digits_cnn, train_sensor_gru
+from streaminfer_training import train_digits_cnn
 from streaminfer_training.__main__ import main
 from streaminfer_training.common import apply_overrides
+from streaminfer_training.registry import trainer
 
 
 def test_overrides_reach_nested_configs():
@@ -25,7 +26,15 @@ def test_badly_typed_value_is_rejected():
 
 
 def test_sensor_variants_differ_only_in_the_cell():
-    assert train_sensor_gru.Config().net.cell == "gru"
+    gru, lstm = trainer("sensor-gru").config(), trainer("sensor-lstm").config()
+    assert (gru.net.cell, lstm.net.cell) == ("gru", "lstm")
+    gru.net.cell = "lstm"
+    assert gru == lstm
+
+
+def test_unknown_model_names_the_known_ones():
+    with pytest.raises(KeyError, match="digits-cnn"):
+        trainer("resnet")
 
 
 def test_cli_exits_with_a_message_for_unknown_keys():

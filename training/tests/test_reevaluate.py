@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import committed_model_dirs
-from streaminfer_training.__main__ import module_for
+from streaminfer_training.registry import trainer
 from streaminfer_training.repository import load_card
 from streaminfer_training.thresholds import THRESHOLDS
 
@@ -11,7 +11,7 @@ from streaminfer_training.thresholds import THRESHOLDS
 @pytest.mark.parametrize("model_dir", committed_model_dirs())
 def test_committed_model_reproduces_its_card_metrics(model_dir):
     card = load_card(model_dir)
-    fresh = module_for(card["name"]).evaluate_onnx(model_dir)
+    fresh = trainer(card["name"]).evaluate_onnx(model_dir)
     for key in THRESHOLDS[card["name"]]:
         # ONNX Runtime and PyTorch may break a near-tie differently on a handful of examples.
         assert fresh[key] == pytest.approx(card["metrics"][key], abs=0.005), key

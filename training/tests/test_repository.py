@@ -8,7 +8,7 @@ import pytest
 
 from conftest import committed_model_dirs
 from streaminfer_training import REPOSITORY
-from streaminfer_training.__main__ import MODELS
+from streaminfer_training.registry import TRAINERS as MODELS
 from streaminfer_training.common import ort_session, sha256_file
 from streaminfer_training.repository import load_card, load_reference, validate_card
 from streaminfer_training.thresholds import PARITY_MAX_ABS_DIFF, THRESHOLDS, failures

@@ -1,9 +1,7 @@
 """Benchmark B2's decoding and pre-processing, without a broker."""
 
 import base64
-import importlib.util
 import io
-import sys
 from datetime import datetime, timezone
 
 import fastavro
@@ -11,19 +9,8 @@ import numpy as np
 import pytest
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
-from streaminfer_training import PROJECT_ROOT, REPOSITORY
-
-
-def _load_b2():
-    spec = importlib.util.spec_from_file_location(
-        "b2_loop", PROJECT_ROOT / "benchmarks" / "python" / "b2_loop.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["b2_loop"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-b2 = _load_b2()
+import b2_loop as b2
+from streaminfer_training import REPOSITORY
 
 EVENT = {
     "id": "t-1",

@@ -1,16 +1,9 @@
 """The Python-runtime counterpart of B0 (benchmarks/python/bare_ort.py), on tiny windows."""
 
-import importlib.util
-import sys
-
 import numpy as np
 
-from streaminfer_training import PROJECT_ROOT, REPOSITORY
-
-sys.path.insert(0, str(PROJECT_ROOT / "benchmarks" / "python"))  # bare_ort imports the B2 loop's helpers
-_spec = importlib.util.spec_from_file_location("bare_ort", PROJECT_ROOT / "benchmarks" / "python" / "bare_ort.py")
-bare_ort = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bare_ort)
+import bare_ort
+from streaminfer_training import REPOSITORY
 
 
 def _session(model):
