@@ -25,14 +25,20 @@ import java.util.Map;
  * medians over windows.
  */
 final class BareOrtBench {
-  record Result(String model, int batch, int threads, double inferencesPerS, double p50Us, double p99Us) {}
+  record Result(
+      String model, int batch, int threads, double inferencesPerS, double p50Us, double p99Us) {}
 
   private BareOrtBench() {}
 
-  static Result run(ModelArtifact artifact, int batch, int threads, long windowMs, int repeats) throws IOException {
+  static Result run(ModelArtifact artifact, int batch, int threads, long windowMs, int repeats)
+      throws IOException {
     RuntimeSettings settings = new RuntimeSettings(Device.parse("cpu"), threads, 1, false);
     try (OnnxModel model = OnnxModel.load(artifact, settings, new ProviderSelector())) {
-      JsonNode example = new ObjectMapper().readTree(Files.readString(artifact.referenceFile())).path("examples").get(0);
+      JsonNode example =
+          new ObjectMapper()
+              .readTree(Files.readString(artifact.referenceFile()))
+              .path("examples")
+              .get(0);
       Map<String, OnnxTensor> inputs = new HashMap<>();
       try {
         for (TensorSpec spec : model.card().inputs()) {
@@ -68,7 +74,13 @@ final class BareOrtBench {
           p50.add(Stats.quantile(callsUs, 0.5));
           p99.add(Stats.quantile(callsUs, 0.99));
         }
-        return new Result(model.card().name(), batch, threads, Stats.median(rates), Stats.median(p50), Stats.median(p99));
+        return new Result(
+            model.card().name(),
+            batch,
+            threads,
+            Stats.median(rates),
+            Stats.median(p50),
+            Stats.median(p99));
       } finally {
         inputs.values().forEach(OnnxTensor::close);
       }

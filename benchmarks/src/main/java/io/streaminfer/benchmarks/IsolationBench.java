@@ -36,11 +36,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * How one slow route affects another, with one Kafka Streams client for every route ({@code
  * isolation=shared}) and with one per route ({@code per-route}): texts at a steady 20/s for 10 s
  * alone, then again while a burst of 32 costly images hits the image route — 4096 × 4096 16-bit
- * RGBA PNGs of about 130 KB each, which the image route decodes in full before refusing them
- * (~1 s of CPU each). Reports the texts' latency (consumer receipt − the input's producer
- * timestamp) p50/p99/max per phase and mode, one JSON line each.
+ * RGBA PNGs of about 130 KB each, which the image route decodes in full before refusing them (~1 s
+ * of CPU each). Reports the texts' latency (consumer receipt − the input's producer timestamp)
+ * p50/p99/max per phase and mode, one JSON line each.
  *
- * <pre>java -cp pipeline/target/streaminfer.jar:benchmarks/target/classes io.streaminfer.benchmarks.IsolationBench</pre>
+ * <pre>
+ * java -cp pipeline/target/streaminfer.jar:benchmarks/target/classes io.streaminfer.benchmarks.IsolationBench
+ * </pre>
  */
 public final class IsolationBench {
   private static final int TEXTS_PER_SECOND = 20;
@@ -53,7 +55,8 @@ public final class IsolationBench {
     ObjectMapper json = new ObjectMapper();
     byte[] costly = costlyPng(4096, 4096);
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
-      for (String isolation : List.of(StreamInferConfig.ISOLATION_SHARED, StreamInferConfig.ISOLATION_PER_ROUTE)) {
+      for (String isolation :
+          List.of(StreamInferConfig.ISOLATION_SHARED, StreamInferConfig.ISOLATION_PER_ROUTE)) {
         String run = "iso-" + isolation;
         Map<String, Object> p = new HashMap<>();
         p.put(StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
@@ -70,30 +73,60 @@ public final class IsolationBench {
         p.put(StreamInferConfig.TOPIC_DEAD_LETTERS, run + "-dead-letters");
         p.put("kafka.max.request.size", 2 << 20);
         StreamInferConfig c = StreamInferConfig.of(p);
-        kafka.createTopics(1, io.streaminfer.pipeline.topology.Topics.of(c).all().toArray(String[]::new));
+        kafka.createTopics(
+            1, io.streaminfer.pipeline.topology.Topics.of(c).all().toArray(String[]::new));
         try (StreamInferApp app = StreamInferApp.start(c);
             KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers());
-            KafkaConsumer<byte[], byte[]> out = consumer(kafka.bootstrapServers(), run + "-text-predictions")) {
+            KafkaConsumer<byte[], byte[]> out =
+                consumer(kafka.bootstrapServers(), run + "-text-predictions")) {
           app.awaitRunning(Duration.ofSeconds(60));
           Map<String, List<Long>> latency = new HashMap<>();
           texts(producer, c.route("texts").input(), "warm", TEXTS_PER_SECOND, out, latency);
-          texts(producer, c.route("texts").input(), "alone", TEXTS_PER_SECOND * SECONDS, out, latency);
+          texts(
+              producer,
+              c.route("texts").input(),
+              "alone",
+              TEXTS_PER_SECOND * SECONDS,
+              out,
+              latency);
           for (int i = 0; i < BURST; i++) {
-            ImageEvent e = ImageEvent.newBuilder().setId("costly-" + i).setEventTime(Instant.now())
-                .setEncoding(ImageEncoding.PNG).setData(ByteBuffer.wrap(costly)).build();
-            producer.send(new ProducerRecord<>(c.route("images").input(), e.getId(),
-                AvroSerdes.serde(ImageEvent.class).serializer().serialize("", e)));
+            ImageEvent e =
+                ImageEvent.newBuilder()
+                    .setId("costly-" + i)
+                    .setEventTime(Instant.now())
+                    .setEncoding(ImageEncoding.PNG)
+                    .setData(ByteBuffer.wrap(costly))
+                    .build();
+            producer.send(
+                new ProducerRecord<>(
+                    c.route("images").input(),
+                    e.getId(),
+                    AvroSerdes.serde(ImageEvent.class).serializer().serialize("", e)));
           }
           producer.flush();
-          texts(producer, c.route("texts").input(), "burst", TEXTS_PER_SECOND * SECONDS, out, latency);
+          texts(
+              producer,
+              c.route("texts").input(),
+              "burst",
+              TEXTS_PER_SECOND * SECONDS,
+              out,
+              latency);
           drain(out, latency, "burst", TEXTS_PER_SECOND * SECONDS, Duration.ofSeconds(120));
           for (String phase : List.of("alone", "burst")) {
             List<Long> l = new ArrayList<>(latency.getOrDefault(phase, List.of()));
             l.sort(null);
-            ObjectNode o = json.createObjectNode().put("bench", "isolation").put("isolation", isolation)
-                .put("phase", phase).put("texts", l.size()).put("clients", app.clients().size())
-                .put("image_burst", phase.equals("burst") ? BURST : 0).put("image_png_bytes", costly.length)
-                .put("text_p50_ms", q(l, 0.50)).put("text_p99_ms", q(l, 0.99)).put("text_max_ms", l.isEmpty() ? -1 : l.get(l.size() - 1));
+            ObjectNode o =
+                json.createObjectNode()
+                    .put("bench", "isolation")
+                    .put("isolation", isolation)
+                    .put("phase", phase)
+                    .put("texts", l.size())
+                    .put("clients", app.clients().size())
+                    .put("image_burst", phase.equals("burst") ? BURST : 0)
+                    .put("image_png_bytes", costly.length)
+                    .put("text_p50_ms", q(l, 0.50))
+                    .put("text_p99_ms", q(l, 0.99))
+                    .put("text_max_ms", l.isEmpty() ? -1 : l.get(l.size() - 1));
             System.out.println(json.writeValueAsString(o));
           }
         }
@@ -102,17 +135,28 @@ public final class IsolationBench {
   }
 
   /** Sends {@code n} texts at 20/s, polling outputs between sends. */
-  private static void texts(KafkaProducer<String, byte[]> producer, String topic, String phase, int n,
-      KafkaConsumer<byte[], byte[]> out, Map<String, List<Long>> latency) {
+  private static void texts(
+      KafkaProducer<String, byte[]> producer,
+      String topic,
+      String phase,
+      int n,
+      KafkaConsumer<byte[], byte[]> out,
+      Map<String, List<Long>> latency) {
     long start = System.nanoTime();
     for (int i = 0; i < n; i++) {
       long due = start + i * 1_000_000_000L / TEXTS_PER_SECOND;
       while (System.nanoTime() < due) {
         poll(out, latency, Duration.ofMillis(Math.max(1, (due - System.nanoTime()) / 1_000_000)));
       }
-      TextEvent e = TextEvent.newBuilder().setId(phase + "-" + i).setEventTime(Instant.now())
-          .setText("Der schnelle braune Fuchs springt über den faulen Hund " + i).build();
-      producer.send(new ProducerRecord<>(topic, e.getId(), AvroSerdes.serde(TextEvent.class).serializer().serialize("", e)));
+      TextEvent e =
+          TextEvent.newBuilder()
+              .setId(phase + "-" + i)
+              .setEventTime(Instant.now())
+              .setText("Der schnelle braune Fuchs springt über den faulen Hund " + i)
+              .build();
+      producer.send(
+          new ProducerRecord<>(
+              topic, e.getId(), AvroSerdes.serde(TextEvent.class).serializer().serialize("", e)));
     }
     producer.flush();
     if (phase.equals("warm") || phase.equals("alone")) {
@@ -120,7 +164,11 @@ public final class IsolationBench {
     }
   }
 
-  private static void drain(KafkaConsumer<byte[], byte[]> out, Map<String, List<Long>> latency, String phase, int n,
+  private static void drain(
+      KafkaConsumer<byte[], byte[]> out,
+      Map<String, List<Long>> latency,
+      String phase,
+      int n,
       Duration timeout) {
     long end = System.nanoTime() + timeout.toNanos();
     while (latency.getOrDefault(phase, List.of()).size() < n && System.nanoTime() < end) {
@@ -128,16 +176,21 @@ public final class IsolationBench {
     }
   }
 
-  private static void poll(KafkaConsumer<byte[], byte[]> out, Map<String, List<Long>> latency, Duration d) {
+  private static void poll(
+      KafkaConsumer<byte[], byte[]> out, Map<String, List<Long>> latency, Duration d) {
     long now = System.currentTimeMillis();
     for (ConsumerRecord<byte[], byte[]> r : out.poll(d)) {
       String id = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
-      latency.computeIfAbsent(id.substring(0, id.indexOf('-')), k -> new ArrayList<>()).add(now - r.timestamp());
+      latency
+          .computeIfAbsent(id.substring(0, id.indexOf('-')), k -> new ArrayList<>())
+          .add(now - r.timestamp());
     }
   }
 
   private static double q(List<Long> sorted, double q) {
-    return sorted.isEmpty() ? -1 : sorted.get((int) Math.min(sorted.size() - 1, Math.floor(q * sorted.size())));
+    return sorted.isEmpty()
+        ? -1
+        : sorted.get((int) Math.min(sorted.size() - 1, Math.floor(q * sorted.size())));
   }
 
   /** A {@code w} × {@code h} 16-bit RGBA PNG of zeros: small on the wire, costly to decode. */
@@ -151,8 +204,15 @@ public final class IsolationBench {
     }
     ByteArrayOutputStream png = new ByteArrayOutputStream();
     png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-    ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 16).put((byte) 6).put((byte) 0)
-        .put((byte) 0).put((byte) 0);
+    ByteBuffer ihdr =
+        ByteBuffer.allocate(13)
+            .putInt(w)
+            .putInt(h)
+            .put((byte) 16)
+            .put((byte) 6)
+            .put((byte) 0)
+            .put((byte) 0)
+            .put((byte) 0);
     chunk(png, "IHDR", ihdr.array());
     chunk(png, "IDAT", idat.toByteArray());
     chunk(png, "IEND", new byte[0]);
@@ -184,7 +244,8 @@ public final class IsolationBench {
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "iso-" + UUID.randomUUID());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     c.subscribe(List.of(topic));
     return c;
   }

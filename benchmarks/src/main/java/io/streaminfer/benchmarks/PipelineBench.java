@@ -1,7 +1,6 @@
 package io.streaminfer.benchmarks;
 
 import io.streaminfer.pipeline.app.StreamInferApp;
-import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.RouteKeys;
 import io.streaminfer.pipeline.config.StreamInferConfig;
@@ -10,6 +9,7 @@ import io.streaminfer.pipeline.topology.Topics;
 import io.streaminfer.schemas.ImageEvent;
 import io.streaminfer.schemas.InferenceMetadata;
 import io.streaminfer.schemas.serde.AvroSerdes;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +47,11 @@ final class PipelineBench {
 
   private final Map<String, Object> overrides;
 
-  PipelineBench(EmbeddedKafkaCluster kafka, String repository, String guarantee, Map<String, Object> overrides) {
+  PipelineBench(
+      EmbeddedKafkaCluster kafka,
+      String repository,
+      String guarantee,
+      Map<String, Object> overrides) {
     this.kafka = kafka;
     this.repository = repository;
     this.guarantee = guarantee;
@@ -70,7 +74,8 @@ final class PipelineBench {
    * they become visible (under exactly_once_v2 a whole commit's outputs become visible at once),
    * and a latency run's stages are timed by the broker's appends of input and output.
    */
-  StreamInferConfig config(String run, int batch, long delayMs, boolean appendTime) throws Exception {
+  StreamInferConfig config(String run, int batch, long delayMs, boolean appendTime)
+      throws Exception {
     Map<String, Object> p = new HashMap<>();
     p.put(StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     p.put(StreamInferConfig.APPLICATION_ID, run);
@@ -81,15 +86,22 @@ final class PipelineBench {
     p.put(StreamInferConfig.BATCH_MAX_SIZE, batch);
     p.put(StreamInferConfig.BATCH_MAX_DELAY_MS, delayMs);
     p.putAll(overrides);
-    for (Route r : StreamInferConfig.of(Map.of()).routes()) { // the default routes, on this run's own topics
+    for (Route r :
+        StreamInferConfig.of(Map.of()).routes()) { // the default routes, on this run's own topics
       p.put(RouteKeys.key(r.name(), RouteKeys.INPUT), run + "-" + r.input());
       r.outputs().forEach((role, topic) -> p.put(RouteKeys.key(r.name(), role), run + "-" + topic));
     }
     p.put(StreamInferConfig.TOPIC_DEAD_LETTERS, run + "-dead-letters");
     StreamInferConfig c = StreamInferConfig.of(p);
-    Map<String, String> topicConfig = appendTime ? Map.of("message.timestamp.type", "LogAppendTime") : Map.of();
-    kafka.createTopics(Topics.of(c).all().stream()
-        .map(t -> new org.apache.kafka.clients.admin.NewTopic(t, 2, (short) 1).configs(topicConfig)).toList());
+    Map<String, String> topicConfig =
+        appendTime ? Map.of("message.timestamp.type", "LogAppendTime") : Map.of();
+    kafka.createTopics(
+        Topics.of(c).all().stream()
+            .map(
+                t ->
+                    new org.apache.kafka.clients.admin.NewTopic(t, 2, (short) 1)
+                        .configs(topicConfig))
+            .toList());
     return c;
   }
 
@@ -112,22 +124,32 @@ final class PipelineBench {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     p.put(ProducerConfig.ACKS_CONFIG, "1");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false); // a load generator; one run saw a stuck idempotent retry
+    p.put(
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        false); // a load generator; one run saw a stuck idempotent retry
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1); // retries keep per-sensor order
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }
 
-  /** Reads a run's outputs: their count, the span of their timestamps and (latency runs) each output. */
+  /**
+   * Reads a run's outputs: their count, the span of their timestamps and (latency runs) each
+   * output.
+   */
   static final class Sink implements AutoCloseable {
     final KafkaConsumer<byte[], byte[]> consumer;
     int count;
     long minTs = Long.MAX_VALUE;
     long maxTs = Long.MIN_VALUE;
+
     /** Every output as received, when {@link #keep} is set (latency runs). */
     final List<Received> received = new ArrayList<>();
+
     boolean keep;
 
-    /** One output: append time, receipt time, the input it came from ({@link DeadLetters#source}), its value. */
+    /**
+     * One output: append time, receipt time, the input it came from ({@link DeadLetters#source}),
+     * its value.
+     */
     record Received(long appendMs, long receiptMs, String source, byte[] value) {}
 
     Sink(String bootstrap, String topic) {
@@ -149,8 +171,12 @@ final class PipelineBench {
           minTs = Math.min(minTs, r.timestamp());
           maxTs = Math.max(maxTs, r.timestamp());
           if (keep) {
-            received.add(new Received(r.timestamp(), System.currentTimeMillis(), DeadLetters.source(r.headers()),
-                r.value()));
+            received.add(
+                new Received(
+                    r.timestamp(),
+                    System.currentTimeMillis(),
+                    DeadLetters.source(r.headers()),
+                    r.value()));
           }
         }
       }
@@ -174,14 +200,17 @@ final class PipelineBench {
 
   /** B1: events/s of the pipeline over {@code n} preloaded events of {@code w}. */
   double saturation(Workload w, int n, int batch, long delayMs) throws Exception {
-    StreamInferConfig c = config(newRun(w.name().toLowerCase() + "-" + batch), batch, delayMs, true);
+    StreamInferConfig c =
+        config(newRun(w.name().toLowerCase() + "-" + batch), batch, delayMs, true);
     String in = w.input(c);
     String out = w.output(c);
     preload(w, in, n);
     ThreadCpu cpu = ThreadCpu.snapshot();
-    try (Sink sink = new Sink(kafka.bootstrapServers(), out); StreamInferApp app = StreamInferApp.start(c)) {
+    try (Sink sink = new Sink(kafka.bootstrapServers(), out);
+        StreamInferApp app = StreamInferApp.start(c)) {
       if (!sink.await(w.expectedOutputs(n), Duration.ofMinutes(quickTimeoutMinutes))) {
-        throw new IllegalStateException(w + ": only " + sink.count + " of " + w.expectedOutputs(n) + " outputs");
+        throw new IllegalStateException(
+            w + ": only " + sink.count + " of " + w.expectedOutputs(n) + " outputs");
       }
       if (Boolean.getBoolean("streaminfer.bench.cpu")) {
         System.out.print(w + " batch " + batch + ": " + ThreadCpu.since(cpu));
@@ -192,16 +221,16 @@ final class PipelineBench {
 
   /**
    * Where each output's latency went, in ms, from five instants: the load producer's send (t0), the
-   * input's append by the broker (t1), the prediction built by the pipeline (t2 = t1 + the
-   * output's {@code metadata.queue_micros}), the output's append by the broker (t3) and its receipt
-   * by a read_committed consumer (t4). The input and output topics stamp records with the broker's
+   * input's append by the broker (t1), the prediction built by the pipeline (t2 = t1 + the output's
+   * {@code metadata.queue_micros}), the output's append by the broker (t3) and its receipt by a
+   * read_committed consumer (t4). The input and output topics stamp records with the broker's
    * append time, so t1 and t3 are the broker's clock (the same host's clock here). Series, in
    * {@link #SERIES} order:
    *
    * <ul>
    *   <li>{@code end_to_end} t3 − t0: producer timestamp → output append (the target's definition);
-   *   <li>{@code visible} t4 − t0: what a read_committed consumer sees (under exactly_once_v2 outputs
-   *       become visible when their transaction commits);
+   *   <li>{@code visible} t4 − t0: what a read_committed consumer sees (under exactly_once_v2
+   *       outputs become visible when their transaction commits);
    *   <li>{@code input} t1 − t0: the load producer's linger and the input's append;
    *   <li>{@code pipeline} t2 − t1: fetch, batch wait, pre-processing, inference, post-processing;
    *   <li>{@code output} t3 − t2: the pipeline's producer (linger.ms, the send) and the append;
@@ -215,8 +244,16 @@ final class PipelineBench {
   record Latency(Map<String, double[]> series, int expected) {
     /** The four stages that add up to {@code visible}. */
     static final List<String> STAGES = List.of("input", "pipeline", "output", "visibility");
+
     static final List<String> SERIES =
-        List.of("end_to_end", "visible", STAGES.get(0), STAGES.get(1), STAGES.get(2), STAGES.get(3), "batch_size");
+        List.of(
+            "end_to_end",
+            "visible",
+            STAGES.get(0),
+            STAGES.get(1),
+            STAGES.get(2),
+            STAGES.get(3),
+            "batch_size");
 
     double[] get(String name) {
       return series.get(name);
@@ -230,32 +267,43 @@ final class PipelineBench {
     int n = (int) (rate * seconds);
     Map<String, long[]> sent = new ConcurrentHashMap<>(); // input source -> {t0, t1}
     try (Sink sink = new Sink(kafka.bootstrapServers(), w.output(c));
-        StreamInferApp app = StreamInferApp.start(c); KafkaProducer<String, byte[]> producer = producer()) {
+        StreamInferApp app = StreamInferApp.start(c);
+        KafkaProducer<String, byte[]> producer = producer()) {
       sink.keep = true;
       app.awaitRunning(Duration.ofSeconds(60));
       sink.consumer.poll(Duration.ofMillis(500)); // join the group before the load starts
-      Thread load = new Thread(() -> {
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          long due = start + (long) (i * 1e9 / rate);
-          long wait = due - System.nanoTime();
-          if (wait > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(wait); // no spinning: 2 cores are shared
-          }
-          ProducerRecord<String, byte[]> event = w.event(in, i);
-          long t0 = System.currentTimeMillis(); // latency starts here, at the send (not the schedule)
-          producer.send(event, (md, e) -> {
-            if (e == null) {
-              sent.put(DeadLetters.source(md.topic(), md.partition(), md.offset()), new long[] {t0, md.timestamp()});
-            }
-          });
-        }
-        producer.flush(); // every callback has run when this returns
-      }, "open-loop-producer");
+      Thread load =
+          new Thread(
+              () -> {
+                long start = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                  long due = start + (long) (i * 1e9 / rate);
+                  long wait = due - System.nanoTime();
+                  if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(
+                        wait); // no spinning: 2 cores are shared
+                  }
+                  ProducerRecord<String, byte[]> event = w.event(in, i);
+                  long t0 = System.currentTimeMillis(); // latency starts here, at the send (not the
+                  // schedule)
+                  producer.send(
+                      event,
+                      (md, e) -> {
+                        if (e == null) {
+                          sent.put(
+                              DeadLetters.source(md.topic(), md.partition(), md.offset()),
+                              new long[] {t0, md.timestamp()});
+                        }
+                      });
+                }
+                producer.flush(); // every callback has run when this returns
+              },
+              "open-loop-producer");
       load.start();
       int expected = w.expectedOutputs(n);
       if (!sink.await(expected, Duration.ofSeconds(seconds + 120L))) {
-        System.err.println("B1 latency " + w + ": only " + sink.count + " of " + expected + " outputs in time");
+        System.err.println(
+            "B1 latency " + w + ": only " + sink.count + " of " + expected + " outputs in time");
       }
       load.join();
       Map<String, double[]> series = new LinkedHashMap<>();
@@ -264,7 +312,8 @@ final class PipelineBench {
       for (Sink.Received r : sink.received) {
         long[] t = sent.get(r.source());
         if (t == null) {
-          throw new IllegalStateException(w + ": output of input " + r.source() + " that the load producer did not send");
+          throw new IllegalStateException(
+              w + ": output of input " + r.source() + " that the load producer did not send");
         }
         InferenceMetadata md = w.metadata(r.value());
         double t2 = t[1] + md.getQueueMicros() / 1e3;
@@ -294,7 +343,8 @@ final class PipelineBench {
         .mapValues(v -> serde.serializer().serialize(out, serde.deserializer().deserialize(in, v)))
         .to(out, Produced.with(Serdes.String(), Serdes.ByteArray()));
     Properties p = c.streamsProperties();
-    try (Sink sink = new Sink(kafka.bootstrapServers(), out); KafkaStreams streams = new KafkaStreams(b.build(), p)) {
+    try (Sink sink = new Sink(kafka.bootstrapServers(), out);
+        KafkaStreams streams = new KafkaStreams(b.build(), p)) {
       streams.start();
       if (!sink.await(n, Duration.ofMinutes(10))) {
         throw new IllegalStateException("pass-through: only " + sink.count + " of " + n);

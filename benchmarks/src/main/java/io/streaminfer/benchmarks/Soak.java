@@ -3,8 +3,8 @@ package io.streaminfer.benchmarks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -23,36 +23,69 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 final class Soak {
   private Soak() {}
 
-  static ObjectNode run(EmbeddedKafkaCluster kafka, PipelineBench bench, String repository, int events,
-      ObjectMapper mapper) throws Exception {
+  static ObjectNode run(
+      EmbeddedKafkaCluster kafka,
+      PipelineBench bench,
+      String repository,
+      int events,
+      ObjectMapper mapper)
+      throws Exception {
     StreamInferConfig c = bench.config(PipelineBench.newRun("soak"), 64, 5, true);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx512m", "-jar", "pipeline/target/streaminfer.jar", "run",
-        "-b", kafka.bootstrapServers()));
-    for (var e : c.originals().entrySet()) { // the run's settings and topics (not the bench's broker or repository)
-      if (!e.getKey().equals(StreamInferConfig.BOOTSTRAP_SERVERS) && !e.getKey().equals(StreamInferConfig.MODELS_REPOSITORY)) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-Xmx512m",
+                "-jar",
+                "pipeline/target/streaminfer.jar",
+                "run",
+                "-b",
+                kafka.bootstrapServers()));
+    for (var e :
+        c.originals()
+            .entrySet()) { // the run's settings and topics (not the bench's broker or repository)
+      if (!e.getKey().equals(StreamInferConfig.BOOTSTRAP_SERVERS)
+          && !e.getKey().equals(StreamInferConfig.MODELS_REPOSITORY)) {
         cmd.addAll(List.of("-s", e.getKey() + "=" + e.getValue()));
       }
     }
-    cmd.addAll(List.of("-s", StreamInferConfig.METRICS_PORT + "=" + port, "-s",
-        StreamInferConfig.MODELS_REPOSITORY + "=" + repository));
-    Process pipeline = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(Path.of("benchmarks", "target", "soak-pipeline.log").toFile()).start();
+    cmd.addAll(
+        List.of(
+            "-s",
+            StreamInferConfig.METRICS_PORT + "=" + port,
+            "-s",
+            StreamInferConfig.MODELS_REPOSITORY + "=" + repository));
+    Process pipeline =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(Path.of("benchmarks", "target", "soak-pipeline.log").toFile())
+            .start();
     String in = Workload.IMAGES.input(c);
-    ObjectNode o = mapper.createObjectNode().put("bench", "B3").put("model", "digits-cnn").put("mode", "soak")
-        .put("events", events).put("batch", 64);
+    ObjectNode o =
+        mapper
+            .createObjectNode()
+            .put("bench", "B3")
+            .put("model", "digits-cnn")
+            .put("mode", "soak")
+            .put("events", events)
+            .put("batch", 64);
     ArrayNode samples = o.putArray("samples");
-    try (PipelineBench.Sink sink = new PipelineBench.Sink(kafka.bootstrapServers(), Workload.IMAGES.output(c));
+    try (PipelineBench.Sink sink =
+            new PipelineBench.Sink(kafka.bootstrapServers(), Workload.IMAGES.output(c));
         KafkaProducer<String, byte[]> producer = bench.producer()) {
-      Thread load = new Thread(() -> {
-        for (int i = 0; i < events; i++) {
-          producer.send(Workload.IMAGES.event(in, i));
-        }
-        producer.flush();
-      }, "soak-producer");
+      Thread load =
+          new Thread(
+              () -> {
+                for (int i = 0; i < events; i++) {
+                  producer.send(Workload.IMAGES.event(in, i));
+                }
+                producer.flush();
+              },
+              "soak-producer");
       load.start();
       long start = System.nanoTime();
       long nextSample = start;
@@ -60,12 +93,17 @@ final class Soak {
         sink.await(Math.min(events, sink.count + 5000), Duration.ofMillis(200));
         if (System.nanoTime() >= nextSample) {
           nextSample += 2_000_000_000L;
-          samples.addObject().put("t_s", (System.nanoTime() - start) / 1e9).put("predicted", sink.count)
-              .put("heap_mb", heapMb(port)).put("rss_mb", rssMb(pipeline.pid()));
+          samples
+              .addObject()
+              .put("t_s", (System.nanoTime() - start) / 1e9)
+              .put("predicted", sink.count)
+              .put("heap_mb", heapMb(port))
+              .put("rss_mb", rssMb(pipeline.pid()));
         }
       }
       load.join();
-      o.put("predicted", sink.count).put("seconds", (System.nanoTime() - start) / 1e9)
+      o.put("predicted", sink.count)
+          .put("seconds", (System.nanoTime() - start) / 1e9)
           .put("events_per_s", sink.eventsPerSecond(events));
     } finally {
       pipeline.destroy();
@@ -96,8 +134,13 @@ final class Soak {
 
   private static double heapMb(int port) {
     try {
-      String text = new String(URI.create("http://127.0.0.1:" + port + "/metrics").toURL().openStream().readAllBytes(),
-          StandardCharsets.UTF_8);
+      String text =
+          new String(
+              URI.create("http://127.0.0.1:" + port + "/metrics")
+                  .toURL()
+                  .openStream()
+                  .readAllBytes(),
+              StandardCharsets.UTF_8);
       double bytes = 0;
       for (String line : text.split("\n")) {
         if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {

@@ -28,7 +28,9 @@ final class ThreadCpu {
         names.put(t.getThreadId(), t.getThreadName());
       }
     }
-    processNs = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    processNs =
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
   }
 
   static ThreadCpu snapshot() {
@@ -45,23 +47,40 @@ final class ThreadCpu {
     return groups;
   }
 
-  /** CPU seconds that {@code group} (e.g. "pipeline stream thread") used between {@code before} and now. */
+  /**
+   * CPU seconds that {@code group} (e.g. "pipeline stream thread") used between {@code before} and
+   * now.
+   */
   static double seconds(ThreadCpu before, String group) {
     return groups(before, snapshot()).getOrDefault(group, 0.0);
   }
 
-  /** CPU seconds per thread group between {@code before} and now, with the wall time and the remainder. */
+  /**
+   * CPU seconds per thread group between {@code before} and now, with the wall time and the
+   * remainder.
+   */
   static String since(ThreadCpu before) {
     ThreadCpu now = snapshot();
     Map<String, Double> groups = groups(before, now);
     double threads = groups.values().stream().mapToDouble(Double::doubleValue).sum();
     double process = (now.processNs - before.processNs) / 1e9;
-    StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "wall %.2f s, process CPU %.2f s%n",
-        (now.wallNs - before.wallNs) / 1e9, process));
-    groups.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+    StringBuilder out =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "wall %.2f s, process CPU %.2f s%n",
+                (now.wallNs - before.wallNs) / 1e9,
+                process));
+    groups.entrySet().stream()
+        .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
         .filter(e -> e.getValue() >= 0.05)
-        .forEach(e -> out.append(String.format(Locale.ROOT, "  %-42s %6.2f s%n", e.getKey(), e.getValue())));
-    out.append(String.format(Locale.ROOT, "  %-42s %6.2f s%n", "(JIT, GC, native pools)", process - threads));
+        .forEach(
+            e ->
+                out.append(
+                    String.format(Locale.ROOT, "  %-42s %6.2f s%n", e.getKey(), e.getValue())));
+    out.append(
+        String.format(
+            Locale.ROOT, "  %-42s %6.2f s%n", "(JIT, GC, native pools)", process - threads));
     return out.toString();
   }
 

@@ -3,7 +3,6 @@ package io.streaminfer.benchmarks;
 import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.testkit.SampleData;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.GeneratedImage;
@@ -14,6 +13,7 @@ import io.streaminfer.schemas.InferenceMetadata;
 import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.TextEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
+import io.streaminfer.testkit.SampleData;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -33,18 +33,29 @@ enum Workload {
   GENERATION("digits-gan", "generation", GeneratedImage.class);
 
   final String model;
+
   /** The default route that serves this workload. */
   final String route;
-  /** The prediction record on the route's output; each carries an {@code InferenceMetadata metadata} field. */
+
+  /**
+   * The prediction record on the route's output; each carries an {@code InferenceMetadata metadata}
+   * field.
+   */
   final Class<? extends SpecificRecord> outputType;
+
   /** Reads {@link #outputType}; built once (a serde computes its schema's fingerprint). */
   private final Deserializer<? extends SpecificRecord> outputs;
+
   private static final SampleData DATA = SampleData.load();
   // one serializer per event type for every event (a serde computes its schema's fingerprint)
-  private static final Serializer<ImageEvent> IMAGE_EVENTS = AvroSerdes.serde(ImageEvent.class).serializer();
-  private static final Serializer<TextEvent> TEXT_EVENTS = AvroSerdes.serde(TextEvent.class).serializer();
-  private static final Serializer<SensorReading> READINGS = AvroSerdes.serde(SensorReading.class).serializer();
-  private static final Serializer<GenerationRequest> REQUESTS = AvroSerdes.serde(GenerationRequest.class).serializer();
+  private static final Serializer<ImageEvent> IMAGE_EVENTS =
+      AvroSerdes.serde(ImageEvent.class).serializer();
+  private static final Serializer<TextEvent> TEXT_EVENTS =
+      AvroSerdes.serde(TextEvent.class).serializer();
+  private static final Serializer<SensorReading> READINGS =
+      AvroSerdes.serde(SensorReading.class).serializer();
+  private static final Serializer<GenerationRequest> REQUESTS =
+      AvroSerdes.serde(GenerationRequest.class).serializer();
   private static final Instant BASE = Instant.parse("2026-01-01T00:00:00Z");
 
   Workload(String model, String route, Class<? extends SpecificRecord> outputType) {
@@ -89,26 +100,49 @@ enum Workload {
     switch (this) {
       case IMAGES -> {
         SampleData.Digit d = DATA.digits().get(i % DATA.digits().size());
-        ImageEvent e = ImageEvent.newBuilder().setId("img-" + i).setEventTime(BASE.plusMillis(i))
-            .setEncoding(ImageEncoding.PNG).setData(ByteBuffer.wrap(png(i % DATA.digits().size()))).setLabel(d.label()).build();
+        ImageEvent e =
+            ImageEvent.newBuilder()
+                .setId("img-" + i)
+                .setEventTime(BASE.plusMillis(i))
+                .setEncoding(ImageEncoding.PNG)
+                .setData(ByteBuffer.wrap(png(i % DATA.digits().size())))
+                .setLabel(d.label())
+                .build();
         return new ProducerRecord<>(topic, e.getId(), IMAGE_EVENTS.serialize(topic, e));
       }
       case TEXTS -> {
         SampleData.Sentence s = DATA.texts().get(i % DATA.texts().size());
-        TextEvent e = TextEvent.newBuilder().setId("txt-" + i).setEventTime(BASE.plusMillis(i)).setText(s.text()).setLabel(s.label()).build();
+        TextEvent e =
+            TextEvent.newBuilder()
+                .setId("txt-" + i)
+                .setEventTime(BASE.plusMillis(i))
+                .setText(s.text())
+                .setLabel(s.label())
+                .build();
         return new ProducerRecord<>(topic, e.getId(), TEXT_EVENTS.serialize(topic, e));
       }
       case SENSORS -> {
         List<SampleData.Series> all = DATA.sensors();
         SampleData.Series s = all.get(i % all.size());
         int step = i / all.size();
-        SensorReading r = SensorReading.newBuilder().setId(s.sensorId() + "-" + step).setSensorId(s.sensorId())
-            .setEventTime(BASE.plusSeconds(step)).setValue(s.readings()[step % s.readings().length]).build();
+        SensorReading r =
+            SensorReading.newBuilder()
+                .setId(s.sensorId() + "-" + step)
+                .setSensorId(s.sensorId())
+                .setEventTime(BASE.plusSeconds(step))
+                .setValue(s.readings()[step % s.readings().length])
+                .build();
         return new ProducerRecord<>(topic, s.sensorId(), READINGS.serialize(topic, r));
       }
       default -> {
-        GenerationRequest g = GenerationRequest.newBuilder().setId("gen-" + i).setEventTime(BASE.plusMillis(i))
-            .setLabel(Integer.toString(i % 10)).setSamples(1).setSeed(i).build();
+        GenerationRequest g =
+            GenerationRequest.newBuilder()
+                .setId("gen-" + i)
+                .setEventTime(BASE.plusMillis(i))
+                .setLabel(Integer.toString(i % 10))
+                .setSamples(1)
+                .setSeed(i)
+                .build();
         return new ProducerRecord<>(topic, g.getId(), REQUESTS.serialize(topic, g));
       }
     }

@@ -28,14 +28,18 @@ public final class TestConfigs {
     return StreamInferConfig.of(p);
   }
 
-  /** A TopologyTestDriver over StreamInfer's topology for {@code config}, its state in {@code stateDir}. */
-  public static TopologyTestDriver driver(StreamInferConfig config, ModelRegistry models, Path stateDir) {
+  /**
+   * A TopologyTestDriver over StreamInfer's topology for {@code config}, its state in {@code
+   * stateDir}.
+   */
+  public static TopologyTestDriver driver(
+      StreamInferConfig config, ModelRegistry models, Path stateDir) {
     return driver(config, models, stateDir, PipelineMetrics.inMemory());
   }
 
   /** As {@link #driver(StreamInferConfig, ModelRegistry, Path)}, counting into {@code metrics}. */
-  public static TopologyTestDriver driver(StreamInferConfig config, ModelRegistry models, Path stateDir,
-      PipelineMetrics metrics) {
+  public static TopologyTestDriver driver(
+      StreamInferConfig config, ModelRegistry models, Path stateDir, PipelineMetrics metrics) {
     Properties p = StreamInferTopology.streamsProperties(config, metrics);
     p.put("state.dir", stateDir.toString());
     return new TopologyTestDriver(StreamInferTopology.build(config, models, metrics), p);

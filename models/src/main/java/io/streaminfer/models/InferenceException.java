@@ -1,8 +1,8 @@
 package io.streaminfer.models;
 
 /**
- * Running a model, or preparing its input, failed. Carries the model name and version and a
- * {@link Reason} that the pipeline maps to a dead-letter error code.
+ * Running a model, or preparing its input, failed. Carries the model name and version and a {@link
+ * Reason} that the pipeline maps to a dead-letter error code.
  */
 public class InferenceException extends RuntimeException {
   private static final long serialVersionUID = 1L;

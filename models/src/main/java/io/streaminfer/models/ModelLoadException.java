@@ -1,9 +1,9 @@
 package io.streaminfer.models;
 
 /**
- * A model could not be loaded: a missing or tampered file, an invalid card, a session that
- * ONNX Runtime refused, or an execution provider that could not start. The message names the
- * model and the file or setting at fault.
+ * A model could not be loaded: a missing or tampered file, an invalid card, a session that ONNX
+ * Runtime refused, or an execution provider that could not start. The message names the model and
+ * the file or setting at fault.
  */
 public class ModelLoadException extends RuntimeException {
   private static final long serialVersionUID = 1L;

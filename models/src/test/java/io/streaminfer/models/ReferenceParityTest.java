@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Java, starting from the raw producer-side input of every reference.json example, reproduces
- * PyTorch's outputs within the reference tolerance (1e-4), for all five models. The whole
- * reference set runs as one batch, so batching is exercised too.
+ * PyTorch's outputs within the reference tolerance (1e-4), for all five models. The whole reference
+ * set runs as one batch, so batching is exercised too.
  */
 class ReferenceParityTest {
   private static final List<OnnxModel> OPEN = new ArrayList<>();
@@ -59,18 +59,22 @@ class ReferenceParityTest {
       offset += want.length;
     }
     assertThat(offset).isEqualTo(output.length);
-    assertThat(worst).as("max |Java - PyTorch| of " + ref.path("model").asText()).isLessThanOrEqualTo(tolerance(ref));
+    assertThat(worst)
+        .as("max |Java - PyTorch| of " + ref.path("model").asText())
+        .isLessThanOrEqualTo(tolerance(ref));
   }
 
   private static double tolerance(JsonNode ref) {
     return ref.path("tolerance").asDouble();
   }
 
-  private static void assertLogitsMatch(JsonNode ex, List<TopK.Scored> got, List<String> labels, double tol) {
+  private static void assertLogitsMatch(
+      JsonNode ex, List<TopK.Scored> got, List<String> labels, double tol) {
     JsonNode probs = ex.path("expected").path("probabilities");
     assertThat(got.get(0).label()).isEqualTo(ex.path("expected").path("label").asText());
     for (TopK.Scored s : got) {
-      assertThat((double) s.score()).isCloseTo(probs.get(labels.indexOf(s.label())).asDouble(), within(tol));
+      assertThat((double) s.score())
+          .isCloseTo(probs.get(labels.indexOf(s.label())).asDouble(), within(tol));
     }
   }
 
@@ -81,16 +85,23 @@ class ReferenceParityTest {
     List<ImageInput> inputs = new ArrayList<>();
     for (JsonNode ex : ref.path("examples")) {
       JsonNode in = ex.path("input");
-      inputs.add(new ImageInput(ImageInput.Encoding.valueOf(in.path("encoding").asText()),
-          Base64.getDecoder().decode(in.path("data_base64").asText()),
-          in.path("width").asInt(), in.path("height").asInt(), in.path("channels").asInt()));
+      inputs.add(
+          new ImageInput(
+              ImageInput.Encoding.valueOf(in.path("encoding").asText()),
+              Base64.getDecoder().decode(in.path("data_base64").asText()),
+              in.path("width").asInt(),
+              in.path("height").asInt(),
+              in.path("channels").asInt()));
     }
     BatchResult<List<TopK.Scored>> result = new ImageClassifier(model).run(inputs);
     assertThat(result.batchSize()).isEqualTo(inputs.size()).isGreaterThanOrEqualTo(8);
     assertRawOutputsMatch(ref, result.output());
     for (int i = 0; i < inputs.size(); i++) {
-      assertLogitsMatch(ref.path("examples").get(i), result.outcomes().get(i).value(),
-          model.card().labels(), tolerance(ref));
+      assertLogitsMatch(
+          ref.path("examples").get(i),
+          result.outcomes().get(i).value(),
+          model.card().labels(),
+          tolerance(ref));
     }
   }
 
@@ -104,8 +115,11 @@ class ReferenceParityTest {
     assertThat(texts).hasSizeGreaterThanOrEqualTo(8);
     assertRawOutputsMatch(ref, result.output());
     for (int i = 0; i < texts.size(); i++) {
-      assertLogitsMatch(ref.path("examples").get(i), result.outcomes().get(i).value(),
-          model.card().labels(), tolerance(ref));
+      assertLogitsMatch(
+          ref.path("examples").get(i),
+          result.outcomes().get(i).value(),
+          model.card().labels(),
+          tolerance(ref));
     }
   }
 
@@ -131,10 +145,14 @@ class ReferenceParityTest {
         Forecaster.Forecast f = result.outcomes().get(i).value();
         double std = ex.path("expected").path("std").asDouble();
         double zOut = TestRepository.floats(ex.path("outputs").get(0))[0];
-        assertThat(f.windowMean()).isCloseTo(ex.path("expected").path("mean").asDouble(), within(1e-9 * Math.max(1, Math.abs(f.windowMean()))));
+        assertThat(f.windowMean())
+            .isCloseTo(
+                ex.path("expected").path("mean").asDouble(),
+                within(1e-9 * Math.max(1, Math.abs(f.windowMean()))));
         assertThat(f.windowStd()).isCloseTo(std, within(1e-9 * std));
         // the model's output in z units, recovered from the forecast, within the tolerance
-        assertThat((f.value() - f.windowMean()) / f.windowStd()).as(name + " example " + i)
+        assertThat((f.value() - f.windowMean()) / f.windowStd())
+            .as(name + " example " + i)
             .isCloseTo(zOut, within(tolerance(ref)));
       }
     }
@@ -147,8 +165,11 @@ class ReferenceParityTest {
     List<ImageGenerator.Sample> samples = new ArrayList<>();
     for (JsonNode ex : ref.path("examples")) {
       JsonNode in = ex.path("input");
-      samples.add(new ImageGenerator.Sample(in.path("seed").asLong(), in.path("label").asText(),
-          in.path("sample_index").asInt()));
+      samples.add(
+          new ImageGenerator.Sample(
+              in.path("seed").asLong(),
+              in.path("label").asText(),
+              in.path("sample_index").asInt()));
     }
     var result = new ImageGenerator(model).run(samples);
     assertThat(samples).hasSizeGreaterThanOrEqualTo(8);

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Where the reliability tests leave their figures: one JSON object per test in
- * target/reliability/, merged into one line by scripts/reliability.sh.
+ * Where the reliability tests leave their figures: one JSON object per test in target/reliability/,
+ * merged into one line by scripts/reliability.sh.
  */
 public final class ReliabilityReport {
   private ReliabilityReport() {}
@@ -20,7 +20,9 @@ public final class ReliabilityReport {
     try {
       Path dir = Path.of("target", "reliability");
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve(name + ".json"), new ObjectMapper().writeValueAsString(new TreeMap<>(figures)));
+      Files.writeString(
+          dir.resolve(name + ".json"),
+          new ObjectMapper().writeValueAsString(new TreeMap<>(figures)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

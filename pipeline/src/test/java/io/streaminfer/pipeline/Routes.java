@@ -12,19 +12,22 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The routes of the multi-route tests, declared by configuration alone: the four default routes;
- * a second image classifier on its own topic with digits-cnn pinned to version 1 (the repository
- * copy also holds a version 2, which the default images route serves as the newest); and the
+ * The routes of the multi-route tests, declared by configuration alone: the four default routes; a
+ * second image classifier on its own topic with digits-cnn pinned to version 1 (the repository copy
+ * also holds a version 2, which the default images route serves as the newest); and the
  * sensor-readings topic fanned out to a second forecast route that runs only sensor-gru, with its
  * own outputs.
  */
 public final class Routes {
   /** The second image route and its topics. */
   public static final String SCANS = "scans";
+
   public static final String SCANS_IN = "scans-in";
   public static final String SCANS_OUT = "scan-predictions";
+
   /** The fan-out forecast route and its outputs. */
   public static final String GRU = "gru-watch";
+
   public static final String GRU_OUT = "gru-forecasts";
   public static final String GRU_ANOMALIES = "gru-anomalies";
 

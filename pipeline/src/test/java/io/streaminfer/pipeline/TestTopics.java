@@ -1,9 +1,9 @@
 package io.streaminfer.pipeline;
 
-import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.testkit.SampleEvents;
 import java.util.List;
 
 /**

@@ -23,20 +23,26 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads every output topic of a configuration's routes (read_committed) and keeps what a summary
- * needs, per route (the {@code streaminfer.route} header): predictions (records on the route's
- * main output) and their latencies, classifications, anomaly alerts, generated images, dead
- * letters with their codes. Latency is the consumer's wall clock minus the prediction's timestamp,
- * which Kafka Streams carries over from the input record (the producer's send time). Not
- * thread-safe.
+ * needs, per route (the {@code streaminfer.route} header): predictions (records on the route's main
+ * output) and their latencies, classifications, anomaly alerts, generated images, dead letters with
+ * their codes. Latency is the consumer's wall clock minus the prediction's timestamp, which Kafka
+ * Streams carries over from the input record (the producer's send time). Not thread-safe.
  */
 public final class OutputCollector implements AutoCloseable {
   /** A dead letter as read back. */
-  public record DeadLetter(String route, String sourceTopic, String code, String message, byte[] key, byte[] value,
+  public record DeadLetter(
+      String route,
+      String sourceTopic,
+      String code,
+      String message,
+      byte[] key,
+      byte[] value,
       String source) {}
 
   private final Topics topics;
   private final Map<String, Route> routes = new HashMap<>();
-  private final Map<String, String> routeOfOutput = new HashMap<>(); // main output topic → first route writing it
+  private final Map<String, String> routeOfOutput =
+      new HashMap<>(); // main output topic → first route writing it
   private final KafkaConsumer<String, byte[]> consumer;
   private final Map<String, Integer> predictions = new HashMap<>();
   private final Map<String, List<Long>> latenciesMs = new HashMap<>();
@@ -51,7 +57,8 @@ public final class OutputCollector implements AutoCloseable {
   public static final String UNTRACED = "untraced";
 
   /** Subscribes to every output topic of {@code config}'s routes from the beginning. */
-  public OutputCollector(String bootstrapServers, StreamInferConfig config, Map<String, Object> clientOverrides) {
+  public OutputCollector(
+      String bootstrapServers, StreamInferConfig config, Map<String, Object> clientOverrides) {
     this.topics = Topics.of(config);
     for (Route r : config.routes()) {
       routes.put(r.name(), r);
@@ -77,17 +84,23 @@ public final class OutputCollector implements AutoCloseable {
       String t = r.topic();
       sources.computeIfAbsent(sourceOf(r), s -> new HashMap<>()).merge(t, 1, Integer::sum);
       if (t.equals(topics.deadLetters())) {
-        deadLetters.add(new DeadLetter(DeadLetters.header(r.headers(), DeadLetters.ROUTE),
-            DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC),
-            DeadLetters.header(r.headers(), DeadLetters.CODE), DeadLetters.header(r.headers(), DeadLetters.MESSAGE),
-            r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), r.value(), sourceOf(r)));
+        deadLetters.add(
+            new DeadLetter(
+                DeadLetters.header(r.headers(), DeadLetters.ROUTE),
+                DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC),
+                DeadLetters.header(r.headers(), DeadLetters.CODE),
+                DeadLetters.header(r.headers(), DeadLetters.MESSAGE),
+                r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                r.value(),
+                sourceOf(r)));
         continue;
       }
       String routeName = DeadLetters.header(r.headers(), DeadLetters.ROUTE);
       Route route = routes.get(routeName != null ? routeName : routeOfOutput.getOrDefault(t, ""));
       Class<?> type = topics.outputTypes().get(t);
       if (type == AnomalyAlert.class) {
-        anomalies.add(AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize(t, r.value()));
+        anomalies.add(
+            AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize(t, r.value()));
         continue;
       }
       if (route == null || !t.equals(route.output(Route.OUTPUT))) {
@@ -96,10 +109,12 @@ public final class OutputCollector implements AutoCloseable {
       predictions.merge(route.name(), 1, Integer::sum);
       latenciesMs.computeIfAbsent(route.name(), x -> new ArrayList<>()).add(now - r.timestamp());
       if (type == Classification.class) {
-        Classification c = AvroSerdes.serde(Classification.class).deserializer().deserialize(t, r.value());
+        Classification c =
+            AvroSerdes.serde(Classification.class).deserializer().deserialize(t, r.value());
         classifications.computeIfAbsent(route.name(), x -> new HashMap<>()).put(c.getId(), c);
       } else if (type == GeneratedImage.class) {
-        generated.add(AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(t, r.value()));
+        generated.add(
+            AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(t, r.value()));
       } else {
         forecasts.add(r);
       }

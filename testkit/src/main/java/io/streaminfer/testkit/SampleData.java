@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Held-out sample data bundled in the jar ({@code demo/samples.json}, written by the training
- * module): digit images with labels, sentences with their language, and sensor series tails.
- * Used by the demo, the {@code produce} command and the integration tests.
+ * module): digit images with labels, sentences with their language, and sensor series tails. Used
+ * by the demo, the {@code produce} command and the integration tests.
  */
 public record SampleData(List<Digit> digits, List<Sentence> texts, List<Series> sensors) {
 
@@ -26,9 +26,11 @@ public record SampleData(List<Digit> digits, List<Sentence> texts, List<Series> 
 
   /** Loads the bundled samples. */
   public static SampleData load() {
-    try (InputStream in = SampleData.class.getResourceAsStream("/io/streaminfer/testkit/samples.json")) {
+    try (InputStream in =
+        SampleData.class.getResourceAsStream("/io/streaminfer/testkit/samples.json")) {
       if (in == null) {
-        throw new IllegalStateException("io/streaminfer/testkit/samples.json missing from the classpath");
+        throw new IllegalStateException(
+            "io/streaminfer/testkit/samples.json missing from the classpath");
       }
       JsonNode root = new ObjectMapper().readTree(in);
       List<Digit> digits = new ArrayList<>();
@@ -37,10 +39,13 @@ public record SampleData(List<Digit> digits, List<Sentence> texts, List<Series> 
         for (int i = 0; i < px.length; i++) {
           px[i] = d.path("pixels").get(i).asInt();
         }
-        digits.add(new Digit(px, d.path("width").asInt(), d.path("height").asInt(), d.path("label").asText()));
+        digits.add(
+            new Digit(
+                px, d.path("width").asInt(), d.path("height").asInt(), d.path("label").asText()));
       }
       List<Sentence> texts = new ArrayList<>();
-      root.path("texts").forEach(t -> texts.add(new Sentence(t.path("text").asText(), t.path("label").asText())));
+      root.path("texts")
+          .forEach(t -> texts.add(new Sentence(t.path("text").asText(), t.path("label").asText())));
       List<Series> sensors = new ArrayList<>();
       for (JsonNode s : root.path("sensors")) {
         double[] r = new double[s.path("readings").size()];

@@ -3,8 +3,8 @@ package io.streaminfer.pipeline.app;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streaminfer.models.runtime.OnnxModel;
 import java.io.IOException;
@@ -19,15 +19,19 @@ import org.apache.kafka.streams.KafkaStreams;
  * registry ({@link io.streaminfer.pipeline.metrics.PipelineMetrics}: predictions, dead letters,
  * inference time, batches, anomalies, slow batches, all per route), Kafka Streams' client metrics
  * (Micrometer's binder), JVM memory, and one {@code streaminfer_model_info} gauge per loaded model
- * naming the execution provider actually used. Owned by {@link StreamInferApp}; closed with it
- * (the registry is the app's).
+ * naming the execution provider actually used. Owned by {@link StreamInferApp}; closed with it (the
+ * registry is the app's).
  */
 final class MetricsServer implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final java.util.List<KafkaStreamsMetrics> streamsMetrics = new java.util.ArrayList<>();
   private final HttpServer server;
 
-  MetricsServer(int port, Iterable<KafkaStreams> clients, PrometheusMeterRegistry registry, Iterable<OnnxModel> models) {
+  MetricsServer(
+      int port,
+      Iterable<KafkaStreams> clients,
+      PrometheusMeterRegistry registry,
+      Iterable<OnnxModel> models) {
     this.registry = registry;
     for (KafkaStreams streams : clients) {
       KafkaStreamsMetrics m = new KafkaStreamsMetrics(streams);
@@ -37,22 +41,34 @@ final class MetricsServer implements AutoCloseable {
     new JvmMemoryMetrics().bindTo(registry);
     for (OnnxModel m : models) {
       Gauge.builder("streaminfer.model.info", () -> 1)
-          .tags(Tags.of("model", m.card().name(), "version", m.card().version(), "provider", m.provider()))
-          .description("A loaded model version and the execution provider it runs on").register(registry);
+          .tags(
+              Tags.of(
+                  "model",
+                  m.card().name(),
+                  "version",
+                  m.card().version(),
+                  "provider",
+                  m.provider()))
+          .description("A loaded model version and the execution provider it runs on")
+          .register(registry);
     }
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port + " (metrics.port)", e);
     }
-    server.createContext("/metrics", exchange -> {
-      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/metrics",
+        exchange -> {
+          byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+          exchange
+              .getResponseHeaders()
+              .add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
   }
 

@@ -33,7 +33,10 @@ public final class StreamInferApp implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private MetricsServer server;
 
-  private StreamInferApp(ModelRegistry models, Map<String, KafkaStreams> clients, PrometheusMeterRegistry registry,
+  private StreamInferApp(
+      ModelRegistry models,
+      Map<String, KafkaStreams> clients,
+      PrometheusMeterRegistry registry,
       PipelineMetrics metrics) {
     this.models = models;
     this.clients = clients;
@@ -42,8 +45,8 @@ public final class StreamInferApp implements AutoCloseable {
   }
 
   /**
-   * Loads the models (failing fast on a bad repository) and starts the Kafka Streams client(s):
-   * one for every route, or one per route under {@code isolation=per-route}.
+   * Loads the models (failing fast on a bad repository) and starts the Kafka Streams client(s): one
+   * for every route, or one per route under {@code isolation=per-route}.
    */
   public static StreamInferApp start(StreamInferConfig config) {
     ModelRegistry models = ModelRegistry.open(config);
@@ -54,8 +57,10 @@ public final class StreamInferApp implements AutoCloseable {
       for (var instance : config.instances().entrySet()) {
         Properties p = StreamInferTopology.streamsProperties(config, metrics);
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, instance.getKey());
-        clients.put(instance.getKey(), new KafkaStreams(
-            StreamInferTopology.build(config, instance.getValue(), models, metrics), p));
+        clients.put(
+            instance.getKey(),
+            new KafkaStreams(
+                StreamInferTopology.build(config, instance.getValue(), models, metrics), p));
       }
     } catch (RuntimeException e) {
       clients.values().forEach(KafkaStreams::close);
@@ -64,20 +69,28 @@ public final class StreamInferApp implements AutoCloseable {
       throw e;
     }
     StreamInferApp app = new StreamInferApp(models, clients, registry, metrics);
-    clients.forEach((id, streams) -> streams.setStateListener((now, before) -> {
-      LOG.info("streams {}: {} -> {}", id, before, now);
-      if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-        app.stopped.countDown(); // one client down stops the instance (a supervisor restarts it)
-      }
-    }));
+    clients.forEach(
+        (id, streams) ->
+            streams.setStateListener(
+                (now, before) -> {
+                  LOG.info("streams {}: {} -> {}", id, before, now);
+                  if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                    app.stopped
+                        .countDown(); // one client down stops the instance (a supervisor restarts
+                    // it)
+                  }
+                }));
     int port = config.getInt(StreamInferConfig.METRICS_PORT);
     if (port > 0) {
       app.server = new MetricsServer(port, clients.values(), registry, models.sessions());
       LOG.info("metrics on http://127.0.0.1:{}/metrics", app.server.port());
     }
     clients.values().forEach(KafkaStreams::start);
-    LOG.info("StreamInfer started: application.id={}, guarantee={}, provider={}", clients.keySet(),
-        config.getString(StreamInferConfig.PROCESSING_GUARANTEE), models.provider().orElse("-"));
+    LOG.info(
+        "StreamInfer started: application.id={}, guarantee={}, provider={}",
+        clients.keySet(),
+        config.getString(StreamInferConfig.PROCESSING_GUARANTEE),
+        models.provider().orElse("-"));
     return app;
   }
 

@@ -8,15 +8,18 @@ import java.time.Duration;
  *
  * <p>{@code slowAfter} is the time one batch may take before it counts as slow (a WARN and the
  * {@code streaminfer_slow_batches} metric): a quarter of the budget Kafka Streams gives the work
- * between two polls (half of {@code max.poll.interval.ms}, and under exactly_once_v2 also
- * {@code transaction.timeout.ms}); see docs/reliability.md.
+ * between two polls (half of {@code max.poll.interval.ms}, and under exactly_once_v2 also {@code
+ * transaction.timeout.ms}); see docs/reliability.md.
  *
  * @param maxSize most records per batch
  * @param maxDelay longest wait of a buffered record before its batch runs
  * @param slowAfter how long one batch may take before it is reported as slow
  */
 public record BatchSettings(int maxSize, Duration maxDelay, Duration slowAfter) {
-  /** Settings with Kafka Streams' default budget (a quarter of exactly_once_v2's 10 s transaction timeout). */
+  /**
+   * Settings with Kafka Streams' default budget (a quarter of exactly_once_v2's 10 s transaction
+   * timeout).
+   */
   public BatchSettings(int maxSize, Duration maxDelay) {
     this(maxSize, maxDelay, Duration.ofMillis(2_500));
   }

@@ -1,12 +1,12 @@
 package io.streaminfer.pipeline.batch;
 
+import io.streaminfer.models.runtime.OnnxModel;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.streaminfer.models.runtime.OnnxModel;
-import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loss-free micro-batching inside Kafka Streams. {@link #process} only appends the raw input
- * record to a changelogged buffer store (so a crash loses nothing: the buffer is restored with the
- * task); a batch runs when the buffer reaches the batch size (in {@code process}) or when its oldest
+ * Loss-free micro-batching inside Kafka Streams. {@link #process} only appends the raw input record
+ * to a changelogged buffer store (so a crash loses nothing: the buffer is restored with the task);
+ * a batch runs when the buffer reaches the batch size (in {@code process}) or when its oldest
  * record has waited the maximum delay (a wall-clock punctuator). Whatever a restore brings back is
  * run by the first punctuation. Records are handled in arrival order, so order per key holds.
  *
@@ -38,19 +38,24 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
   private final String deadLetterChild;
   private final String route;
   private final PipelineMetrics.RouteMetrics metrics;
+
   /** The context, for subclasses' forwards and stores. */
   protected ProcessorContext<Object, Object> context;
+
   private KeyValueStore<Long, BufferedRecord> buffer;
   private long nextSeq;
   private int buffered;
   private long oldestMs;
 
   /**
-   * A processor of the route of {@code metrics} buffering into {@code storeName}, dead letters to child
-   * {@code deadLetterChild}; every record it writes names the route in its {@code streaminfer.route}
-   * header.
+   * A processor of the route of {@code metrics} buffering into {@code storeName}, dead letters to
+   * child {@code deadLetterChild}; every record it writes names the route in its {@code
+   * streaminfer.route} header.
    */
-  protected BatchingProcessor(PipelineMetrics.RouteMetrics metrics, String storeName, BatchSettings settings,
+  protected BatchingProcessor(
+      PipelineMetrics.RouteMetrics metrics,
+      String storeName,
+      BatchSettings settings,
       String deadLetterChild) {
     this.metrics = metrics;
     this.route = metrics.route();
@@ -74,11 +79,14 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
       // checked twice per delay, so a batch waits at most 1.5 × its delay (plus the poll: the
       // configuration keeps poll.ms at half the shortest delay)
       Duration every = Duration.ofMillis(Math.max(1, settings.maxDelay().toMillis() / 2));
-      context.schedule(every, PunctuationType.WALL_CLOCK_TIME, now -> {
-        if (buffered > 0 && now - oldestMs >= settings.maxDelay().toMillis()) {
-          flush();
-        }
-      });
+      context.schedule(
+          every,
+          PunctuationType.WALL_CLOCK_TIME,
+          now -> {
+            if (buffered > 0 && now - oldestMs >= settings.maxDelay().toMillis()) {
+              flush();
+            }
+          });
     }
   }
 
@@ -88,8 +96,16 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     if (buffered == 0) {
       oldestMs = context.currentSystemTimeMs();
     }
-    buffer.put(nextSeq++, new BufferedRecord(md.topic(), md.partition(), md.offset(), record.timestamp(),
-        record.key(), record.value(), record.headers()));
+    buffer.put(
+        nextSeq++,
+        new BufferedRecord(
+            md.topic(),
+            md.partition(),
+            md.offset(),
+            record.timestamp(),
+            record.key(),
+            record.value(),
+            record.headers()));
     buffered++;
     if (buffered >= settings.maxSize()) {
       flush();
@@ -114,10 +130,14 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
       metrics.slowBatch();
       if (System.nanoTime() - lastSlowWarningNs > 10_000_000_000L) {
         lastSlowWarningNs = System.nanoTime();
-        LOG.warn("a batch of {} records in {} took {} ms, over the {} ms a batch may take (a quarter of the poll "
-            + "budget: max.poll.interval.ms / 2, and transaction.timeout.ms under exactly_once_v2); lower "
-            + "batch.max.size or the route's batch.max.size, or raise those limits", batch.size(), storeName,
-            tookNs / 1_000_000, settings.slowAfter().toMillis());
+        LOG.warn(
+            "a batch of {} records in {} took {} ms, over the {} ms a batch may take (a quarter of the poll "
+                + "budget: max.poll.interval.ms / 2, and transaction.timeout.ms under exactly_once_v2); lower "
+                + "batch.max.size or the route's batch.max.size, or raise those limits",
+            batch.size(),
+            storeName,
+            tookNs / 1_000_000,
+            settings.slowAfter().toMillis());
       }
     }
   }
@@ -140,12 +160,15 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
    * position ({@code streaminfer.source.*}) and the route ({@code streaminfer.route}).
    */
   protected void emit(String child, Object key, Object value, BufferedRecord source) {
-    Headers h = DeadLetters.lineage(source.headers(), route, source.topic(), source.partition(), source.offset());
+    Headers h =
+        DeadLetters.lineage(
+            source.headers(), route, source.topic(), source.partition(), source.offset());
     context.forward(new Record<>(key, value, source.timestamp(), h), child);
   }
 
   /** Forwards prediction {@code value} of {@code model} as {@link #emit} does, and counts it. */
-  protected void emitPrediction(String child, Object key, Object value, BufferedRecord source, OnnxModel model) {
+  protected void emitPrediction(
+      String child, Object key, Object value, BufferedRecord source, OnnxModel model) {
     emit(child, key, value, source);
     metrics.prediction(model);
   }
@@ -159,8 +182,18 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     ErrorCode code = DeadLetters.codeOf(e);
     String named = DeadLetters.modelOf(e);
     metrics.deadLetter(code);
-    Headers h = DeadLetters.headers(source.headers(), code, "process", e, named.isEmpty() ? model : named, route,
-        source.topic(), source.partition(), source.offset());
-    context.forward(new Record<>(source.key(), source.value(), source.timestamp(), h), deadLetterChild);
+    Headers h =
+        DeadLetters.headers(
+            source.headers(),
+            code,
+            "process",
+            e,
+            named.isEmpty() ? model : named,
+            route,
+            source.topic(),
+            source.partition(),
+            source.offset());
+    context.forward(
+        new Record<>(source.key(), source.value(), source.timestamp(), h), deadLetterChild);
   }
 }

@@ -18,9 +18,9 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * An input record waiting in a batch buffer, exactly as it was read: original key and value
- * bytes, headers, timestamp and source position. Kept in a changelogged store so that a crash
- * between consuming a record and running its batch loses nothing. Immutable.
+ * An input record waiting in a batch buffer, exactly as it was read: original key and value bytes,
+ * headers, timestamp and source position. Kept in a changelogged store so that a crash between
+ * consuming a record and running its batch loses nothing. Immutable.
  *
  * @param topic source topic
  * @param partition source partition
@@ -30,12 +30,18 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param value original value bytes, or null
  * @param headers original headers
  */
-public record BufferedRecord(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value,
+public record BufferedRecord(
+    String topic,
+    int partition,
+    long offset,
+    long timestamp,
+    byte[] key,
+    byte[] value,
     Headers headers) {
 
   /** Versioned binary serde for buffer stores and their changelogs. */
-  public static final class StoreSerde implements Serde<BufferedRecord>, Serializer<BufferedRecord>,
-      Deserializer<BufferedRecord> {
+  public static final class StoreSerde
+      implements Serde<BufferedRecord>, Serializer<BufferedRecord>, Deserializer<BufferedRecord> {
     private static final byte VERSION = 1;
 
     @Override
@@ -43,7 +49,8 @@ public record BufferedRecord(String topic, int partition, long offset, long time
       if (r == null) {
         return null;
       }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (r.value == null ? 0 : r.value.length));
+      ByteArrayOutputStream bytes =
+          new ByteArrayOutputStream(64 + (r.value == null ? 0 : r.value.length));
       try (DataOutputStream out = new DataOutputStream(bytes)) {
         out.writeByte(VERSION);
         out.writeUTF(r.topic);
@@ -72,7 +79,8 @@ public record BufferedRecord(String topic, int partition, long offset, long time
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
         byte v = in.readByte();
         if (v != VERSION) {
-          throw new SerializationException("buffered record version " + v + " unknown (expected " + VERSION + ")");
+          throw new SerializationException(
+              "buffered record version " + v + " unknown (expected " + VERSION + ")");
         }
         String topic0 = in.readUTF();
         int partition = in.readInt();

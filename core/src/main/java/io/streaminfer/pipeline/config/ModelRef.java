@@ -17,11 +17,15 @@ public record ModelRef(String name, Optional<String> version) {
       throw new IllegalArgumentException("model name is empty");
     }
     if (version.isPresent() && !version.get().matches("[0-9]+")) {
-      throw new IllegalArgumentException("version '" + version.get() + "' of " + name + " is not a number");
+      throw new IllegalArgumentException(
+          "version '" + version.get() + "' of " + name + " is not a number");
     }
   }
 
-  /** Parses {@code name} or {@code name:version}; throws IllegalArgumentException saying what is wrong. */
+  /**
+   * Parses {@code name} or {@code name:version}; throws IllegalArgumentException saying what is
+   * wrong.
+   */
   public static ModelRef parse(String text) {
     String s = text.trim();
     int colon = s.indexOf(':');

@@ -22,8 +22,15 @@ import java.util.Optional;
  * @param batchMaxDelay longest wait of a buffered event
  * @param limits the task's limits (see {@link Limits})
  */
-public record Route(String name, String input, Task task, List<ModelRef> models, Map<String, String> outputs,
-    int batchMaxSize, Duration batchMaxDelay, Limits limits) {
+public record Route(
+    String name,
+    String input,
+    Task task,
+    List<ModelRef> models,
+    Map<String, String> outputs,
+    int batchMaxSize,
+    Duration batchMaxDelay,
+    Limits limits) {
 
   /**
    * The task's limits; each applies to the families that use it and holds the global default
@@ -33,12 +40,19 @@ public record Route(String name, String input, Task task, List<ModelRef> models,
    * @param maxBytes largest image payload
    * @param maxChars longest text
    * @param maxSamples most samples per generation request
-   * @param anomalyModel which forecaster decides anomaly alerts (one of the route's models), or empty
+   * @param anomalyModel which forecaster decides anomaly alerts (one of the route's models), or
+   *     empty
    * @param anomalyZ alert threshold in expected errors
    * @param replayHistory readings kept per key beyond the longest window
    */
-  public record Limits(int topK, int maxBytes, int maxChars, int maxSamples, Optional<ModelRef> anomalyModel,
-      double anomalyZ, int replayHistory) {}
+  public record Limits(
+      int topK,
+      int maxBytes,
+      int maxChars,
+      int maxSamples,
+      Optional<ModelRef> anomalyModel,
+      double anomalyZ,
+      int replayHistory) {}
 
   /** Role of the main output topic every route has. */
   public static final String OUTPUT = "output";
@@ -58,7 +72,8 @@ public record Route(String name, String input, Task task, List<ModelRef> models,
   public String output(String role) {
     String t = outputs.get(role);
     if (t == null) {
-      throw new IllegalArgumentException("route " + name + " has no " + role + " output (has " + outputs.keySet() + ")");
+      throw new IllegalArgumentException(
+          "route " + name + " has no " + role + " output (has " + outputs.keySet() + ")");
     }
     return t;
   }
@@ -78,7 +93,10 @@ public record Route(String name, String input, Task task, List<ModelRef> models,
     return "dead-letters-" + name;
   }
 
-  /** The route's batch buffer store (its changelog topic is {@code <application.id>-buffer-<name>-changelog}). */
+  /**
+   * The route's batch buffer store (its changelog topic is {@code
+   * <application.id>-buffer-<name>-changelog}).
+   */
   public String bufferStore() {
     return "buffer-" + name;
   }

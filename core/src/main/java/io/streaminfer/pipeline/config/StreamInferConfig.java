@@ -7,13 +7,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -27,8 +27,8 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * StreamInfer's typed configuration: every key declared once (type, default, validator,
  * documentation) and parsed at start-up, failing fast with the key's name. Keys under {@code
- * kafka.} are handed to Kafka Streams and its clients unchanged (minus the prefix), so TLS and
- * SASL settings work. Sources, later winning: defaults, a properties file, {@code STREAMINFER_*}
+ * kafka.} are handed to Kafka Streams and its clients unchanged (minus the prefix), so TLS and SASL
+ * settings work. Sources, later winning: defaults, a properties file, {@code STREAMINFER_*}
  * environment variables ({@code STREAMINFER_INFERENCE_DEVICE=cuda} sets {@code inference.device},
  * {@code STREAMINFER_KAFKA_SECURITY_PROTOCOL} sets {@code kafka.security.protocol}), command-line
  * overrides. Immutable.
@@ -55,76 +55,188 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String METRICS_PORT = "metrics.port";
   public static final String ROUTES = "routes";
   public static final String ISOLATION = "isolation";
+
   /** {@link #ISOLATION}: one Kafka Streams client for every route. */
   public static final String ISOLATION_SHARED = "shared";
+
   /** {@link #ISOLATION}: one Kafka Streams client per route. */
   public static final String ISOLATION_PER_ROUTE = "per-route";
+
   public static final String BATCH_MAX_SIZE = "batch.max.size";
   public static final String BATCH_MAX_DELAY_MS = "batch.max.delay.ms";
 
   /** Prefix of keys passed through to Kafka Streams and its clients. */
   public static final String KAFKA_PREFIX = "kafka.";
+
   /** Prefix of environment variables that override keys. */
   public static final String ENV_PREFIX = "STREAMINFER_";
 
   /** Every StreamInfer key, with its type, default, validator and documentation. */
-  public static final ConfigDef CONFIG = new ConfigDef()
-      .define(BOOTSTRAP_SERVERS, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
-          "Kafka bootstrap servers (host:port, comma-separated).")
-      .define(APPLICATION_ID, Type.STRING, "streaminfer", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Kafka Streams application id; instances with the same id share the input partitions.")
-      .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2,
-          ConfigDef.ValidString.in(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2), Importance.HIGH,
-          "exactly_once_v2 (default: batch buffers, sensor windows, predictions and input offsets commit in one "
-              + "transaction; consumers of the outputs read with isolation.level=read_committed) or at_least_once "
-              + "(no transactions; after a crash some predictions are written twice, none lost). See docs/reliability.md.")
-      .define(NUM_STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
-          "Stream threads per instance.")
-      .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/streaminfer-state", Importance.MEDIUM,
-          "Directory of the local state stores (per-sensor windows).")
-      .define(MODELS_REPOSITORY, Type.STRING, "models/repository", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Model repository root: <root>/<name>/<version>/{model.onnx, model.json}.")
-      .define(MODELS_PIN, Type.LIST, "", Importance.MEDIUM,
-          "Pinned versions as name:version pairs (e.g. digits-cnn:1); unpinned models use their newest version.")
-      .define(INFERENCE_DEVICE, Type.STRING, "auto", Importance.HIGH,
-          "auto (CUDA when it loads, else CPU with one warning), cpu, or cuda[:N] (fail when CUDA cannot load).")
-      .define(INTRA_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
-          "ONNX Runtime threads inside one operator (0 = ONNX Runtime's choice).")
-      .define(INTER_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
-          "ONNX Runtime threads across operators (0 = ONNX Runtime's choice).")
-      .define(SPINNING, Type.BOOLEAN, false, Importance.LOW,
-          "Let idle ONNX Runtime threads spin (lower latency, burns CPU; off for small machines).")
-      .define(ANOMALY_Z, Type.DOUBLE, 4.0, Range.atLeast(0.5), Importance.MEDIUM,
-          "Default of routes.<name>.anomaly.z: alert when |actual - forecast| exceeds this many expected errors (window std x residual std).")
-      .define(SENSOR_REPLAY_HISTORY, Type.INT, 64, Range.between(0, 4096), Importance.LOW,
-          "Default of routes.<name>.replay.history: readings kept per sensor beyond the longest window, so that readings read again after an "
-              + "at_least_once crash get their forecasts recomputed (unused under exactly_once_v2).")
-      .define(MAX_SAMPLES, Type.INT, 16, Range.between(1, 256), Importance.MEDIUM,
-          "Default of routes.<name>.max.samples: most images one generation request may ask for; larger requests go to dead letters (SAMPLE_COUNT).")
-      .define(TOP_K, Type.INT, 3, Range.between(1, 100), Importance.LOW, "Default of routes.<name>.top.k: labels kept per classification.")
-      .define(IMAGE_MAX_BYTES, Type.INT, 768 << 10, Range.between(1, 64 << 20), Importance.MEDIUM,
-          "Default of routes.<name>.max.bytes: largest accepted image payload in bytes; larger ones go to dead letters (PAYLOAD_TOO_LARGE). The "
-              + "default stays under Kafka's default 1 MiB record limit; raise both together.")
-      .define(TEXT_MAX_CHARS, Type.INT, 10_000, Range.between(1, 1 << 20), Importance.MEDIUM,
-          "Default of routes.<name>.max.chars: longest accepted text in characters; longer ones go to dead letters (TEXT_TOO_LONG).")
-      .define(TOPIC_DEAD_LETTERS, Type.STRING, "dead-letters", Importance.HIGH,
-          "Where every input that cannot become a prediction goes, with its original bytes and typed reason headers.")
-      .define(BATCH_MAX_SIZE, Type.INT, 32, Range.between(1, 1024), Importance.HIGH,
-          "Default of routes.<name>.batch.max.size: most events per model run (1 = per-record inference). A batch runs when full or when its oldest event has waited batch.max.delay.ms.")
-      .define(BATCH_MAX_DELAY_MS, Type.LONG, 5L, Range.between(0, 3_600_000), Importance.HIGH,
-          "Default of routes.<name>.batch.max.delay.ms: how long a buffered event waits for its batch to fill, in milliseconds; checked every half delay, between polls (poll.ms follows the shortest delay unless kafka.poll.ms is set), so a partial batch runs within about 1.5 x this plus a poll.")
-      .define(METRICS_PORT, Type.INT, 0, Range.between(0, 65535), Importance.LOW,
-          "Port of the Prometheus /metrics endpoint on 127.0.0.1 (0 = off).")
-      .define(ROUTES, Type.LIST, RouteKeys.DEFAULT_ROUTES, Importance.HIGH,
-          "The served routes, by name; each is declared by its routes.<name>.* keys (input, task, models, output, "
-              + "...). The defaults images, texts, sensors and generation serve the bundled models; setting this "
-              + "replaces them (name a default route to keep it).")
-      .define(ISOLATION, Type.STRING, ISOLATION_SHARED, ValidString.in(ISOLATION_SHARED, ISOLATION_PER_ROUTE),
-          Importance.MEDIUM,
-          "shared: one Kafka Streams client (application.id) runs every route on num.stream.threads threads, so a "
-              + "slow route delays the others; per-route: one client per route (application.id-<route>: its own "
-              + "consumer group, threads, transactions and changelogs), so a slow route holds up only itself. "
-              + "See docs/architecture.md (Routes at run time).");
+  public static final ConfigDef CONFIG =
+      new ConfigDef()
+          .define(
+              BOOTSTRAP_SERVERS,
+              Type.LIST,
+              "127.0.0.1:9092",
+              Importance.HIGH,
+              "Kafka bootstrap servers (host:port, comma-separated).")
+          .define(
+              APPLICATION_ID,
+              Type.STRING,
+              "streaminfer",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Kafka Streams application id; instances with the same id share the input partitions.")
+          .define(
+              PROCESSING_GUARANTEE,
+              Type.STRING,
+              StreamsConfig.EXACTLY_ONCE_V2,
+              ConfigDef.ValidString.in(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2),
+              Importance.HIGH,
+              "exactly_once_v2 (default: batch buffers, sensor windows, predictions and input offsets commit in one "
+                  + "transaction; consumers of the outputs read with isolation.level=read_committed) or at_least_once "
+                  + "(no transactions; after a crash some predictions are written twice, none lost). See docs/reliability.md.")
+          .define(
+              NUM_STREAM_THREADS,
+              Type.INT,
+              1,
+              Range.atLeast(1),
+              Importance.MEDIUM,
+              "Stream threads per instance.")
+          .define(
+              STATE_DIR,
+              Type.STRING,
+              System.getProperty("java.io.tmpdir") + "/streaminfer-state",
+              Importance.MEDIUM,
+              "Directory of the local state stores (per-sensor windows).")
+          .define(
+              MODELS_REPOSITORY,
+              Type.STRING,
+              "models/repository",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Model repository root: <root>/<name>/<version>/{model.onnx, model.json}.")
+          .define(
+              MODELS_PIN,
+              Type.LIST,
+              "",
+              Importance.MEDIUM,
+              "Pinned versions as name:version pairs (e.g. digits-cnn:1); unpinned models use their newest version.")
+          .define(
+              INFERENCE_DEVICE,
+              Type.STRING,
+              "auto",
+              Importance.HIGH,
+              "auto (CUDA when it loads, else CPU with one warning), cpu, or cuda[:N] (fail when CUDA cannot load).")
+          .define(
+              INTRA_OP_THREADS,
+              Type.INT,
+              1,
+              Range.atLeast(0),
+              Importance.LOW,
+              "ONNX Runtime threads inside one operator (0 = ONNX Runtime's choice).")
+          .define(
+              INTER_OP_THREADS,
+              Type.INT,
+              1,
+              Range.atLeast(0),
+              Importance.LOW,
+              "ONNX Runtime threads across operators (0 = ONNX Runtime's choice).")
+          .define(
+              SPINNING,
+              Type.BOOLEAN,
+              false,
+              Importance.LOW,
+              "Let idle ONNX Runtime threads spin (lower latency, burns CPU; off for small machines).")
+          .define(
+              ANOMALY_Z,
+              Type.DOUBLE,
+              4.0,
+              Range.atLeast(0.5),
+              Importance.MEDIUM,
+              "Default of routes.<name>.anomaly.z: alert when |actual - forecast| exceeds this many expected errors (window std x residual std).")
+          .define(
+              SENSOR_REPLAY_HISTORY,
+              Type.INT,
+              64,
+              Range.between(0, 4096),
+              Importance.LOW,
+              "Default of routes.<name>.replay.history: readings kept per sensor beyond the longest window, so that readings read again after an "
+                  + "at_least_once crash get their forecasts recomputed (unused under exactly_once_v2).")
+          .define(
+              MAX_SAMPLES,
+              Type.INT,
+              16,
+              Range.between(1, 256),
+              Importance.MEDIUM,
+              "Default of routes.<name>.max.samples: most images one generation request may ask for; larger requests go to dead letters (SAMPLE_COUNT).")
+          .define(
+              TOP_K,
+              Type.INT,
+              3,
+              Range.between(1, 100),
+              Importance.LOW,
+              "Default of routes.<name>.top.k: labels kept per classification.")
+          .define(
+              IMAGE_MAX_BYTES,
+              Type.INT,
+              768 << 10,
+              Range.between(1, 64 << 20),
+              Importance.MEDIUM,
+              "Default of routes.<name>.max.bytes: largest accepted image payload in bytes; larger ones go to dead letters (PAYLOAD_TOO_LARGE). The "
+                  + "default stays under Kafka's default 1 MiB record limit; raise both together.")
+          .define(
+              TEXT_MAX_CHARS,
+              Type.INT,
+              10_000,
+              Range.between(1, 1 << 20),
+              Importance.MEDIUM,
+              "Default of routes.<name>.max.chars: longest accepted text in characters; longer ones go to dead letters (TEXT_TOO_LONG).")
+          .define(
+              TOPIC_DEAD_LETTERS,
+              Type.STRING,
+              "dead-letters",
+              Importance.HIGH,
+              "Where every input that cannot become a prediction goes, with its original bytes and typed reason headers.")
+          .define(
+              BATCH_MAX_SIZE,
+              Type.INT,
+              32,
+              Range.between(1, 1024),
+              Importance.HIGH,
+              "Default of routes.<name>.batch.max.size: most events per model run (1 = per-record inference). A batch runs when full or when its oldest event has waited batch.max.delay.ms.")
+          .define(
+              BATCH_MAX_DELAY_MS,
+              Type.LONG,
+              5L,
+              Range.between(0, 3_600_000),
+              Importance.HIGH,
+              "Default of routes.<name>.batch.max.delay.ms: how long a buffered event waits for its batch to fill, in milliseconds; checked every half delay, between polls (poll.ms follows the shortest delay unless kafka.poll.ms is set), so a partial batch runs within about 1.5 x this plus a poll.")
+          .define(
+              METRICS_PORT,
+              Type.INT,
+              0,
+              Range.between(0, 65535),
+              Importance.LOW,
+              "Port of the Prometheus /metrics endpoint on 127.0.0.1 (0 = off).")
+          .define(
+              ROUTES,
+              Type.LIST,
+              RouteKeys.DEFAULT_ROUTES,
+              Importance.HIGH,
+              "The served routes, by name; each is declared by its routes.<name>.* keys (input, task, models, output, "
+                  + "...). The defaults images, texts, sensors and generation serve the bundled models; setting this "
+                  + "replaces them (name a default route to keep it).")
+          .define(
+              ISOLATION,
+              Type.STRING,
+              ISOLATION_SHARED,
+              ValidString.in(ISOLATION_SHARED, ISOLATION_PER_ROUTE),
+              Importance.MEDIUM,
+              "shared: one Kafka Streams client (application.id) runs every route on num.stream.threads threads, so a "
+                  + "slow route delays the others; per-route: one client per route (application.id-<route>: its own "
+                  + "consumer group, threads, transactions and changelogs), so a slow route holds up only itself. "
+                  + "See docs/architecture.md (Routes at run time).");
 
   private final List<Route> routes;
 
@@ -160,15 +272,21 @@ public final class StreamInferConfig extends AbstractConfig {
       if (key.startsWith(RouteKeys.PREFIX)) {
         throw unknownRouteKey(key, keysOf, tasks);
       }
-      throw new ConfigException("unknown configuration key '" + key + "' (StreamInfer keys: "
-          + new TreeSet<>(CONFIG.names()) + ", routes.<name>.*; Kafka client settings go under 'kafka.')");
+      throw new ConfigException(
+          "unknown configuration key '"
+              + key
+              + "' (StreamInfer keys: "
+              + new TreeSet<>(CONFIG.names())
+              + ", routes.<name>.*; Kafka client settings go under 'kafka.')");
     }
     StreamInferConfig c = new StreamInferConfig(definition, props, routeNames);
     c.check();
     return c;
   }
 
-  /** The route keys a route of {@code task} reads: the common ones, its family's outputs and limits. */
+  /**
+   * The route keys a route of {@code task} reads: the common ones, its family's outputs and limits.
+   */
   private static Set<String> routeKeys(Task task) {
     TaskFamily family = TaskFamily.of(task);
     Set<String> keys = new LinkedHashSet<>(RouteKeys.COMMON);
@@ -178,13 +296,22 @@ public final class StreamInferConfig extends AbstractConfig {
   }
 
   private static List<String> routeNames(Object value) {
-    List<?> raw = (List<?>) ConfigDef.parseType(ROUTES, value == null ? RouteKeys.DEFAULT_ROUTES : value, Type.LIST);
+    List<?> raw =
+        (List<?>)
+            ConfigDef.parseType(
+                ROUTES, value == null ? RouteKeys.DEFAULT_ROUTES : value, Type.LIST);
     List<String> names = new ArrayList<>();
     for (Object o : raw) {
       String name = o.toString().trim();
       if (!name.matches(RouteKeys.NAME_PATTERN)) {
-        throw new ConfigException(ROUTES, value, "route name '" + name + "' must match " + RouteKeys.NAME_PATTERN
-            + " (it names the route's stores and their changelog topics)");
+        throw new ConfigException(
+            ROUTES,
+            value,
+            "route name '"
+                + name
+                + "' must match "
+                + RouteKeys.NAME_PATTERN
+                + " (it names the route's stores and their changelog topics)");
       }
       if (names.contains(name)) {
         throw new ConfigException(ROUTES, value, "route '" + name + "' is declared twice");
@@ -197,18 +324,33 @@ public final class StreamInferConfig extends AbstractConfig {
     return names;
   }
 
-  private static ConfigException unknownRouteKey(String key, Map<String, Set<String>> keysOf, Map<String, Task> tasks) {
+  private static ConfigException unknownRouteKey(
+      String key, Map<String, Set<String>> keysOf, Map<String, Task> tasks) {
     for (var e : keysOf.entrySet()) {
       String prefix = RouteKeys.PREFIX + e.getKey() + ".";
       if (key.startsWith(prefix)) {
-        return new ConfigException("unknown route key '" + key + "': route " + e.getKey() + " ("
-            + tasks.get(e.getKey()).id() + ") reads "
-            + e.getValue().stream().map(k -> prefix + k).toList());
+        return new ConfigException(
+            "unknown route key '"
+                + key
+                + "': route "
+                + e.getKey()
+                + " ("
+                + tasks.get(e.getKey()).id()
+                + ") reads "
+                + e.getValue().stream().map(k -> prefix + k).toList());
       }
     }
     String route = key.substring(RouteKeys.PREFIX.length()).split("\\.", 2)[0];
-    return new ConfigException("route key '" + key + "' belongs to route '" + route + "', which is not in "
-        + ROUTES + "=" + String.join(",", keysOf.keySet()) + " (add it there to serve it)");
+    return new ConfigException(
+        "route key '"
+            + key
+            + "' belongs to route '"
+            + route
+            + "', which is not in "
+            + ROUTES
+            + "="
+            + String.join(",", keysOf.keySet())
+            + " (add it there to serve it)");
   }
 
   private Route parseRoute(String name) {
@@ -223,8 +365,13 @@ public final class StreamInferConfig extends AbstractConfig {
       throw new ConfigException(modelsKey, "", "route " + name + " needs at least one model");
     }
     if (models.size() > 1 && !family.servesSeveralModels()) {
-      throw new ConfigException(modelsKey, getList(modelsKey), "a " + task.id() + " route serves one model "
-          + "(a model header picks another of the same task); declare another route to serve a second one");
+      throw new ConfigException(
+          modelsKey,
+          getList(modelsKey),
+          "a "
+              + task.id()
+              + " route serves one model "
+              + "(a model header picks another of the same task); declare another route to serve a second one");
     }
     Map<String, String> outputs = new LinkedHashMap<>();
     for (String role : family.outputs().keySet()) {
@@ -237,23 +384,37 @@ public final class StreamInferConfig extends AbstractConfig {
       if (models.stream().noneMatch(m -> m.name().equals(a.name()))) {
         throw new ConfigException(key, a.toString(), "must be one of " + modelsKey + " " + models);
       }
-      anomalyModel = Optional.of(models.stream().filter(m -> m.name().equals(a.name())).findFirst().orElseThrow());
+      anomalyModel =
+          Optional.of(
+              models.stream().filter(m -> m.name().equals(a.name())).findFirst().orElseThrow());
     }
-    Route.Limits limits = new Route.Limits(
-        orGlobal(name, RouteKeys.TOP_K, TOP_K), orGlobal(name, RouteKeys.MAX_BYTES, IMAGE_MAX_BYTES),
-        orGlobal(name, RouteKeys.MAX_CHARS, TEXT_MAX_CHARS), orGlobal(name, RouteKeys.MAX_SAMPLES, MAX_SAMPLES),
-        anomalyModel, orGlobal(name, RouteKeys.ANOMALY_Z, ANOMALY_Z),
-        orGlobal(name, RouteKeys.REPLAY_HISTORY, SENSOR_REPLAY_HISTORY));
-    return new Route(name, getString(RouteKeys.key(name, RouteKeys.INPUT)).trim(), task, models, outputs,
+    Route.Limits limits =
+        new Route.Limits(
+            orGlobal(name, RouteKeys.TOP_K, TOP_K),
+            orGlobal(name, RouteKeys.MAX_BYTES, IMAGE_MAX_BYTES),
+            orGlobal(name, RouteKeys.MAX_CHARS, TEXT_MAX_CHARS),
+            orGlobal(name, RouteKeys.MAX_SAMPLES, MAX_SAMPLES),
+            anomalyModel,
+            orGlobal(name, RouteKeys.ANOMALY_Z, ANOMALY_Z),
+            orGlobal(name, RouteKeys.REPLAY_HISTORY, SENSOR_REPLAY_HISTORY));
+    return new Route(
+        name,
+        getString(RouteKeys.key(name, RouteKeys.INPUT)).trim(),
+        task,
+        models,
+        outputs,
         orGlobal(name, RouteKeys.BATCH_MAX_SIZE, BATCH_MAX_SIZE),
-        Duration.ofMillis(this.<Long>orGlobal(name, RouteKeys.BATCH_MAX_DELAY_MS, BATCH_MAX_DELAY_MS)), limits);
+        Duration.ofMillis(
+            this.<Long>orGlobal(name, RouteKeys.BATCH_MAX_DELAY_MS, BATCH_MAX_DELAY_MS)),
+        limits);
   }
 
   private static ModelRef modelRef(String key, String text) {
     try {
       return ModelRef.parse(text);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(key, text, e.getMessage() + " (expected name or name:version, e.g. digits-cnn:1)");
+      throw new ConfigException(
+          key, text, e.getMessage() + " (expected name or name:version, e.g. digits-cnn:1)");
     }
   }
 
@@ -266,7 +427,8 @@ public final class StreamInferConfig extends AbstractConfig {
   }
 
   /** Layers file properties, then {@code STREAMINFER_*} environment, then overrides. */
-  public static StreamInferConfig load(Properties file, Map<String, String> env, Map<String, String> overrides) {
+  public static StreamInferConfig load(
+      Properties file, Map<String, String> env, Map<String, String> overrides) {
     Map<String, Object> merged = new HashMap<>();
     file.forEach((k, v) -> merged.put(k.toString(), v));
     merged.putAll(fromEnvironment(env));
@@ -286,39 +448,55 @@ public final class StreamInferConfig extends AbstractConfig {
       byEnvName.put(envName(key), key);
     }
     String routesPrefix = envName(RouteKeys.PREFIX);
-    env.forEach((name, value) -> {
-      if (!name.startsWith(ENV_PREFIX)) {
-        return;
-      }
-      String key = byEnvName.get(name);
-      if (key == null && name.startsWith(routesPrefix)) {
-        key = routeKeyOf(name.substring(routesPrefix.length()));
-      }
-      if (key == null && name.startsWith(ENV_PREFIX + "KAFKA_")) {
-        key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-      }
-      if (key == null) {
-        throw new ConfigException("unknown environment override " + name + " (expected STREAMINFER_ + a key in upper case with _ for ., e.g. "
-            + envName(INFERENCE_DEVICE) + " or " + routesPrefix + "IMAGES_" + "INPUT)");
-      }
-      out.put(key, value);
-    });
+    env.forEach(
+        (name, value) -> {
+          if (!name.startsWith(ENV_PREFIX)) {
+            return;
+          }
+          String key = byEnvName.get(name);
+          if (key == null && name.startsWith(routesPrefix)) {
+            key = routeKeyOf(name.substring(routesPrefix.length()));
+          }
+          if (key == null && name.startsWith(ENV_PREFIX + "KAFKA_")) {
+            key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+          }
+          if (key == null) {
+            throw new ConfigException(
+                "unknown environment override "
+                    + name
+                    + " (expected STREAMINFER_ + a key in upper case with _ for ., e.g. "
+                    + envName(INFERENCE_DEVICE)
+                    + " or "
+                    + routesPrefix
+                    + "IMAGES_"
+                    + "INPUT)");
+          }
+          out.put(key, value);
+        });
     return out;
   }
 
-  /** {@code routes.<name>.<key>} for the tail {@code <NAME>_<KEY>} of a route's environment name, or null. */
+  /**
+   * {@code routes.<name>.<key>} for the tail {@code <NAME>_<KEY>} of a route's environment name, or
+   * null.
+   */
   private static String routeKeyOf(String tail) {
     String best = null;
     for (String k : RouteKeys.TEMPLATE.names()) {
       String suffix = "_" + k.toUpperCase(Locale.ROOT).replace('.', '_');
-      if (tail.endsWith(suffix) && tail.length() > suffix.length() && (best == null || k.length() > best.length())) {
+      if (tail.endsWith(suffix)
+          && tail.length() > suffix.length()
+          && (best == null || k.length() > best.length())) {
         best = k;
       }
     }
     if (best == null) {
       return null;
     }
-    String route = tail.substring(0, tail.length() - best.length() - 1).toLowerCase(Locale.ROOT).replace('_', '-');
+    String route =
+        tail.substring(0, tail.length() - best.length() - 1)
+            .toLowerCase(Locale.ROOT)
+            .replace('_', '-');
     return RouteKeys.key(route, best);
   }
 
@@ -348,26 +526,40 @@ public final class StreamInferConfig extends AbstractConfig {
     for (Route r : routes) {
       String inKey = RouteKeys.key(r.name(), RouteKeys.INPUT);
       if (r.input().equals(deadLetters)) {
-        throw new ConfigException(inKey, r.input(), "is the dead-letter topic (" + TOPIC_DEAD_LETTERS + ")");
+        throw new ConfigException(
+            inKey, r.input(), "is the dead-letter topic (" + TOPIC_DEAD_LETTERS + ")");
       }
       for (var o : r.outputs().entrySet()) {
         String key = RouteKeys.key(r.name(), o.getKey());
         Class<?> type = TaskFamily.of(r.task()).outputs().get(o.getKey());
         if (o.getValue().equals(deadLetters)) {
-          throw new ConfigException(key, o.getValue(), "is the dead-letter topic (" + TOPIC_DEAD_LETTERS + ")");
+          throw new ConfigException(
+              key, o.getValue(), "is the dead-letter topic (" + TOPIC_DEAD_LETTERS + ")");
         }
         Class<?> before = schema.putIfAbsent(o.getValue(), type);
         if (before != null && before != type) {
-          throw new ConfigException(key, o.getValue(), "is also written by " + writer.get(o.getValue()) + " with another schema ("
-              + before.getSimpleName() + ", here " + type.getSimpleName() + "); give each its own topic");
+          throw new ConfigException(
+              key,
+              o.getValue(),
+              "is also written by "
+                  + writer.get(o.getValue())
+                  + " with another schema ("
+                  + before.getSimpleName()
+                  + ", here "
+                  + type.getSimpleName()
+                  + "); give each its own topic");
         }
         writer.putIfAbsent(o.getValue(), key);
       }
     }
     for (Route r : routes) {
       if (writer.containsKey(r.input())) {
-        throw new ConfigException(RouteKeys.key(r.name(), RouteKeys.INPUT), r.input(),
-            "is an output topic (" + writer.get(r.input()) + "); a route must not read predictions back");
+        throw new ConfigException(
+            RouteKeys.key(r.name(), RouteKeys.INPUT),
+            r.input(),
+            "is an output topic ("
+                + writer.get(r.input())
+                + "); a route must not read predictions back");
       }
     }
   }
@@ -403,13 +595,25 @@ public final class StreamInferConfig extends AbstractConfig {
 
   /** The route named {@code name}; throws naming the declared ones. */
   public Route route(String name) {
-    return routes.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow(() ->
-        new IllegalArgumentException("no route " + name + " (routes: " + routes.stream().map(Route::name).toList() + ")"));
+    return routes.stream()
+        .filter(r -> r.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no route "
+                        + name
+                        + " (routes: "
+                        + routes.stream().map(Route::name).toList()
+                        + ")"));
   }
 
   /** The shortest delay of any route that batches (size above 1), if one does. */
   public Optional<Long> shortestBatchDelayMs() {
-    return routes.stream().filter(r -> r.batchMaxSize() > 1).map(r -> r.batchMaxDelay().toMillis()).min(Long::compare);
+    return routes.stream()
+        .filter(r -> r.batchMaxSize() > 1)
+        .map(r -> r.batchMaxDelay().toMillis())
+        .min(Long::compare);
   }
 
   /** Plain Kafka client properties: every {@code kafka.*} key plus the bootstrap servers. */
@@ -449,15 +653,21 @@ public final class StreamInferConfig extends AbstractConfig {
       // than the sensor replay history holds); exactly_once_v2 already commits every 100 ms.
       p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     }
-    // Kafka Streams holds its producer's records up to 100 ms (its linger.ms override); a prediction
+    // Kafka Streams holds its producer's records up to 100 ms (its linger.ms override); a
+    // prediction
     // then waits that long before the broker has it. 5 ms is the plain producer's default since
-    // Kafka 4.0: batches still fill at saturation (docs/benchmarks.md). kafka.linger.ms overrides it.
+    // Kafka 4.0: batches still fill at saturation (docs/benchmarks.md). kafka.linger.ms overrides
+    // it.
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    shortestBatchDelayMs().ifPresent(delay -> {
-      // An idle stream thread blocks in poll() for poll.ms (100 ms by default) and only then runs
-      // due punctuators, so a partial batch would wait that long instead of batch.max.delay.ms.
-      p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, delay / 2)));
-    });
+    shortestBatchDelayMs()
+        .ifPresent(
+            delay -> {
+              // An idle stream thread blocks in poll() for poll.ms (100 ms by default) and only
+              // then runs
+              // due punctuators, so a partial batch would wait that long instead of
+              // batch.max.delay.ms.
+              p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, delay / 2)));
+            });
     p.putAll(originalsWithPrefix(KAFKA_PREFIX));
     return p;
   }
@@ -470,11 +680,20 @@ public final class StreamInferConfig extends AbstractConfig {
    */
   public java.time.Duration batchTimeBudget() {
     Properties p = streamsProperties();
-    long poll = longOf(p, 300_000L, "max.poll.interval.ms", "consumer.max.poll.interval.ms",
-        "main.consumer.max.poll.interval.ms") / 2;
+    long poll =
+        longOf(
+                p,
+                300_000L,
+                "max.poll.interval.ms",
+                "consumer.max.poll.interval.ms",
+                "main.consumer.max.poll.interval.ms")
+            / 2;
     long budget = poll;
     if (StreamsConfig.EXACTLY_ONCE_V2.equals(getString(PROCESSING_GUARANTEE))) {
-      budget = Math.min(budget, longOf(p, 10_000L, "transaction.timeout.ms", "producer.transaction.timeout.ms"));
+      budget =
+          Math.min(
+              budget,
+              longOf(p, 10_000L, "transaction.timeout.ms", "producer.transaction.timeout.ms"));
     }
     return java.time.Duration.ofMillis(Math.max(1, budget));
   }

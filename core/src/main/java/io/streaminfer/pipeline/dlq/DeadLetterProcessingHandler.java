@@ -29,12 +29,25 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
   public Response handleError(ErrorHandlerContext ctx, Record<?, ?> record, Exception e) {
     ErrorCode code = DeadLetters.codeOf(e);
     if (code == ErrorCode.INTERNAL) {
-      LOG.warn("unexpected failure on {}-{}@{}; dead-lettered", ctx.topic(), ctx.partition(), ctx.offset(), e);
+      LOG.warn(
+          "unexpected failure on {}-{}@{}; dead-lettered",
+          ctx.topic(),
+          ctx.partition(),
+          ctx.offset(),
+          e);
     } else {
-      LOG.debug("dead letter from {}-{}@{}: {} {}", ctx.topic(), ctx.partition(), ctx.offset(), code, e.getMessage());
+      LOG.debug(
+          "dead letter from {}-{}@{}: {} {}",
+          ctx.topic(),
+          ctx.partition(),
+          ctx.offset(),
+          code,
+          e.getMessage());
     }
     metrics.deadLetter(DeadLetters.routeOf(ctx.processorNodeId()), code);
-    return Response.resume(List.of(
-        DeadLetters.record(topic, ctx, ctx.sourceRawKey(), ctx.sourceRawValue(), "process", code, e)));
+    return Response.resume(
+        List.of(
+            DeadLetters.record(
+                topic, ctx, ctx.sourceRawKey(), ctx.sourceRawValue(), "process", code, e)));
   }
 }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A prediction that cannot be written: retriable broker errors are retried; a prediction that this
  * one record makes impossible (too large, not serialisable) sends the record's source input to the
- * dead letters as {@code PRODUCTION_FAILED}; anything else (authorisation, a missing topic) stops the
- * stream thread rather than dropping data.
+ * dead letters as {@code PRODUCTION_FAILED}; anything else (authorisation, a missing topic) stops
+ * the stream thread rather than dropping data.
  */
 public final class DeadLetterProductionHandler implements ProductionExceptionHandler {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProductionHandler.class);
@@ -29,12 +29,18 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
   }
 
   @Override
-  public Response handleError(ErrorHandlerContext ctx, ProducerRecord<byte[], byte[]> record, Exception e) {
+  public Response handleError(
+      ErrorHandlerContext ctx, ProducerRecord<byte[], byte[]> record, Exception e) {
     if (e instanceof RetriableException) {
       return Response.retry();
     }
     if (e instanceof RecordTooLargeException) {
-      LOG.warn("prediction for {}-{}@{} too large for {}; input dead-lettered", ctx.topic(), ctx.partition(), ctx.offset(), record.topic());
+      LOG.warn(
+          "prediction for {}-{}@{} too large for {}; input dead-lettered",
+          ctx.topic(),
+          ctx.partition(),
+          ctx.offset(),
+          record.topic());
       return Response.resume(List.of(deadLetter(ctx, e)));
     }
     LOG.error("cannot write to {}; stopping rather than losing data", record.topic(), e);
@@ -43,14 +49,30 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
 
   @Override
   @SuppressWarnings("rawtypes")
-  public Response handleSerializationError(ErrorHandlerContext ctx, ProducerRecord record, Exception e,
+  public Response handleSerializationError(
+      ErrorHandlerContext ctx,
+      ProducerRecord record,
+      Exception e,
       SerializationExceptionOrigin origin) {
-    LOG.warn("prediction for {}-{}@{} does not serialise ({}); input dead-lettered", ctx.topic(), ctx.partition(), ctx.offset(), origin, e);
+    LOG.warn(
+        "prediction for {}-{}@{} does not serialise ({}); input dead-lettered",
+        ctx.topic(),
+        ctx.partition(),
+        ctx.offset(),
+        origin,
+        e);
     return Response.resume(List.of(deadLetter(ctx, e)));
   }
 
   private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext ctx, Exception e) {
     metrics.deadLetter(DeadLetters.routeOf(ctx.processorNodeId()), ErrorCode.PRODUCTION_FAILED);
-    return DeadLetters.record(topic, ctx, ctx.sourceRawKey(), ctx.sourceRawValue(), "produce", ErrorCode.PRODUCTION_FAILED, e);
+    return DeadLetters.record(
+        topic,
+        ctx,
+        ctx.sourceRawKey(),
+        ctx.sourceRawValue(),
+        "produce",
+        ErrorCode.PRODUCTION_FAILED,
+        e);
   }
 }

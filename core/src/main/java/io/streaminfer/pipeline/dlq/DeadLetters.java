@@ -12,35 +12,46 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
 
 /**
  * Builds dead-letter records: the original key and value bytes, the original headers, and
- * StreamInfer's typed reason headers. Shared by the deserialization and processing handlers so
- * both stages write the same contract.
+ * StreamInfer's typed reason headers. Shared by the deserialization and processing handlers so both
+ * stages write the same contract.
  */
 public final class DeadLetters {
   /** Header with the {@link ErrorCode} name. */
   public static final String CODE = "streaminfer.error.code";
+
   /** Header with the stage that failed: deserialize, process or produce. */
   public static final String STAGE = "streaminfer.error.stage";
+
   /** Header with a human-readable message. */
   public static final String MESSAGE = "streaminfer.error.message";
+
   /** Header with the model involved ({@code name:version}), when there was one. */
   public static final String MODEL = "streaminfer.error.model";
+
   /** Header with the exception class. */
   public static final String EXCEPTION = "streaminfer.error.exception";
+
   /** Header with the route that read the input (several routes may read one topic). */
   public static final String ROUTE = "streaminfer.route";
+
   /** Header with the source topic. */
   public static final String SOURCE_TOPIC = "streaminfer.source.topic";
+
   /** Header with the source partition. */
   public static final String SOURCE_PARTITION = "streaminfer.source.partition";
+
   /** Header with the source offset. */
   public static final String SOURCE_OFFSET = "streaminfer.source.offset";
+
   /** Kafka Streams' KIP-1034 dead-letter headers (the names its own handlers write). */
   public static final String STREAMS_EXCEPTION = "__streams.errors.exception";
+
   public static final String STREAMS_MESSAGE = "__streams.errors.message";
   public static final String STREAMS_STACKTRACE = "__streams.errors.stacktrace";
   public static final String STREAMS_TOPIC = "__streams.errors.topic";
   public static final String STREAMS_PARTITION = "__streams.errors.partition";
   public static final String STREAMS_OFFSET = "__streams.errors.offset";
+
   /** Streams config key naming the dead-letter topic (Kafka Streams' own, KIP-1034). */
   public static final String TOPIC_CONFIG = "errors.dead.letter.queue.topic.name";
 
@@ -50,7 +61,8 @@ public final class DeadLetters {
   public static String topic(Map<String, ?> configs) {
     Object t = configs.get(TOPIC_CONFIG);
     if (t == null || t.toString().isBlank()) {
-      throw new org.apache.kafka.common.config.ConfigException(TOPIC_CONFIG, t, "dead-letter topic must be set");
+      throw new org.apache.kafka.common.config.ConfigException(
+          TOPIC_CONFIG, t, "dead-letter topic must be set");
     }
     return t.toString();
   }
@@ -92,11 +104,27 @@ public final class DeadLetters {
    * the record the context describes.
    */
   public static ProducerRecord<byte[], byte[]> record(
-      String topic, ErrorHandlerContext ctx, byte[] key, byte[] value, String stage, ErrorCode code, Exception e) {
+      String topic,
+      ErrorHandlerContext ctx,
+      byte[] key,
+      byte[] value,
+      String stage,
+      ErrorCode code,
+      Exception e) {
     String model = modelOf(e);
-    Headers headers = headers(ctx.headers(), code, stage, e, model, routeOf(ctx.processorNodeId()), ctx.topic(),
-        ctx.partition(), ctx.offset());
-    return new ProducerRecord<>(topic, null, ctx.timestamp() >= 0 ? ctx.timestamp() : null, key, value, headers);
+    Headers headers =
+        headers(
+            ctx.headers(),
+            code,
+            stage,
+            e,
+            model,
+            routeOf(ctx.processorNodeId()),
+            ctx.topic(),
+            ctx.partition(),
+            ctx.offset());
+    return new ProducerRecord<>(
+        topic, null, ctx.timestamp() >= 0 ? ctx.timestamp() : null, key, value, headers);
   }
 
   /**
@@ -106,8 +134,16 @@ public final class DeadLetters {
    * .stacktrace}, {@code .topic}, {@code .partition}, {@code .offset}), so tools written for either
    * read it. {@code model} is {@code name:version} or empty; {@code route} may be null.
    */
-  public static Headers headers(Headers original, ErrorCode code, String stage, Throwable e, String model,
-      String route, String sourceTopic, int partition, long offset) {
+  public static Headers headers(
+      Headers original,
+      ErrorCode code,
+      String stage,
+      Throwable e,
+      String model,
+      String route,
+      String sourceTopic,
+      int partition,
+      long offset) {
     Headers headers = lineage(original, route, sourceTopic, partition, offset);
     String message = String.valueOf(e.getMessage());
     put(headers, CODE, code.name());
@@ -137,12 +173,15 @@ public final class DeadLetters {
    * one input record and the route that served it. {@code route} may be null (a failure outside any
    * route's processor).
    */
-  public static Headers lineage(Headers original, String route, String sourceTopic, int partition, long offset) {
+  public static Headers lineage(
+      Headers original, String route, String sourceTopic, int partition, long offset) {
     Headers headers = new RecordHeaders();
     if (original != null) {
       for (Header h : original) {
-        if (!h.key().startsWith("streaminfer.error.") && !h.key().startsWith("streaminfer.source.")
-            && !h.key().equals(ROUTE) && !h.key().startsWith("__streams.errors.")) {
+        if (!h.key().startsWith("streaminfer.error.")
+            && !h.key().startsWith("streaminfer.source.")
+            && !h.key().equals(ROUTE)
+            && !h.key().startsWith("__streams.errors.")) {
           headers.add(h);
         }
       }
@@ -156,9 +195,14 @@ public final class DeadLetters {
     return headers;
   }
 
-  /** The route of a processor node named {@code route-<name>} (see {@code Route#processorNode}), else null. */
+  /**
+   * The route of a processor node named {@code route-<name>} (see {@code Route#processorNode}),
+   * else null.
+   */
   public static String routeOf(String processorNode) {
-    return processorNode != null && processorNode.startsWith("route-") ? processorNode.substring("route-".length()) : null;
+    return processorNode != null && processorNode.startsWith("route-")
+        ? processorNode.substring("route-".length())
+        : null;
   }
 
   private static void put(Headers h, String key, String value) {
@@ -166,17 +210,22 @@ public final class DeadLetters {
   }
 
   /**
-   * The input an output came from, as {@code topic/partition/offset} (its lineage headers), or
-   * null for a record without them.
+   * The input an output came from, as {@code topic/partition/offset} (its lineage headers), or null
+   * for a record without them.
    */
   public static String source(Headers headers) {
     String topic = header(headers, SOURCE_TOPIC);
-    return topic == null ? null
-        : source(topic, Integer.parseInt(header(headers, SOURCE_PARTITION)),
+    return topic == null
+        ? null
+        : source(
+            topic,
+            Integer.parseInt(header(headers, SOURCE_PARTITION)),
             Long.parseLong(header(headers, SOURCE_OFFSET)));
   }
 
-  /** An input's position as {@code topic/partition/offset}, the key {@link #source(Headers)} gives. */
+  /**
+   * An input's position as {@code topic/partition/offset}, the key {@link #source(Headers)} gives.
+   */
   public static String source(String topic, int partition, long offset) {
     return topic + "/" + partition + "/" + offset;
   }

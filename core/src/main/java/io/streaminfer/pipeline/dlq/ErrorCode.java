@@ -45,9 +45,9 @@ public enum ErrorCode {
   /** A reading not newer than the sensor's last one (duplicate or out of order). */
   READING_OUT_OF_ORDER,
   /**
-   * A reading read again after an at-least-once crash whose effect the sensor's state already holds,
-   * but which is older than the kept history (sensor.replay.history), so its forecasts cannot be
-   * recomputed. Never happens under exactly_once_v2.
+   * A reading read again after an at-least-once crash whose effect the sensor's state already
+   * holds, but which is older than the kept history (sensor.replay.history), so its forecasts
+   * cannot be recomputed. Never happens under exactly_once_v2.
    */
   READING_REPLAYED,
   /** A generation request for a class the model does not have. */
@@ -65,7 +65,9 @@ public enum ErrorCode {
   /** Anything else (a bug): the message says what. */
   INTERNAL;
 
-  /** The code for a deserialization failure (see {@link DeadLetters#codeOf}, the one translation). */
+  /**
+   * The code for a deserialization failure (see {@link DeadLetters#codeOf}, the one translation).
+   */
   static ErrorCode of(InvalidAvroMessageException e) {
     return switch (e.reason()) {
       case TRUNCATED_HEADER -> AVRO_TRUNCATED_HEADER;

@@ -9,13 +9,20 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.specific.SpecificData;
 
-/** Tells a record of another StreamInfer type (any task family's event or output) from bytes of an unknown schema. */
+/**
+ * Tells a record of another StreamInfer type (any task family's event or output) from bytes of an
+ * unknown schema.
+ */
 public final class KnownSchemas {
-  private static final Map<Long, String> BY_FINGERPRINT = TaskFamily.all().stream()
-      .flatMap(f -> Stream.concat(Stream.of(f.eventType()), f.outputs().values().stream()))
-      .distinct()
-      .map(type -> SpecificData.get().getSchema(type))
-      .collect(Collectors.toMap(SchemaNormalization::parsingFingerprint64, Schema::getFullName, (a, b) -> a));
+  private static final Map<Long, String> BY_FINGERPRINT =
+      TaskFamily.all().stream()
+          .flatMap(f -> Stream.concat(Stream.of(f.eventType()), f.outputs().values().stream()))
+          .distinct()
+          .map(type -> SpecificData.get().getSchema(type))
+          .collect(
+              Collectors.toMap(
+                  SchemaNormalization::parsingFingerprint64, Schema::getFullName, (a, b) -> a));
+
   private KnownSchemas() {}
 
   /**
@@ -26,6 +33,8 @@ public final class KnownSchemas {
     if (code != ErrorCode.AVRO_UNKNOWN_FINGERPRINT || e.writerFingerprint().isEmpty()) {
       return code;
     }
-    return BY_FINGERPRINT.containsKey(e.writerFingerprint().getAsLong()) ? ErrorCode.AVRO_WRONG_TYPE : code;
+    return BY_FINGERPRINT.containsKey(e.writerFingerprint().getAsLong())
+        ? ErrorCode.AVRO_WRONG_TYPE
+        : code;
   }
 }

@@ -1,9 +1,9 @@
 package io.streaminfer.pipeline.dlq;
 
 /**
- * An input that cannot become a prediction, with its typed reason. Thrown by processors and
- * turned into a dead letter by {@link DeadLetterProcessingHandler}; carries no stack trace (it is
- * an expected outcome, not a bug).
+ * An input that cannot become a prediction, with its typed reason. Thrown by processors and turned
+ * into a dead letter by {@link DeadLetterProcessingHandler}; carries no stack trace (it is an
+ * expected outcome, not a bug).
  */
 public class RejectedEventException extends RuntimeException {
   private static final long serialVersionUID = 1L;

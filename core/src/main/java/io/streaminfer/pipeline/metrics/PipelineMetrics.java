@@ -53,20 +53,30 @@ public final class PipelineMetrics {
 
   /** A dead letter of route {@code route} (empty when no route's processor was involved). */
   public void deadLetter(String route, ErrorCode code) {
-    Counter.builder("streaminfer.dead.letters").tag("route", route == null ? "" : route).tag("code", code.name())
-        .description("Inputs sent to the dead-letter topic, per route and error code").register(registry).increment();
+    Counter.builder("streaminfer.dead.letters")
+        .tag("route", route == null ? "" : route)
+        .tag("code", code.name())
+        .description("Inputs sent to the dead-letter topic, per route and error code")
+        .register(registry)
+        .increment();
   }
 
   /** Dead letters counted for {@code route} and {@code code} so far. */
   public double deadLetters(String route, ErrorCode code) {
-    Counter c = registry.find("streaminfer.dead.letters").tag("route", route).tag("code", code.name()).counter();
+    Counter c =
+        registry
+            .find("streaminfer.dead.letters")
+            .tag("route", route)
+            .tag("code", code.name())
+            .counter();
     return c == null ? 0 : c.count();
   }
 
   /** Predictions counted for {@code route} so far (all models). */
   public double predictions(String route) {
     return registry.find("streaminfer.predictions").tag("route", route).counters().stream()
-        .mapToDouble(Counter::count).sum();
+        .mapToDouble(Counter::count)
+        .sum();
   }
 
   /** Slow batches counted for {@code route} so far. */
@@ -84,12 +94,22 @@ public final class PipelineMetrics {
 
     private RouteMetrics(String route) {
       this.route = route;
-      this.slow = Counter.builder("streaminfer.slow.batches").tag("route", route)
-          .description("Batches that took over a quarter of the poll budget (see docs/reliability.md)").register(registry);
-      this.anomalies = Counter.builder("streaminfer.anomalies").tag("route", route)
-          .description("Anomaly alerts written").register(registry);
-      this.batchSize = DistributionSummary.builder("streaminfer.batch.size").tag("route", route)
-          .description("Records per batch the route's processor handled").register(registry);
+      this.slow =
+          Counter.builder("streaminfer.slow.batches")
+              .tag("route", route)
+              .description(
+                  "Batches that took over a quarter of the poll budget (see docs/reliability.md)")
+              .register(registry);
+      this.anomalies =
+          Counter.builder("streaminfer.anomalies")
+              .tag("route", route)
+              .description("Anomaly alerts written")
+              .register(registry);
+      this.batchSize =
+          DistributionSummary.builder("streaminfer.batch.size")
+              .tag("route", route)
+              .description("Records per batch the route's processor handled")
+              .register(registry);
     }
 
     /** The route's name. */
@@ -99,16 +119,24 @@ public final class PipelineMetrics {
 
     /** One prediction made by {@code model}. */
     public void prediction(OnnxModel model) {
-      Counter.builder("streaminfer.predictions").tag("route", route).tag("model", model.card().name())
-          .tag("version", model.card().version()).description("Prediction records written, per route and model version")
-          .register(registry).increment();
+      Counter.builder("streaminfer.predictions")
+          .tag("route", route)
+          .tag("model", model.card().name())
+          .tag("version", model.card().version())
+          .description("Prediction records written, per route and model version")
+          .register(registry)
+          .increment();
     }
 
     /** One ONNX Runtime run of {@code model} that took {@code micros}. */
     public void inference(OnnxModel model, long micros) {
-      Timer.builder("streaminfer.inference").tag("route", route).tag("model", model.card().name())
-          .tag("version", model.card().version()).description("Model runs (pre-processing, ONNX Runtime, post-processing)")
-          .register(registry).record(Duration.ofNanos(micros * 1_000));
+      Timer.builder("streaminfer.inference")
+          .tag("route", route)
+          .tag("model", model.card().name())
+          .tag("version", model.card().version())
+          .description("Model runs (pre-processing, ONNX Runtime, post-processing)")
+          .register(registry)
+          .record(Duration.ofNanos(micros * 1_000));
     }
 
     /** One dead letter. */

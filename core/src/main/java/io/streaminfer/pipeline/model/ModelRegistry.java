@@ -12,10 +12,9 @@ import io.streaminfer.pipeline.config.ModelRef;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.RouteKeys;
 import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.topology.TaskFamily;
-import org.apache.kafka.common.config.ConfigException;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
+import io.streaminfer.pipeline.topology.TaskFamily;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
@@ -50,17 +50,18 @@ public final class ModelRegistry implements AutoCloseable {
   private ModelRegistry() {}
 
   /**
-   * Verifies the repository, opens every model version in it and checks every route's models:
-   * each must be in the repository (the version it names, or {@code models.pin}'s) and of the
-   * route's task. Fails with a {@link ConfigException} naming the route's key, or a {@link
+   * Verifies the repository, opens every model version in it and checks every route's models: each
+   * must be in the repository (the version it names, or {@code models.pin}'s) and of the route's
+   * task. Fails with a {@link ConfigException} naming the route's key, or a {@link
    * io.streaminfer.models.ModelLoadException} naming the file.
    */
   public static ModelRegistry open(StreamInferConfig config) {
-    RuntimeSettings settings = new RuntimeSettings(
-        Device.parse(config.getString(StreamInferConfig.INFERENCE_DEVICE)),
-        config.getInt(StreamInferConfig.INTRA_OP_THREADS),
-        config.getInt(StreamInferConfig.INTER_OP_THREADS),
-        config.getBoolean(StreamInferConfig.SPINNING));
+    RuntimeSettings settings =
+        new RuntimeSettings(
+            Device.parse(config.getString(StreamInferConfig.INFERENCE_DEVICE)),
+            config.getInt(StreamInferConfig.INTRA_OP_THREADS),
+            config.getInt(StreamInferConfig.INTER_OP_THREADS),
+            config.getBoolean(StreamInferConfig.SPINNING));
     Path root = Path.of(config.getString(StreamInferConfig.MODELS_REPOSITORY));
     ModelRepository repo = ModelRepository.open(root);
     checkRoutes(config, repo, root);
@@ -79,7 +80,9 @@ public final class ModelRegistry implements AutoCloseable {
       registry.close();
       throw e;
     }
-    LOG.info("loaded models {} on {}", registry.tasks.keySet(),
+    LOG.info(
+        "loaded models {} on {}",
+        registry.tasks.keySet(),
         registry.sessions.isEmpty() ? "-" : registry.sessions.get(0).provider());
     return registry;
   }
@@ -90,8 +93,18 @@ public final class ModelRegistry implements AutoCloseable {
       String key = RouteKeys.key(r.name(), RouteKeys.MODELS);
       for (ModelRef m : r.models()) {
         if (!repo.names().contains(m.name())) {
-          throw new ConfigException(key, m.toString(), "route " + r.name() + " serves model '" + m.name()
-              + "', which is not in the model repository " + root + " (it has " + repo.names() + ")");
+          throw new ConfigException(
+              key,
+              m.toString(),
+              "route "
+                  + r.name()
+                  + " serves model '"
+                  + m.name()
+                  + "', which is not in the model repository "
+                  + root
+                  + " (it has "
+                  + repo.names()
+                  + ")");
         }
         Optional<String> version = m.version().isPresent() ? m.version() : config.pin(m.name());
         ModelArtifact a;
@@ -102,8 +115,19 @@ public final class ModelRegistry implements AutoCloseable {
         }
         Task task = a.card().task();
         if (task != r.task()) {
-          throw new ConfigException(key, m.toString(), a.card().id() + " is a " + task.id() + " model, but route "
-              + r.name() + " is " + r.task().id() + " (" + RouteKeys.key(r.name(), RouteKeys.TASK) + ")");
+          throw new ConfigException(
+              key,
+              m.toString(),
+              a.card().id()
+                  + " is a "
+                  + task.id()
+                  + " model, but route "
+                  + r.name()
+                  + " is "
+                  + r.task().id()
+                  + " ("
+                  + RouteKeys.key(r.name(), RouteKeys.TASK)
+                  + ")");
         }
       }
     }
@@ -114,7 +138,8 @@ public final class ModelRegistry implements AutoCloseable {
     String version = ref.version().orElse(defaults.get(ref.name()));
     BatchTask<?, ?, ?> t = tasks.get(ref.name() + ":" + version);
     if (t == null) {
-      throw new IllegalArgumentException("model " + ref + " is not loaded (loaded: " + tasks.keySet() + ")");
+      throw new IllegalArgumentException(
+          "model " + ref + " is not loaded (loaded: " + tasks.keySet() + ")");
     }
     return type.cast(t);
   }
@@ -128,22 +153,29 @@ public final class ModelRegistry implements AutoCloseable {
    * The task for an event: the one its {@code model} header names, else {@code defaultModel}.
    * Throws {@link RejectedEventException} (UNKNOWN_MODEL, WRONG_TASK_MODEL) for a bad header.
    */
-  public <T extends BatchTask<?, ?, ?>> T route(Headers headers, ModelRef defaultModel, Class<T> type) {
+  public <T extends BatchTask<?, ?, ?>> T route(
+      Headers headers, ModelRef defaultModel, Class<T> type) {
     Header h = headers == null ? null : headers.lastHeader(MODEL_HEADER);
     if (h == null) {
       return task(defaultModel, type);
     }
-    String wanted = new String(h.value() == null ? new byte[0] : h.value(), StandardCharsets.UTF_8).trim();
+    String wanted =
+        new String(h.value() == null ? new byte[0] : h.value(), StandardCharsets.UTF_8).trim();
     String name = wanted.contains(":") ? wanted.substring(0, wanted.indexOf(':')) : wanted;
-    String version = wanted.contains(":") ? wanted.substring(wanted.indexOf(':') + 1) : defaults.get(name);
+    String version =
+        wanted.contains(":") ? wanted.substring(wanted.indexOf(':') + 1) : defaults.get(name);
     BatchTask<?, ?, ?> t = tasks.get(name + ":" + version);
     if (t == null) {
-      throw new RejectedEventException(ErrorCode.UNKNOWN_MODEL, "",
+      throw new RejectedEventException(
+          ErrorCode.UNKNOWN_MODEL,
+          "",
           "model header '" + wanted + "' names no loaded model (loaded: " + tasks.keySet() + ")");
     }
     if (!type.isInstance(t)) {
       Task task = t.model().card().task();
-      throw new RejectedEventException(ErrorCode.WRONG_TASK_MODEL, t.model().card().id(),
+      throw new RejectedEventException(
+          ErrorCode.WRONG_TASK_MODEL,
+          t.model().card().id(),
           "model header '" + wanted + "' names a " + task.id() + " model, not one for this route");
     }
     return type.cast(t);

@@ -6,8 +6,8 @@ import io.streaminfer.models.task.Outcome;
 import io.streaminfer.pipeline.batch.BufferedRecord;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
-import io.streaminfer.schemas.serde.AvroSerdes;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
+import io.streaminfer.schemas.serde.AvroSerdes;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
@@ -20,9 +20,12 @@ final class Batches {
   /** An outcome and the model run (batch) it came from, for the prediction's metadata. */
   record Ran<R>(Outcome<R> outcome, BatchResult<R> batch) {}
 
-  /** Runs {@code inputs} through {@code task} in runs of at most {@code maxSize}, each timed in {@code metrics}. */
-  static <I, R> List<Ran<R>> run(BatchTask<I, ?, R> task, List<I> inputs, int maxSize,
-      PipelineMetrics.RouteMetrics metrics) {
+  /**
+   * Runs {@code inputs} through {@code task} in runs of at most {@code maxSize}, each timed in
+   * {@code metrics}.
+   */
+  static <I, R> List<Ran<R>> run(
+      BatchTask<I, ?, R> task, List<I> inputs, int maxSize, PipelineMetrics.RouteMetrics metrics) {
     List<Ran<R>> out = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i += maxSize) {
       BatchResult<R> res = task.run(inputs.subList(i, Math.min(inputs.size(), i + maxSize)));
@@ -41,8 +44,8 @@ final class Batches {
     }
 
     /**
-     * The event; throws RejectedEventException (EMPTY_VALUE) for a tombstone and the
-     * deserializer's InvalidAvroMessageException (an AVRO_* code) for bytes that do not decode.
+     * The event; throws RejectedEventException (EMPTY_VALUE) for a tombstone and the deserializer's
+     * InvalidAvroMessageException (an AVRO_* code) for bytes that do not decode.
      */
     E decode(BufferedRecord r) {
       if (r.value() == null) {

@@ -7,7 +7,6 @@ import io.streaminfer.pipeline.batch.BatchingProcessor;
 import io.streaminfer.pipeline.batch.BufferedRecord;
 import io.streaminfer.pipeline.config.ModelRef;
 import io.streaminfer.pipeline.config.Route;
-import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
@@ -21,9 +20,10 @@ import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Classifies the events of one route (images or texts) in micro-batches: each buffered event is decoded,
- * validated and routed to its model; the valid ones of a model run together; each yields a {@link
- * Classification} keyed by the event id, each invalid one a dead letter with its typed reason.
+ * Classifies the events of one route (images or texts) in micro-batches: each buffered event is
+ * decoded, validated and routed to its model; the valid ones of a model run together; each yields a
+ * {@link Classification} keyed by the event id, each invalid one a dead letter with its typed
+ * reason.
  *
  * @param <E> the Avro event
  * @param <I> the model input extracted from it
@@ -50,8 +50,14 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
   private final int topK;
   private final String predictionsChild;
 
-  ClassificationProcessor(Route route, BatchSettings batching, ModelRegistry models, PipelineMetrics.RouteMetrics metrics,
-      Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType, Class<E> eventType, EventReader<E, I> reader) {
+  ClassificationProcessor(
+      Route route,
+      BatchSettings batching,
+      ModelRegistry models,
+      PipelineMetrics.RouteMetrics metrics,
+      Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType,
+      Class<E> eventType,
+      EventReader<E, I> reader) {
     super(metrics, route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
     this.defaultModel = route.defaultModel();
@@ -74,37 +80,53 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
         E event = decoder.decode(src);
         String id = reader.id(event);
         Outcomes.require(id != null && !id.isBlank(), ErrorCode.MISSING_ID, "event has no id");
-        BatchTask<I, ?, List<TopK.Scored>> task = models.route(src.headers(), defaultModel, taskType);
-        byModel.computeIfAbsent(task, t -> new ArrayList<>()).add(new Item<>(i, event, reader.input(event)));
+        BatchTask<I, ?, List<TopK.Scored>> task =
+            models.route(src.headers(), defaultModel, taskType);
+        byModel
+            .computeIfAbsent(task, t -> new ArrayList<>())
+            .add(new Item<>(i, event, reader.input(event)));
       } catch (RuntimeException e) {
         actions[i] = () -> deadLetter(src, e, "");
       }
     }
-    byModel.forEach((task, items) -> {
-      var ran = Batches.run(task, items.stream().map(Item::input).toList(), settings().maxSize(), metrics());
-      for (int k = 0; k < items.size(); k++) {
-        Item<E, I> item = items.get(k);
-        BufferedRecord src = batch.get(item.index());
-        Batches.Ran<List<TopK.Scored>> r = ran.get(k);
-        if (!r.outcome().ok()) {
-          var e = r.outcome().error();
-          actions[item.index()] = () -> deadLetter(src, e, task.model().card().id());
-          continue;
-        }
-        List<TopK.Scored> top = r.outcome().value();
-        Classification out = Classification.newBuilder()
-            .setId(reader.id(item.event()))
-            .setEventTime(reader.eventTime(item.event()))
-            .setLabel(top.get(0).label())
-            .setScore(top.get(0).score())
-            .setTopK(top.stream().limit(topK)
-                .map(s -> LabelScore.newBuilder().setLabel(s.label()).setScore(s.score()).build()).toList())
-            .setTrueLabel(reader.trueLabel(item.event()))
-            .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp()))
-            .build();
-        actions[item.index()] = () -> emitPrediction(predictionsChild, out.getId(), out, src, task.model());
-      }
-    });
+    byModel.forEach(
+        (task, items) -> {
+          var ran =
+              Batches.run(
+                  task, items.stream().map(Item::input).toList(), settings().maxSize(), metrics());
+          for (int k = 0; k < items.size(); k++) {
+            Item<E, I> item = items.get(k);
+            BufferedRecord src = batch.get(item.index());
+            Batches.Ran<List<TopK.Scored>> r = ran.get(k);
+            if (!r.outcome().ok()) {
+              var e = r.outcome().error();
+              actions[item.index()] = () -> deadLetter(src, e, task.model().card().id());
+              continue;
+            }
+            List<TopK.Scored> top = r.outcome().value();
+            Classification out =
+                Classification.newBuilder()
+                    .setId(reader.id(item.event()))
+                    .setEventTime(reader.eventTime(item.event()))
+                    .setLabel(top.get(0).label())
+                    .setScore(top.get(0).score())
+                    .setTopK(
+                        top.stream()
+                            .limit(topK)
+                            .map(
+                                s ->
+                                    LabelScore.newBuilder()
+                                        .setLabel(s.label())
+                                        .setScore(s.score())
+                                        .build())
+                            .toList())
+                    .setTrueLabel(reader.trueLabel(item.event()))
+                    .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp()))
+                    .build();
+            actions[item.index()] =
+                () -> emitPrediction(predictionsChild, out.getId(), out, src, task.model());
+          }
+        });
     for (Runnable a : actions) {
       a.run();
     }

@@ -29,6 +29,7 @@ import org.apache.kafka.streams.state.Stores;
 public final class ForecastFamily implements TaskFamily {
   /** Kind of the per-key window store: {@code windows-<route>}. */
   static final String WINDOWS = "windows";
+
   /** Output role of anomaly alerts. */
   public static final String ANOMALIES = RouteKeys.ANOMALIES;
 
@@ -67,12 +68,18 @@ public final class ForecastFamily implements TaskFamily {
 
   @Override
   public List<StoreBuilder<?>> stores(Route route) {
-    return List.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(route.store(WINDOWS)), Serdes.String(),
-        new SensorState.StateSerde()));
+    return List.of(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(route.store(WINDOWS)),
+            Serdes.String(),
+            new SensorState.StateSerde()));
   }
 
   @Override
-  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+  public Processor<byte[], byte[], Object, Object> processor(
+      Route route,
+      ModelRegistry models,
+      BatchSettings batching,
       PipelineMetrics.RouteMetrics metrics) {
     return new SensorProcessor(route, batching, models, metrics);
   }

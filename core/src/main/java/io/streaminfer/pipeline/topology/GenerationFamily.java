@@ -44,7 +44,10 @@ public final class GenerationFamily implements TaskFamily {
   }
 
   @Override
-  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+  public Processor<byte[], byte[], Object, Object> processor(
+      Route route,
+      ModelRegistry models,
+      BatchSettings batching,
       PipelineMetrics.RouteMetrics metrics) {
     return new GenerationProcessor(route, batching, models, metrics);
   }

@@ -6,9 +6,7 @@ import io.streaminfer.pipeline.batch.BatchingProcessor;
 import io.streaminfer.pipeline.batch.BufferedRecord;
 import io.streaminfer.pipeline.config.ModelRef;
 import io.streaminfer.pipeline.config.Route;
-import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
-import io.streaminfer.pipeline.dlq.RejectedEventException;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.GeneratedImage;
@@ -30,9 +28,14 @@ final class GenerationProcessor extends BatchingProcessor {
   private final ModelRef defaultModel;
   private final int maxSamples;
   private final String imagesChild;
-  private final Batches.Decoder<GenerationRequest> decoder = new Batches.Decoder<>(GenerationRequest.class);
+  private final Batches.Decoder<GenerationRequest> decoder =
+      new Batches.Decoder<>(GenerationRequest.class);
 
-  GenerationProcessor(Route route, BatchSettings batching, ModelRegistry models, PipelineMetrics.RouteMetrics metrics) {
+  GenerationProcessor(
+      Route route,
+      BatchSettings batching,
+      ModelRegistry models,
+      PipelineMetrics.RouteMetrics metrics) {
     super(metrics, route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
     this.defaultModel = route.defaultModel();
@@ -51,11 +54,17 @@ final class GenerationProcessor extends BatchingProcessor {
       BufferedRecord src = batch.get(i);
       try {
         GenerationRequest req = decoder.decode(src);
-        Outcomes.require(req.getId() != null && !req.getId().isBlank(), ErrorCode.MISSING_ID, "request has no id");
-        Outcomes.require(req.getSamples() >= 1 && req.getSamples() <= maxSamples, ErrorCode.SAMPLE_COUNT,
+        Outcomes.require(
+            req.getId() != null && !req.getId().isBlank(),
+            ErrorCode.MISSING_ID,
+            "request has no id");
+        Outcomes.require(
+            req.getSamples() >= 1 && req.getSamples() <= maxSamples,
+            ErrorCode.SAMPLE_COUNT,
             "samples must be 1.." + maxSamples + ", got " + req.getSamples());
         ImageGenerator task = models.route(src.headers(), defaultModel, ImageGenerator.class);
-        task.classIndex(req.getLabel()); // InferenceException (UNKNOWN_CLASS) for a class the model lacks
+        task.classIndex(
+            req.getLabel()); // InferenceException (UNKNOWN_CLASS) for a class the model lacks
         List<ImageGenerator.Sample> s = samples.computeIfAbsent(task, t -> new ArrayList<>());
         byModel.computeIfAbsent(task, t -> new ArrayList<>()).add(new Request(i, req, s.size()));
         for (int k = 0; k < req.getSamples(); k++) {
@@ -65,32 +74,43 @@ final class GenerationProcessor extends BatchingProcessor {
         actions[i] = () -> deadLetter(src, e, "");
       }
     }
-    byModel.forEach((task, requests) -> {
-      var ran = Batches.run(task, samples.get(task), settings().maxSize(), metrics());
-      for (Request rq : requests) {
-        BufferedRecord src = batch.get(rq.index());
-        GenerationRequest req = rq.request();
-        List<GeneratedImage> images = new ArrayList<>();
-        RuntimeException failure = null;
-        for (int k = 0; k < req.getSamples(); k++) {
-          var r = ran.get(rq.firstSample() + k);
-          if (!r.outcome().ok()) {
-            failure = r.outcome().error();
-            break;
+    byModel.forEach(
+        (task, requests) -> {
+          var ran = Batches.run(task, samples.get(task), settings().maxSize(), metrics());
+          for (Request rq : requests) {
+            BufferedRecord src = batch.get(rq.index());
+            GenerationRequest req = rq.request();
+            List<GeneratedImage> images = new ArrayList<>();
+            RuntimeException failure = null;
+            for (int k = 0; k < req.getSamples(); k++) {
+              var r = ran.get(rq.firstSample() + k);
+              if (!r.outcome().ok()) {
+                failure = r.outcome().error();
+                break;
+              }
+              ImageGenerator.Image img = r.outcome().value();
+              images.add(
+                  GeneratedImage.newBuilder()
+                      .setId(req.getId())
+                      .setEventTime(req.getEventTime())
+                      .setSampleIndex(k)
+                      .setLabel(req.getLabel())
+                      .setSeed(req.getSeed())
+                      .setPng(ByteBuffer.wrap(img.png()))
+                      .setWidth(img.width())
+                      .setHeight(img.height())
+                      .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp()))
+                      .build());
+            }
+            RuntimeException f = failure;
+            actions[rq.index()] =
+                f != null
+                    ? () -> deadLetter(src, f, task.model().card().id())
+                    : () ->
+                        images.forEach(
+                            g -> emitPrediction(imagesChild, req.getId(), g, src, task.model()));
           }
-          ImageGenerator.Image img = r.outcome().value();
-          images.add(GeneratedImage.newBuilder()
-              .setId(req.getId()).setEventTime(req.getEventTime()).setSampleIndex(k)
-              .setLabel(req.getLabel()).setSeed(req.getSeed()).setPng(ByteBuffer.wrap(img.png()))
-              .setWidth(img.width()).setHeight(img.height())
-              .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp())).build());
-        }
-        RuntimeException f = failure;
-        actions[rq.index()] = f != null
-            ? () -> deadLetter(src, f, task.model().card().id())
-            : () -> images.forEach(g -> emitPrediction(imagesChild, req.getId(), g, src, task.model()));
-      }
-    });
+        });
     for (Runnable a : actions) {
       a.run();
     }

@@ -49,13 +49,25 @@ public final class ImageClassificationFamily implements TaskFamily {
   }
 
   @Override
-  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+  public Processor<byte[], byte[], Object, Object> processor(
+      Route route,
+      ModelRegistry models,
+      BatchSettings batching,
       PipelineMetrics.RouteMetrics metrics) {
-    return new ClassificationProcessor<>(route, batching, models, metrics, ImageClassifier.class, ImageEvent.class,
+    return new ClassificationProcessor<>(
+        route,
+        batching,
+        models,
+        metrics,
+        ImageClassifier.class,
+        ImageEvent.class,
         new Reader(route.limits().maxBytes()));
   }
 
-  /** Reads an image event; refuses payloads over the route's max.bytes and raw images without dimensions. */
+  /**
+   * Reads an image event; refuses payloads over the route's max.bytes and raw images without
+   * dimensions.
+   */
   static final class Reader implements ClassificationProcessor.EventReader<ImageEvent, ImageInput> {
     private final int maxBytes;
 
@@ -82,8 +94,13 @@ public final class ImageClassificationFamily implements TaskFamily {
     public ImageInput input(ImageEvent e) {
       ByteBuffer b = e.getData();
       if (b.remaining() > maxBytes) {
-        throw new RejectedEventException(ErrorCode.PAYLOAD_TOO_LARGE, "",
-            "image payload of " + b.remaining() + " bytes exceeds the route's max.bytes=" + maxBytes);
+        throw new RejectedEventException(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            "",
+            "image payload of "
+                + b.remaining()
+                + " bytes exceeds the route's max.bytes="
+                + maxBytes);
       }
       byte[] data = new byte[b.remaining()];
       b.duplicate().get(data);
@@ -92,7 +109,8 @@ public final class ImageClassificationFamily implements TaskFamily {
         return ImageInput.encoded(enc, data);
       }
       if (e.getWidth() == null || e.getHeight() == null || e.getChannels() == null) {
-        throw new RejectedEventException(ErrorCode.IMAGE_DIMENSIONS, "", "raw image needs width, height and channels");
+        throw new RejectedEventException(
+            ErrorCode.IMAGE_DIMENSIONS, "", "raw image needs width, height and channels");
       }
       return new ImageInput(enc, data, e.getWidth(), e.getHeight(), e.getChannels());
     }

@@ -10,11 +10,14 @@ final class Metadata {
 
   /**
    * Metadata for a prediction made by {@code model} in {@code batch}; its queue time is the wall
-   * clock now (the prediction built, after inference) minus the input's record timestamp, in
-   * whole milliseconds: fetch, batch wait, pre-processing, inference and post-processing.
+   * clock now (the prediction built, after inference) minus the input's record timestamp, in whole
+   * milliseconds: fetch, batch wait, pre-processing, inference and post-processing.
    */
   static InferenceMetadata of(OnnxModel model, BatchResult<?> batch, long recordTimestampMs) {
-    long queueMicros = recordTimestampMs > 0 ? Math.max(0, (System.currentTimeMillis() - recordTimestampMs) * 1_000) : 0;
+    long queueMicros =
+        recordTimestampMs > 0
+            ? Math.max(0, (System.currentTimeMillis() - recordTimestampMs) * 1_000)
+            : 0;
     var card = model.card();
     return InferenceMetadata.newBuilder()
         .setModelName(card.name())

@@ -22,11 +22,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * forecasts in micro-batches. A batch is three steps, each its own part: {@link SensorWindows}
  * validates readings in arrival order and appends them to their windows (recognising at-least-once
  * replays); {@link WindowForecasts} runs every full window of the batch through every model of the
- * route, one run per model; then, in arrival order, {@link AnomalyScorer} compares each reading with
- * the forecast the anomaly model made for it (an {@link AnomalyAlert} beyond the threshold) and the
- * forecasts are emitted (one {@link Forecast} per model). A reading whose forecast is still in the
- * same batch is checked against it, so batching changes no result. A replayed reading gets its
- * forecasts and anomaly check recomputed from the kept history and emitted again (a duplicate,
+ * route, one run per model; then, in arrival order, {@link AnomalyScorer} compares each reading
+ * with the forecast the anomaly model made for it (an {@link AnomalyAlert} beyond the threshold)
+ * and the forecasts are emitted (one {@link Forecast} per model). A reading whose forecast is still
+ * in the same batch is checked against it, so batching changes no result. A replayed reading gets
+ * its forecasts and anomaly check recomputed from the kept history and emitted again (a duplicate,
  * never a loss), and leaves the state as it is; under exactly-once this cannot happen.
  */
 final class SensorProcessor extends BatchingProcessor {
@@ -41,7 +41,11 @@ final class SensorProcessor extends BatchingProcessor {
   private final Batches.Decoder<SensorReading> decoder = new Batches.Decoder<>(SensorReading.class);
   private KeyValueStore<String, SensorState> windows;
 
-  SensorProcessor(Route route, BatchSettings batching, ModelRegistry models, PipelineMetrics.RouteMetrics metrics) {
+  SensorProcessor(
+      Route route,
+      BatchSettings batching,
+      ModelRegistry models,
+      PipelineMetrics.RouteMetrics metrics) {
     super(metrics, route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
     this.windowsStore = route.store(ForecastFamily.WINDOWS);
@@ -54,16 +58,19 @@ final class SensorProcessor extends BatchingProcessor {
   }
 
   @Override
-  public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Object, Object> context) {
+  public void init(
+      org.apache.kafka.streams.processor.api.ProcessorContext<Object, Object> context) {
     super.init(context);
     this.windows = context.getStateStore(windowsStore);
   }
 
   @Override
   protected void handle(List<BufferedRecord> batch) {
-    Map<String, Forecaster> forecasters = WindowForecasts.of(sensorModels, m -> models.task(m, Forecaster.class));
+    Map<String, Forecaster> forecasters =
+        WindowForecasts.of(sensorModels, m -> models.task(m, Forecaster.class));
     Forecaster anomalyTask = forecasters.get(anomalyModel);
-    SensorWindows sensors = new SensorWindows(windows::get, WindowForecasts.capacity(forecasters), replayHistory);
+    SensorWindows sensors =
+        new SensorWindows(windows::get, WindowForecasts.capacity(forecasters), replayHistory);
     // 1. validate and append, in arrival order
     RuntimeException[] rejected = new RuntimeException[batch.size()];
     List<SensorWindows.Step> steps = new ArrayList<>();
@@ -76,10 +83,18 @@ final class SensorProcessor extends BatchingProcessor {
       }
     }
     // 2. every full window of the batch, per model, in one run; a replay's window before it too
-    var made = WindowForecasts.run(forecasters, steps.stream().map(SensorWindows.Step::window).toList(),
-        settings().maxSize(), metrics());
-    var before = WindowForecasts.run(Map.of(anomalyModel, anomalyTask),
-        steps.stream().map(SensorWindows.Step::before).toList(), settings().maxSize(), metrics());
+    var made =
+        WindowForecasts.run(
+            forecasters,
+            steps.stream().map(SensorWindows.Step::window).toList(),
+            settings().maxSize(),
+            metrics());
+    var before =
+        WindowForecasts.run(
+            Map.of(anomalyModel, anomalyTask),
+            steps.stream().map(SensorWindows.Step::before).toList(),
+            settings().maxSize(),
+            metrics());
     // 3. in arrival order: the anomaly check against the pending forecast, then the new forecasts
     int next = 0;
     for (int i = 0; i < batch.size(); i++) {
@@ -93,8 +108,12 @@ final class SensorProcessor extends BatchingProcessor {
     sensors.commit(windows::put);
   }
 
-  private void apply(SensorWindows.Step step, Map<String, Batches.Ran<Forecaster.Forecast>> made,
-      Batches.Ran<Forecaster.Forecast> replayedPending, SensorWindows sensors, Map<String, Forecaster> forecasters) {
+  private void apply(
+      SensorWindows.Step step,
+      Map<String, Batches.Ran<Forecaster.Forecast>> made,
+      Batches.Ran<Forecaster.Forecast> replayedPending,
+      SensorWindows sensors,
+      Map<String, Forecaster> forecasters) {
     for (var ran : made.values()) {
       if (!ran.outcome().ok()) { // ONNX Runtime failed for this window: nothing of it is emitted
         var e = ran.outcome().error();
@@ -104,18 +123,33 @@ final class SensorProcessor extends BatchingProcessor {
     }
     SensorReading r = step.reading();
     String sensor = step.sensor();
-    SensorState.PendingForecast p = !step.replay() ? sensors.pending(sensor)
-        : replayedPending == null || !replayedPending.outcome().ok() ? null
-        : pendingOf(anomalyModel, replayedPending.outcome().value());
-    scorer.alert(p, r.getValue()).ifPresent(z -> {
-      BatchResult<?> none = new BatchResult<>(List.of(), 1, 0, new float[0]);
-      AnomalyAlert alert = AnomalyAlert.newBuilder()
-          .setId(r.getId()).setSensorId(sensor).setEventTime(r.getEventTime())
-          .setValue(r.getValue()).setForecast(p.value()).setZScore(z).setThreshold(scorer.threshold())
-          .setMetadata(Metadata.of(forecasters.get(anomalyModel).model(), none, step.src().timestamp())).build();
-      emit(anomaliesChild, sensor, alert, step.src());
-      metrics().anomaly();
-    });
+    SensorState.PendingForecast p =
+        !step.replay()
+            ? sensors.pending(sensor)
+            : replayedPending == null || !replayedPending.outcome().ok()
+                ? null
+                : pendingOf(anomalyModel, replayedPending.outcome().value());
+    scorer
+        .alert(p, r.getValue())
+        .ifPresent(
+            z -> {
+              BatchResult<?> none = new BatchResult<>(List.of(), 1, 0, new float[0]);
+              AnomalyAlert alert =
+                  AnomalyAlert.newBuilder()
+                      .setId(r.getId())
+                      .setSensorId(sensor)
+                      .setEventTime(r.getEventTime())
+                      .setValue(r.getValue())
+                      .setForecast(p.value())
+                      .setZScore(z)
+                      .setThreshold(scorer.threshold())
+                      .setMetadata(
+                          Metadata.of(
+                              forecasters.get(anomalyModel).model(), none, step.src().timestamp()))
+                      .build();
+              emit(anomaliesChild, sensor, alert, step.src());
+              metrics().anomaly();
+            });
     SensorState.PendingForecast newPending = null;
     for (String m : sensorModels) {
       Batches.Ran<Forecaster.Forecast> ran = made.get(m);
@@ -124,10 +158,19 @@ final class SensorProcessor extends BatchingProcessor {
       }
       Forecaster task = forecasters.get(m);
       Forecaster.Forecast f = ran.outcome().value();
-      emitPrediction(forecastsChild, sensor, Forecast.newBuilder()
-          .setId(r.getId()).setSensorId(sensor).setEventTime(r.getEventTime())
-          .setForecast(f.value()).setWindowSize(task.window())
-          .setMetadata(Metadata.of(task.model(), ran.batch(), step.src().timestamp())).build(), step.src(), task.model());
+      emitPrediction(
+          forecastsChild,
+          sensor,
+          Forecast.newBuilder()
+              .setId(r.getId())
+              .setSensorId(sensor)
+              .setEventTime(r.getEventTime())
+              .setForecast(f.value())
+              .setWindowSize(task.window())
+              .setMetadata(Metadata.of(task.model(), ran.batch(), step.src().timestamp()))
+              .build(),
+          step.src(),
+          task.model());
       if (m.equals(anomalyModel)) {
         newPending = pendingOf(m, f);
       }

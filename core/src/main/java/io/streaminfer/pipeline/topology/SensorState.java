@@ -13,11 +13,11 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * What the pipeline remembers per sensor, in a changelogged store: the last readings (oldest
- * first) with the input offsets they came from, the last event time, and the forecast the anomaly
- * model made for the next reading. It keeps more readings than the longest window (the replay
- * history) so that a reading read again after an at-least-once crash, whose effect on the window
- * already reached the changelog, can have its forecasts recomputed instead of being rejected as a
+ * What the pipeline remembers per sensor, in a changelogged store: the last readings (oldest first)
+ * with the input offsets they came from, the last event time, and the forecast the anomaly model
+ * made for the next reading. It keeps more readings than the longest window (the replay history) so
+ * that a reading read again after an at-least-once crash, whose effect on the window already
+ * reached the changelog, can have its forecasts recomputed instead of being rejected as a
  * duplicate. Immutable.
  *
  * @param readings the most recent readings, oldest first
@@ -26,7 +26,12 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param lastEventTimeMs event time of the newest reading
  * @param pending the anomaly model's forecast for the next reading, or null
  */
-record SensorState(double[] readings, long[] offsets, int partition, long lastEventTimeMs, PendingForecast pending) {
+record SensorState(
+    double[] readings,
+    long[] offsets,
+    int partition,
+    long lastEventTimeMs,
+    PendingForecast pending) {
 
   /** A forecast waiting for the reading it predicts. */
   record PendingForecast(String model, double value, double windowStd, double residualStd) {
@@ -61,7 +66,9 @@ record SensorState(double[] readings, long[] offsets, int partition, long lastEv
    * a replay after an at-least-once crash, not a new reading.
    */
   boolean applied(int partition, long offset) {
-    return partition == this.partition && offsets.length > 0 && offset <= offsets[offsets.length - 1];
+    return partition == this.partition
+        && offsets.length > 0
+        && offset <= offsets[offsets.length - 1];
   }
 
   /** Index of the reading read at {@code offset}, or -1 when it is older than the history. */
@@ -76,7 +83,8 @@ record SensorState(double[] readings, long[] offsets, int partition, long lastEv
   }
 
   /** Versioned binary serde for the state store and its changelog. */
-  static final class StateSerde implements Serde<SensorState>, Serializer<SensorState>, Deserializer<SensorState> {
+  static final class StateSerde
+      implements Serde<SensorState>, Serializer<SensorState>, Deserializer<SensorState> {
     private static final byte VERSION = 2;
 
     @Override
@@ -115,7 +123,8 @@ record SensorState(double[] readings, long[] offsets, int partition, long lastEv
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
         byte v = in.readByte();
         if (v != VERSION && v != 1) {
-          throw new SerializationException("sensor state version " + v + " unknown (expected 1 or " + VERSION + ")");
+          throw new SerializationException(
+              "sensor state version " + v + " unknown (expected 1 or " + VERSION + ")");
         }
         long last = in.readLong();
         int partition = v == 1 ? -1 : in.readInt(); // version 1 kept no offsets
@@ -125,9 +134,11 @@ record SensorState(double[] readings, long[] offsets, int partition, long lastEv
           readings[i] = in.readDouble();
           offsets[i] = v == 1 ? -1 : in.readLong();
         }
-        PendingForecast p = in.readBoolean()
-            ? new PendingForecast(in.readUTF(), in.readDouble(), in.readDouble(), in.readDouble())
-            : null;
+        PendingForecast p =
+            in.readBoolean()
+                ? new PendingForecast(
+                    in.readUTF(), in.readDouble(), in.readDouble(), in.readDouble())
+                : null;
         return new SensorState(readings, offsets, partition, last, p);
       } catch (IOException e) {
         throw new SerializationException("corrupt sensor state", e);

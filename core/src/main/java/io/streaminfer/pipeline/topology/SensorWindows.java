@@ -61,27 +61,41 @@ final class SensorWindows {
    * with MISSING_ID, MISSING_KEY, READING_NOT_FINITE, READING_OUT_OF_ORDER or READING_REPLAYED.
    */
   Step admit(BufferedRecord src, SensorReading r) {
-    Outcomes.require(r.getId() != null && !r.getId().isBlank(), ErrorCode.MISSING_ID, "reading has no id");
+    Outcomes.require(
+        r.getId() != null && !r.getId().isBlank(), ErrorCode.MISSING_ID, "reading has no id");
     String sensor = src.key() == null ? null : new String(src.key(), StandardCharsets.UTF_8);
-    Outcomes.require(sensor != null && !sensor.isBlank(), ErrorCode.MISSING_KEY,
+    Outcomes.require(
+        sensor != null && !sensor.isBlank(),
+        ErrorCode.MISSING_KEY,
         "sensor readings must be keyed by sensor id (got no key)");
-    Outcomes.require(sensor.equals(r.getSensorId()), ErrorCode.MISSING_KEY,
+    Outcomes.require(
+        sensor.equals(r.getSensorId()),
+        ErrorCode.MISSING_KEY,
         "record key '" + sensor + "' is not the reading's sensor id '" + r.getSensorId() + "'");
-    Outcomes.require(Double.isFinite(r.getValue()), ErrorCode.READING_NOT_FINITE, "reading is " + r.getValue());
-    SensorState state = states.computeIfAbsent(sensor, s -> {
-      SensorState st = stored.apply(s);
-      st = st == null ? SensorState.empty() : st;
-      pending.put(s, st.pending());
-      return st;
-    });
+    Outcomes.require(
+        Double.isFinite(r.getValue()), ErrorCode.READING_NOT_FINITE, "reading is " + r.getValue());
+    SensorState state =
+        states.computeIfAbsent(
+            sensor,
+            s -> {
+              SensorState st = stored.apply(s);
+              st = st == null ? SensorState.empty() : st;
+              pending.put(s, st.pending());
+              return st;
+            });
     if (state.applied(src.partition(), src.offset())) {
       return replay(state, src, r);
     }
     long t = r.getEventTime().toEpochMilli();
-    Outcomes.require(t > state.lastEventTimeMs(), ErrorCode.READING_OUT_OF_ORDER,
-        "reading at " + r.getEventTime() + " is not after the sensor's last reading at "
+    Outcomes.require(
+        t > state.lastEventTimeMs(),
+        ErrorCode.READING_OUT_OF_ORDER,
+        "reading at "
+            + r.getEventTime()
+            + " is not after the sensor's last reading at "
             + Instant.ofEpochMilli(state.lastEventTimeMs()));
-    SensorState next = state.append(r.getValue(), t, src.partition(), src.offset(), capacity + replayHistory);
+    SensorState next =
+        state.append(r.getValue(), t, src.partition(), src.offset(), capacity + replayHistory);
     states.put(sensor, next);
     appended.add(sensor);
     return new Step(src, r, next.readings(), null);
@@ -89,24 +103,38 @@ final class SensorWindows {
 
   private Step replay(SensorState state, BufferedRecord src, SensorReading r) {
     int j = state.indexOf(src.offset());
-    boolean rejectedBefore = j < 0 && state.offsets().length > 0 && src.offset() > state.offsets()[0];
-    Outcomes.require(!rejectedBefore, ErrorCode.READING_OUT_OF_ORDER,
-        "reading at offset " + src.offset() + " replayed; it was not newer than the sensor's readings");
+    boolean rejectedBefore =
+        j < 0 && state.offsets().length > 0 && src.offset() > state.offsets()[0];
+    Outcomes.require(
+        !rejectedBefore,
+        ErrorCode.READING_OUT_OF_ORDER,
+        "reading at offset "
+            + src.offset()
+            + " replayed; it was not newer than the sensor's readings");
     // recomputable when the history holds the reading and a full window before it (or has never
     // dropped a reading, so a short window was short the first time too)
     boolean dropped = state.readings().length >= capacity + replayHistory;
-    Outcomes.require(j >= 0 && (j >= capacity || !dropped), ErrorCode.READING_REPLAYED, "reading at offset "
-        + src.offset() + " was applied before a crash and is older than the kept history (the route's replay.history="
-        + replayHistory + "); its forecasts cannot be recomputed");
+    Outcomes.require(
+        j >= 0 && (j >= capacity || !dropped),
+        ErrorCode.READING_REPLAYED,
+        "reading at offset "
+            + src.offset()
+            + " was applied before a crash and is older than the kept history (the route's replay.history="
+            + replayHistory
+            + "); its forecasts cannot be recomputed");
     return new Step(src, r, state.upTo(j), state.upTo(j - 1));
   }
 
-  /** The anomaly model's forecast for {@code sensor}'s next new reading, at this point of the batch. */
+  /**
+   * The anomaly model's forecast for {@code sensor}'s next new reading, at this point of the batch.
+   */
   SensorState.PendingForecast pending(String sensor) {
     return pending.get(sensor);
   }
 
-  /** After a new reading of {@code sensor}: the forecast its window made for the next one (or null). */
+  /**
+   * After a new reading of {@code sensor}: the forecast its window made for the next one (or null).
+   */
   void advance(String sensor, SensorState.PendingForecast next) {
     pending.put(sensor, next);
   }

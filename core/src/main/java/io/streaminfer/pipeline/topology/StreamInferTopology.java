@@ -3,12 +3,12 @@ package io.streaminfer.pipeline.topology;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.batch.BufferedRecord;
 import io.streaminfer.pipeline.config.Route;
-import io.streaminfer.pipeline.metrics.PipelineMetrics;
-import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetterProcessingHandler;
 import io.streaminfer.pipeline.dlq.DeadLetterProductionHandler;
 import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
+import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import java.util.HashSet;
 import java.util.Properties;
@@ -41,12 +41,18 @@ public final class StreamInferTopology {
    * The topology for {@code config}, serving the models in {@code models}, counting into {@code
    * metrics} (neither owned; pass the same metrics to {@link #streamsProperties}).
    */
-  public static Topology build(StreamInferConfig config, ModelRegistry models, PipelineMetrics metrics) {
+  public static Topology build(
+      StreamInferConfig config, ModelRegistry models, PipelineMetrics metrics) {
     return build(config, config.routes(), models, metrics);
   }
 
-  /** The topology of {@code routes} (some of {@code config}'s: one Kafka Streams client's share). */
-  public static Topology build(StreamInferConfig config, java.util.List<Route> routes, ModelRegistry models,
+  /**
+   * The topology of {@code routes} (some of {@code config}'s: one Kafka Streams client's share).
+   */
+  public static Topology build(
+      StreamInferConfig config,
+      java.util.List<Route> routes,
+      ModelRegistry models,
       PipelineMetrics metrics) {
     Topics topics = Topics.of(config);
     ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
@@ -66,19 +72,34 @@ public final class StreamInferTopology {
       String node = route.processorNode();
       t.addProcessor(node, () -> family.processor(route, models, batching, routeMetrics), source);
       // small and short-lived: in memory, made durable by its changelog topic
-      t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(route.bufferStore()), Serdes.Long(),
-          new BufferedRecord.StoreSerde()), node);
+      t.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.inMemoryKeyValueStore(route.bufferStore()),
+              Serdes.Long(),
+              new BufferedRecord.StoreSerde()),
+          node);
       for (StoreBuilder<?> store : family.stores(route)) {
         t.addStateStore(store, node);
       }
-      family.outputs().forEach((role, type) ->
-          t.addSink(route.sinkNode(role), route.output(role), keyOut, serializer(type), node));
-      t.addSink(route.deadLetterNode(), topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(), node);
+      family
+          .outputs()
+          .forEach(
+              (role, type) ->
+                  t.addSink(
+                      route.sinkNode(role), route.output(role), keyOut, serializer(type), node));
+      t.addSink(
+          route.deadLetterNode(),
+          topics.deadLetters(),
+          new ByteArraySerializer(),
+          new ByteArraySerializer(),
+          node);
     }
     return t;
   }
 
-  /** The source node of input topic {@code topic} (one per topic, shared by the routes reading it). */
+  /**
+   * The source node of input topic {@code topic} (one per topic, shared by the routes reading it).
+   */
   static String sourceNode(String topic) {
     return "in-" + topic;
   }
@@ -90,7 +111,8 @@ public final class StreamInferTopology {
 
   /** Batching of {@code route}, with the slow-batch threshold of {@code config}'s poll budget. */
   static BatchSettings batching(StreamInferConfig config, Route route) {
-    return new BatchSettings(route.batchMaxSize(), route.batchMaxDelay(), config.batchTimeBudget().dividedBy(4));
+    return new BatchSettings(
+        route.batchMaxSize(), route.batchMaxDelay(), config.batchTimeBudget().dividedBy(4));
   }
 
   /**
@@ -99,10 +121,16 @@ public final class StreamInferTopology {
    */
   public static Properties streamsProperties(StreamInferConfig config, PipelineMetrics metrics) {
     Properties p = config.streamsProperties();
-    p.put(PipelineMetrics.CONFIG, metrics); // an object, read by the handlers' configure (clients ignore it)
+    p.put(
+        PipelineMetrics.CONFIG,
+        metrics); // an object, read by the handlers' configure (clients ignore it)
     p.put(DeadLetters.TOPIC_CONFIG, Topics.of(config).deadLetters());
-    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
-    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class.getName());
+    p.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterProcessingHandler.class.getName());
+    p.put(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterProductionHandler.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // 5.0 default
     return p;
   }

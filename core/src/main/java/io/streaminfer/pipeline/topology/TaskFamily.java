@@ -24,8 +24,8 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * META-INF/services/io.streaminfer.pipeline.topology.TaskFamily}), so no other code switches over
  * kinds of event; a new family is one class and one line there.
  *
- * <p>Implementations are stateless and thread-safe; the processors they build are per task (one
- * per stream task, as Kafka Streams requires).
+ * <p>Implementations are stateless and thread-safe; the processors they build are per task (one per
+ * stream task, as Kafka Streams requires).
  */
 public interface TaskFamily {
   /** The model-card task this family serves. */
@@ -34,7 +34,10 @@ public interface TaskFamily {
   /** The Avro record its input topic carries. */
   Class<? extends SpecificRecord> eventType();
 
-  /** Output roles (each a route key naming a topic) and their record types, {@link Route#OUTPUT} first. */
+  /**
+   * Output roles (each a route key naming a topic) and their record types, {@link Route#OUTPUT}
+   * first.
+   */
   Map<String, Class<? extends SpecificRecord>> outputs();
 
   /** The route keys it reads beyond the common ones and its output roles ({@code top.k}, …). */
@@ -58,7 +61,10 @@ public interface TaskFamily {
    * forwards predictions to {@link Route#sinkNode(String)} and dead letters to {@link
    * Route#deadLetterNode()}, counting into the route's {@code metrics}. The registry is not owned.
    */
-  Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+  Processor<byte[], byte[], Object, Object> processor(
+      Route route,
+      ModelRegistry models,
+      BatchSettings batching,
       PipelineMetrics.RouteMetrics metrics);
 
   /** The family of {@code task}; fails when none is on the class path. */
@@ -86,8 +92,13 @@ public interface TaskFamily {
       for (TaskFamily f : ServiceLoader.load(TaskFamily.class, TaskFamily.class.getClassLoader())) {
         TaskFamily before = m.putIfAbsent(f.task(), f);
         if (before != null) {
-          throw new IllegalStateException("two task families for " + f.task().id() + ": "
-              + before.getClass().getName() + " and " + f.getClass().getName());
+          throw new IllegalStateException(
+              "two task families for "
+                  + f.task().id()
+                  + ": "
+                  + before.getClass().getName()
+                  + " and "
+                  + f.getClass().getName());
         }
       }
       return m;

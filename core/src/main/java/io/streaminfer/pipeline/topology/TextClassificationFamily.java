@@ -47,9 +47,18 @@ public final class TextClassificationFamily implements TaskFamily {
   }
 
   @Override
-  public Processor<byte[], byte[], Object, Object> processor(Route route, ModelRegistry models, BatchSettings batching,
+  public Processor<byte[], byte[], Object, Object> processor(
+      Route route,
+      ModelRegistry models,
+      BatchSettings batching,
       PipelineMetrics.RouteMetrics metrics) {
-    return new ClassificationProcessor<>(route, batching, models, metrics, TextClassifier.class, TextEvent.class,
+    return new ClassificationProcessor<>(
+        route,
+        batching,
+        models,
+        metrics,
+        TextClassifier.class,
+        TextEvent.class,
         new Reader(route.limits().maxChars()));
   }
 
@@ -80,11 +89,14 @@ public final class TextClassificationFamily implements TaskFamily {
     public String input(TextEvent e) {
       String text = e.getText();
       if (text.length() > maxChars) {
-        throw new RejectedEventException(ErrorCode.TEXT_TOO_LONG, "",
+        throw new RejectedEventException(
+            ErrorCode.TEXT_TOO_LONG,
+            "",
             "text of " + text.length() + " characters exceeds the route's max.chars=" + maxChars);
       }
       if (text.indexOf('\uFFFD') >= 0) {
-        throw new RejectedEventException(ErrorCode.TEXT_INVALID_UTF8, "", "text was not valid UTF-8 (contains U+FFFD)");
+        throw new RejectedEventException(
+            ErrorCode.TEXT_INVALID_UTF8, "", "text was not valid UTF-8 (contains U+FFFD)");
       }
       return text;
     }

@@ -16,7 +16,10 @@ import org.apache.avro.specific.SpecificRecord;
  * @param outputTypes output topic → the record type routes write there (distinct, in route order)
  * @param deadLetters every input that could not become a prediction
  */
-public record Topics(List<String> inputs, Map<String, Class<? extends SpecificRecord>> outputTypes, String deadLetters) {
+public record Topics(
+    List<String> inputs,
+    Map<String, Class<? extends SpecificRecord>> outputTypes,
+    String deadLetters) {
 
   /** Copies the collections. */
   public Topics {
@@ -29,7 +32,9 @@ public record Topics(List<String> inputs, Map<String, Class<? extends SpecificRe
     List<String> inputs = c.routes().stream().map(Route::input).distinct().toList();
     Map<String, Class<? extends SpecificRecord>> outputs = new LinkedHashMap<>();
     for (Route r : c.routes()) {
-      TaskFamily.of(r.task()).outputs().forEach((role, type) -> outputs.putIfAbsent(r.output(role), type));
+      TaskFamily.of(r.task())
+          .outputs()
+          .forEach((role, type) -> outputs.putIfAbsent(r.output(role), type));
     }
     return new Topics(inputs, outputs, c.getString(StreamInferConfig.TOPIC_DEAD_LETTERS));
   }

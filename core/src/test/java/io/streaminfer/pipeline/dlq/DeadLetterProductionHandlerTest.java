@@ -18,18 +18,42 @@ import org.junit.jupiter.api.Test;
 
 class DeadLetterProductionHandlerTest {
   private final DeadLetterProductionHandler handler = new DeadLetterProductionHandler();
-  private final ProducerRecord<byte[], byte[]> prediction = new ProducerRecord<>("image-predictions", new byte[10]);
+  private final ProducerRecord<byte[], byte[]> prediction =
+      new ProducerRecord<>("image-predictions", new byte[10]);
 
   /** The context Kafka Streams hands a handler, for a record read from images-0@42. */
   private record Context(Headers headers) implements ErrorHandlerContext {
-    public String topic() { return "images"; }
-    public int partition() { return 0; }
-    public long offset() { return 42; }
-    public String processorNodeId() { return "image-predictions"; }
-    public TaskId taskId() { return new TaskId(0, 0); }
-    public long timestamp() { return 1_000L; }
-    public byte[] sourceRawKey() { return "img-7".getBytes(StandardCharsets.UTF_8); }
-    public byte[] sourceRawValue() { return new byte[] {1, 2, 3}; }
+    public String topic() {
+      return "images";
+    }
+
+    public int partition() {
+      return 0;
+    }
+
+    public long offset() {
+      return 42;
+    }
+
+    public String processorNodeId() {
+      return "image-predictions";
+    }
+
+    public TaskId taskId() {
+      return new TaskId(0, 0);
+    }
+
+    public long timestamp() {
+      return 1_000L;
+    }
+
+    public byte[] sourceRawKey() {
+      return "img-7".getBytes(StandardCharsets.UTF_8);
+    }
+
+    public byte[] sourceRawValue() {
+      return new byte[] {1, 2, 3};
+    }
   }
 
   @BeforeEach
@@ -39,7 +63,9 @@ class DeadLetterProductionHandlerTest {
 
   @Test
   void shouldDeadLetterTheInputOfAPredictionTooLargeToWrite() {
-    var response = handler.handleError(new Context(new RecordHeaders()), prediction, new RecordTooLargeException("big"));
+    var response =
+        handler.handleError(
+            new Context(new RecordHeaders()), prediction, new RecordTooLargeException("big"));
     assertThat(response.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
     var dead = response.deadLetterQueueRecords().get(0);
     assertThat(dead.topic()).isEqualTo("dead-letters");
@@ -51,9 +77,19 @@ class DeadLetterProductionHandlerTest {
 
   @Test
   void shouldRetryRetriableErrorsAndStopOnClusterWideOnes() {
-    assertThat(handler.handleError(new Context(new RecordHeaders()), prediction, new NotEnoughReplicasException("isr")).result())
+    assertThat(
+            handler
+                .handleError(
+                    new Context(new RecordHeaders()),
+                    prediction,
+                    new NotEnoughReplicasException("isr"))
+                .result())
         .isEqualTo(ProductionExceptionHandler.Result.RETRY);
-    assertThat(handler.handleError(new Context(new RecordHeaders()), prediction, new AuthorizationException("acl")).result())
+    assertThat(
+            handler
+                .handleError(
+                    new Context(new RecordHeaders()), prediction, new AuthorizationException("acl"))
+                .result())
         .isEqualTo(ProductionExceptionHandler.Result.FAIL);
   }
 }

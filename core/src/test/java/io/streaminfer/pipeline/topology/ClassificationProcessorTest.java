@@ -25,7 +25,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The image route's processor alone: buffering, batch by size and by delay, dead letters, restore. */
+/**
+ * The image route's processor alone: buffering, batch by size and by delay, dead letters, restore.
+ */
 class ClassificationProcessorTest {
   private static StreamInferConfig config;
   private static ModelRegistry models;
@@ -44,9 +46,15 @@ class ClassificationProcessorTest {
   }
 
   private static ProcessorHarness harness(int batch, long delayMs) {
-    var p = new ClassificationProcessor<>(route, new BatchSettings(batch, Duration.ofMillis(delayMs)), models,
-        PipelineMetrics.inMemory().route(route.name()), ImageClassifier.class, ImageEvent.class,
-        new ImageClassificationFamily.Reader(route.limits().maxBytes()));
+    var p =
+        new ClassificationProcessor<>(
+            route,
+            new BatchSettings(batch, Duration.ofMillis(delayMs)),
+            models,
+            PipelineMetrics.inMemory().route(route.name()),
+            ImageClassifier.class,
+            ImageEvent.class,
+            new ImageClassificationFamily.Reader(route.limits().maxBytes()));
     return new ProcessorHarness(route, new ImageClassificationFamily(), p);
   }
 
@@ -55,9 +63,16 @@ class ClassificationProcessorTest {
     for (int i = 0; i < 64; i++) {
       px[i] = (i % 8 == 3 || i % 8 == 4) ? 255 : 0; // a vertical bar
     }
-    return AvroSerdes.serde(ImageEvent.class).serializer().serialize("", ImageEvent.newBuilder().setId(id)
-        .setEventTime(Instant.parse("2026-01-01T00:00:00Z")).setEncoding(ImageEncoding.PNG)
-        .setData(ByteBuffer.wrap(PngEncoder.png(px, 8, 8))).build());
+    return AvroSerdes.serde(ImageEvent.class)
+        .serializer()
+        .serialize(
+            "",
+            ImageEvent.newBuilder()
+                .setId(id)
+                .setEventTime(Instant.parse("2026-01-01T00:00:00Z"))
+                .setEncoding(ImageEncoding.PNG)
+                .setData(ByteBuffer.wrap(PngEncoder.png(px, 8, 8)))
+                .build());
   }
 
   @Test
@@ -73,15 +88,20 @@ class ClassificationProcessorTest {
 
     var out = h.forwarded(route.sinkNode(Route.OUTPUT));
     assertThat(out).hasSize(4);
-    assertThat(out).extracting(f -> ((Classification) f.record().value()).getId())
+    assertThat(out)
+        .extracting(f -> ((Classification) f.record().value()).getId())
         .containsExactly("img-0", "img-1", "img-2", "img-3");
-    assertThat(out).allSatisfy(f -> {
-      Classification c = (Classification) f.record().value();
-      assertThat(c.getMetadata().getBatchSize()).isEqualTo(4);
-      assertThat(c.getTopK()).hasSize(route.limits().topK());
-      assertThat(DeadLetters.header(f.record().headers(), DeadLetters.ROUTE)).isEqualTo("images");
-    });
-    assertThat(DeadLetters.header(out.get(2).record().headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("2");
+    assertThat(out)
+        .allSatisfy(
+            f -> {
+              Classification c = (Classification) f.record().value();
+              assertThat(c.getMetadata().getBatchSize()).isEqualTo(4);
+              assertThat(c.getTopK()).hasSize(route.limits().topK());
+              assertThat(DeadLetters.header(f.record().headers(), DeadLetters.ROUTE))
+                  .isEqualTo("images");
+            });
+    assertThat(DeadLetters.header(out.get(2).record().headers(), DeadLetters.SOURCE_OFFSET))
+        .isEqualTo("2");
     assertThat(h.buffered()).isZero();
   }
 
@@ -105,23 +125,35 @@ class ClassificationProcessorTest {
     h.process("bad", junk);
     h.process("good", image("good"));
     var dead = h.forwarded(route.deadLetterNode());
-    assertThat(dead).singleElement().satisfies(f -> {
-      assertThat((byte[]) f.record().value()).isEqualTo(junk);
-      assertThat(DeadLetters.header(f.record().headers(), DeadLetters.CODE)).isEqualTo("AVRO_BAD_MAGIC");
-      assertThat(DeadLetters.header(f.record().headers(), DeadLetters.ROUTE)).isEqualTo("images");
-    });
+    assertThat(dead)
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat((byte[]) f.record().value()).isEqualTo(junk);
+              assertThat(DeadLetters.header(f.record().headers(), DeadLetters.CODE))
+                  .isEqualTo("AVRO_BAD_MAGIC");
+              assertThat(DeadLetters.header(f.record().headers(), DeadLetters.ROUTE))
+                  .isEqualTo("images");
+            });
     assertThat(h.forwarded(route.sinkNode(Route.OUTPUT))).hasSize(1);
   }
 
   @Test
   void shouldRunWhatARestoredBufferHoldsAtTheFirstPunctuation() {
     ProcessorHarness h = harness(32, 50);
-    h.buffer.put(7L, new BufferedRecord(route.input(), 0, 41, 1L, "k".getBytes(), image("restored"), new RecordHeaders()));
+    h.buffer.put(
+        7L,
+        new BufferedRecord(
+            route.input(), 0, 41, 1L, "k".getBytes(), image("restored"), new RecordHeaders()));
     h.context.setCurrentSystemTimeMs(5_000);
     h.init();
     h.punctuateAt(5_000);
-    assertThat(h.forwarded(route.sinkNode(Route.OUTPUT))).singleElement()
-        .satisfies(f -> assertThat(DeadLetters.header(f.record().headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("41"));
+    assertThat(h.forwarded(route.sinkNode(Route.OUTPUT)))
+        .singleElement()
+        .satisfies(
+            f ->
+                assertThat(DeadLetters.header(f.record().headers(), DeadLetters.SOURCE_OFFSET))
+                    .isEqualTo("41"));
     assertThat(h.buffered()).isZero();
   }
 }

@@ -24,18 +24,27 @@ final class ProcessorHarness {
   private final String topic;
   private long offset;
 
-  ProcessorHarness(Route route, TaskFamily family, Processor<byte[], byte[], Object, Object> processor) {
+  ProcessorHarness(
+      Route route, TaskFamily family, Processor<byte[], byte[], Object, Object> processor) {
     this.processor = processor;
     this.topic = route.input();
     try { // the family's stores may be persistent (RocksDB): a state directory of their own
-      context = new MockProcessorContext<>(new java.util.Properties(), new org.apache.kafka.streams.processor.TaskId(0, 0),
-          java.nio.file.Files.createTempDirectory("processor-harness").toFile());
+      context =
+          new MockProcessorContext<>(
+              new java.util.Properties(),
+              new org.apache.kafka.streams.processor.TaskId(0, 0),
+              java.nio.file.Files.createTempDirectory("processor-harness").toFile());
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     context.setCurrentSystemTimeMs(0);
-    buffer = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(route.bufferStore()), Serdes.Long(),
-        new BufferedRecord.StoreSerde()).withLoggingDisabled().build();
+    buffer =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(route.bufferStore()),
+                Serdes.Long(),
+                new BufferedRecord.StoreSerde())
+            .withLoggingDisabled()
+            .build();
     add(buffer);
     for (StoreBuilder<?> b : family.stores(route)) {
       add(b.withLoggingDisabled().build());
@@ -56,8 +65,12 @@ final class ProcessorHarness {
   /** Feeds one input record at the next offset of partition 0. */
   void process(String key, byte[] value) {
     context.setRecordMetadata(topic, 0, offset++);
-    processor.process(new Record<>(key == null ? null : key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value,
-        context.currentSystemTimeMs(), new RecordHeaders()));
+    processor.process(
+        new Record<>(
+            key == null ? null : key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            value,
+            context.currentSystemTimeMs(),
+            new RecordHeaders()));
   }
 
   /** Moves the wall clock to {@code ms} and fires the wall-clock punctuators. */

@@ -40,15 +40,26 @@ class SensorProcessorTest {
   }
 
   private static byte[] reading(String sensor, int i, double value) {
-    return AvroSerdes.serde(SensorReading.class).serializer().serialize("", SensorReading.newBuilder()
-        .setId(sensor + "-" + i).setSensorId(sensor).setEventTime(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i))
-        .setValue(value).build());
+    return AvroSerdes.serde(SensorReading.class)
+        .serializer()
+        .serialize(
+            "",
+            SensorReading.newBuilder()
+                .setId(sensor + "-" + i)
+                .setSensorId(sensor)
+                .setEventTime(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i))
+                .setValue(value)
+                .build());
   }
 
   @Test
   void shouldForecastEveryFullWindowWithEveryModelAndKeepTheWindowInItsStore() {
-    var p = new SensorProcessor(route, new BatchSettings(8, Duration.ofMillis(50)), models,
-        PipelineMetrics.inMemory().route(route.name()));
+    var p =
+        new SensorProcessor(
+            route,
+            new BatchSettings(8, Duration.ofMillis(50)),
+            models,
+            PipelineMetrics.inMemory().route(route.name()));
     ProcessorHarness h = new ProcessorHarness(route, new ForecastFamily(), p).init();
     for (int i = 0; i < 30; i++) {
       h.process("s1", reading("s1", i, Math.sin(i / 3.0) + (i == 28 ? 50 : 0)));
@@ -58,13 +69,20 @@ class SensorProcessorTest {
 
     var forecasts = h.forwarded(route.sinkNode(Route.OUTPUT));
     assertThat(forecasts).hasSize(2 * (30 - 24 + 1));
-    assertThat(forecasts).extracting(f -> ((Forecast) f.record().value()).getMetadata().getModelName())
+    assertThat(forecasts)
+        .extracting(f -> ((Forecast) f.record().value()).getMetadata().getModelName())
         .containsOnly("sensor-lstm", "sensor-gru");
     assertThat(h.forwarded(route.sinkNode(ForecastFamily.ANOMALIES)))
-        .extracting(f -> ((AnomalyAlert) f.record().value()).getId()).contains("s1-28");
-    assertThat(h.forwarded(route.deadLetterNode())).singleElement().satisfies(f ->
-        assertThat(DeadLetters.header(f.record().headers(), DeadLetters.CODE)).isEqualTo("READING_OUT_OF_ORDER"));
-    KeyValueStore<String, SensorState> windows = h.context.getStateStore(route.store(ForecastFamily.WINDOWS));
+        .extracting(f -> ((AnomalyAlert) f.record().value()).getId())
+        .contains("s1-28");
+    assertThat(h.forwarded(route.deadLetterNode()))
+        .singleElement()
+        .satisfies(
+            f ->
+                assertThat(DeadLetters.header(f.record().headers(), DeadLetters.CODE))
+                    .isEqualTo("READING_OUT_OF_ORDER"));
+    KeyValueStore<String, SensorState> windows =
+        h.context.getStateStore(route.store(ForecastFamily.WINDOWS));
     assertThat(windows.get("s1").readings()).hasSize(30);
     assertThat(windows.get("s1").pending()).isNotNull();
   }

@@ -1,7 +1,6 @@
 package io.streaminfer.pipeline.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streaminfer.pipeline.batch.BufferedRecord;
 import io.streaminfer.pipeline.dlq.ErrorCode;
@@ -20,13 +19,23 @@ class SensorWindowsTest {
   private final Map<String, SensorState> store = new HashMap<>();
 
   private static BufferedRecord src(String key, long offset) {
-    return new BufferedRecord("readings", 0, offset, 1L, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-        new byte[0], new RecordHeaders());
+    return new BufferedRecord(
+        "readings",
+        0,
+        offset,
+        1L,
+        key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        new byte[0],
+        new RecordHeaders());
   }
 
   private static SensorReading reading(String sensor, int second, double value) {
-    return SensorReading.newBuilder().setId(sensor + "-" + second).setSensorId(sensor)
-        .setEventTime(T0.plusSeconds(second)).setValue(value).build();
+    return SensorReading.newBuilder()
+        .setId(sensor + "-" + second)
+        .setSensorId(sensor)
+        .setEventTime(T0.plusSeconds(second))
+        .setValue(value)
+        .build();
   }
 
   private static ErrorCode codeOf(Runnable r) {
@@ -55,11 +64,18 @@ class SensorWindowsTest {
   void shouldRejectWhatCannotBeAReadingOfItsSensor() {
     SensorWindows w = new SensorWindows(store::get, 3, 2);
     w.admit(src("s", 0), reading("s", 10, 1));
-    assertThat(codeOf(() -> w.admit(src(null, 1), reading("s", 11, 1)))).isEqualTo(ErrorCode.MISSING_KEY);
-    assertThat(codeOf(() -> w.admit(src("other", 2), reading("s", 11, 1)))).isEqualTo(ErrorCode.MISSING_KEY);
-    assertThat(codeOf(() -> w.admit(src("s", 3), reading("s", 11, Double.NaN)))).isEqualTo(ErrorCode.READING_NOT_FINITE);
-    assertThat(codeOf(() -> w.admit(src("s", 4), reading("s", 10, 2)))).as("same time").isEqualTo(ErrorCode.READING_OUT_OF_ORDER);
-    assertThat(codeOf(() -> w.admit(src("s", 5), reading("s", 9, 2)))).as("older").isEqualTo(ErrorCode.READING_OUT_OF_ORDER);
+    assertThat(codeOf(() -> w.admit(src(null, 1), reading("s", 11, 1))))
+        .isEqualTo(ErrorCode.MISSING_KEY);
+    assertThat(codeOf(() -> w.admit(src("other", 2), reading("s", 11, 1))))
+        .isEqualTo(ErrorCode.MISSING_KEY);
+    assertThat(codeOf(() -> w.admit(src("s", 3), reading("s", 11, Double.NaN))))
+        .isEqualTo(ErrorCode.READING_NOT_FINITE);
+    assertThat(codeOf(() -> w.admit(src("s", 4), reading("s", 10, 2))))
+        .as("same time")
+        .isEqualTo(ErrorCode.READING_OUT_OF_ORDER);
+    assertThat(codeOf(() -> w.admit(src("s", 5), reading("s", 9, 2))))
+        .as("older")
+        .isEqualTo(ErrorCode.READING_OUT_OF_ORDER);
     SensorReading noId = SensorReading.newBuilder(reading("s", 12, 1)).setId(" ").build();
     assertThat(codeOf(() -> w.admit(src("s", 6), noId))).isEqualTo(ErrorCode.MISSING_ID);
   }
@@ -90,8 +106,10 @@ class SensorWindowsTest {
     }
     first.commit(store::put); // keeps offsets 4..7
     SensorWindows again = new SensorWindows(store::get, 3, 1);
-    assertThat(codeOf(() -> again.admit(src("s", 2), reading("s", 2, 2)))).isEqualTo(ErrorCode.READING_REPLAYED);
-    assertThat(codeOf(() -> again.admit(src("s", 5), reading("s", 5, 5)))).as("no full window before it")
+    assertThat(codeOf(() -> again.admit(src("s", 2), reading("s", 2, 2))))
+        .isEqualTo(ErrorCode.READING_REPLAYED);
+    assertThat(codeOf(() -> again.admit(src("s", 5), reading("s", 5, 5))))
+        .as("no full window before it")
         .isEqualTo(ErrorCode.READING_REPLAYED);
     assertThat(again.admit(src("s", 7), reading("s", 7, 7)).before()).containsExactly(4, 5, 6);
   }

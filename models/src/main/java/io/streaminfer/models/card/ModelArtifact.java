@@ -3,8 +3,8 @@ package io.streaminfer.models.card;
 import java.nio.file.Path;
 
 /**
- * One verified model version on disk: its directory and card. Created by {@link
- * ModelRepository} only after the sha256 of {@code model.onnx} matched the card.
+ * One verified model version on disk: its directory and card. Created by {@link ModelRepository}
+ * only after the sha256 of {@code model.onnx} matched the card.
  *
  * @param directory {@code <repository>/<name>/<version>}
  * @param card the parsed card

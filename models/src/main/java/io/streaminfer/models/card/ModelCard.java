@@ -49,16 +49,16 @@ public record ModelCard(
       List<String> labels = new ArrayList<>();
       root.path("labels").forEach(l -> labels.add(l.asText()));
       return new ModelCard(
-              text(root, "name"),
-              text(root, "version"),
-              Task.fromId(text(root, "task")),
-              text(root, "sha256"),
-              specs(root, "inputs"),
-              specs(root, "outputs"),
-              List.copyOf(labels),
-              object(root, "preprocessing"),
-              object(root, "postprocessing"),
-              root.path("metrics"));
+          text(root, "name"),
+          text(root, "version"),
+          Task.fromId(text(root, "task")),
+          text(root, "sha256"),
+          specs(root, "inputs"),
+          specs(root, "outputs"),
+          List.copyOf(labels),
+          object(root, "preprocessing"),
+          object(root, "postprocessing"),
+          root.path("metrics"));
     } catch (IllegalArgumentException e) {
       throw new ModelLoadException("invalid model card " + file + ": " + e.getMessage(), e);
     }

@@ -71,7 +71,13 @@ public final class ModelRepository {
     String expectedName = dir.getParent().getFileName().toString();
     if (!card.name().equals(expectedName) || !card.version().equals(dir.getFileName().toString())) {
       throw new ModelLoadException(
-          cardFile + " says " + card.id() + " but sits in " + expectedName + "/" + dir.getFileName());
+          cardFile
+              + " says "
+              + card.id()
+              + " but sits in "
+              + expectedName
+              + "/"
+              + dir.getFileName());
     }
     String actual = sha256(onnx);
     if (!actual.equals(card.sha256())) {
@@ -110,13 +116,14 @@ public final class ModelRepository {
   }
 
   /**
-   * The pinned version of {@code name}, or its newest when {@code version} is empty. Throws
-   * naming the versions that exist.
+   * The pinned version of {@code name}, or its newest when {@code version} is empty. Throws naming
+   * the versions that exist.
    */
   public ModelArtifact select(String name, Optional<String> version) {
     List<ModelArtifact> vs = versions(name);
     if (vs.isEmpty()) {
-      throw new ModelLoadException("no model '" + name + "' in repository " + root + " (has " + names() + ")");
+      throw new ModelLoadException(
+          "no model '" + name + "' in repository " + root + " (has " + names() + ")");
     }
     if (version.isEmpty()) {
       return vs.get(vs.size() - 1);
@@ -127,8 +134,13 @@ public final class ModelRepository {
         .orElseThrow(
             () ->
                 new ModelLoadException(
-                    "model '" + name + "' has no version " + version.get() + " (has "
-                        + vs.stream().map(a -> a.card().version()).toList() + ")"));
+                    "model '"
+                        + name
+                        + "' has no version "
+                        + version.get()
+                        + " (has "
+                        + vs.stream().map(a -> a.card().version()).toList()
+                        + ")"));
   }
 
   /** Lower-case hex sha256 of a file. */

@@ -26,7 +26,9 @@ public enum Task {
       }
     }
     throw new IllegalArgumentException(
-        "unknown task '" + id + "' (expected image-classification, text-classification, "
+        "unknown task '"
+            + id
+            + "' (expected image-classification, text-classification, "
             + "time-series-forecast or image-generation)");
   }
 }

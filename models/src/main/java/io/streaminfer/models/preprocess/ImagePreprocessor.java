@@ -19,9 +19,9 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * The card's {@code image} preprocessing: decode (PNG, JPEG, raw uint8) → grey (ITU-R BT.601,
- * alpha ignored) → bilinear resize with half-pixel centres → {@code (v / scale_divisor - mean) /
- * std}, written as one {@code (1, H, W)} example into a float buffer. Stateless and thread-safe.
+ * The card's {@code image} preprocessing: decode (PNG, JPEG, raw uint8) → grey (ITU-R BT.601, alpha
+ * ignored) → bilinear resize with half-pixel centres → {@code (v / scale_divisor - mean) / std},
+ * written as one {@code (1, H, W)} example into a float buffer. Stateless and thread-safe.
  */
 public final class ImagePreprocessor {
   /** Largest accepted width or height of an input image, before resizing. */
@@ -36,8 +36,7 @@ public final class ImagePreprocessor {
 
   /** Reads the preprocessing from a card with {@code preprocessing.type = image}. */
   public ImagePreprocessor(ModelCard card) {
-    if (!"image".equals(card.preprocessing().path("type").asText())
-        || card.pre("channels") != 1) {
+    if (!"image".equals(card.preprocessing().path("type").asText()) || card.pre("channels") != 1) {
       throw new ModelLoadException(card.id() + ": preprocessing is not a 1-channel image");
     }
     this.model = card.id();
@@ -80,12 +79,23 @@ public final class ImagePreprocessor {
     int c = in.channels();
     checkSize(w, h);
     if (c != 1 && c != 3 && c != 4) {
-      throw new InferenceException(IMAGE_DIMENSIONS, model, "raw image has " + c + " channels; expected 1, 3 or 4");
+      throw new InferenceException(
+          IMAGE_DIMENSIONS, model, "raw image has " + c + " channels; expected 1, 3 or 4");
     }
     if ((long) w * h * c != in.data().length) {
       throw new InferenceException(
-          IMAGE_UNDECODABLE, model,
-          "raw image of " + w + "x" + h + "x" + c + " needs " + ((long) w * h * c) + " bytes, got " + in.data().length);
+          IMAGE_UNDECODABLE,
+          model,
+          "raw image of "
+              + w
+              + "x"
+              + h
+              + "x"
+              + c
+              + " needs "
+              + ((long) w * h * c)
+              + " bytes, got "
+              + in.data().length);
     }
     double[][] out = new double[h][w];
     byte[] d = in.data();
@@ -101,7 +111,8 @@ public final class ImagePreprocessor {
   private double[][] decoded(ImageInput in) {
     BufferedImage img;
     // in memory: ImageIO's default stream for an InputStream caches through a temporary file
-    try (ImageInputStream stream = new MemoryCacheImageInputStream(new ByteArrayInputStream(in.data()))) {
+    try (ImageInputStream stream =
+        new MemoryCacheImageInputStream(new ByteArrayInputStream(in.data()))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
       if (!readers.hasNext()) {
         throw new InferenceException(IMAGE_UNDECODABLE, model, "bytes are not a PNG or JPEG image");
@@ -118,7 +129,8 @@ public final class ImagePreprocessor {
       if (e instanceof InferenceException ie) {
         throw ie;
       }
-      throw new InferenceException(IMAGE_UNDECODABLE, model, "cannot decode image: " + e.getMessage(), e);
+      throw new InferenceException(
+          IMAGE_UNDECODABLE, model, "cannot decode image: " + e.getMessage(), e);
     }
     int w = img.getWidth();
     int h = img.getHeight();
@@ -147,7 +159,9 @@ public final class ImagePreprocessor {
   private void checkSize(int w, int h) {
     if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE) {
       throw new InferenceException(
-          IMAGE_DIMENSIONS, model, "image is " + w + "x" + h + "; accepted 1.." + MAX_SIDE + " per side");
+          IMAGE_DIMENSIONS,
+          model,
+          "image is " + w + "x" + h + "; accepted 1.." + MAX_SIDE + " per side");
     }
   }
 

@@ -7,8 +7,8 @@ import java.nio.FloatBuffer;
 /**
  * The card's {@code latent-noise} preprocessing: standard normal noise drawn reproducibly from a
  * request's seed with SplitMix64 and Box-Muller (both outputs used), so that the same seed gives
- * the same images in Java and in Python. A request for n samples fills an (n, latent) matrix row
- * by row; sample i is row i.
+ * the same images in Java and in Python. A request for n samples fills an (n, latent) matrix row by
+ * row; sample i is row i.
  */
 public final class LatentNoise {
   private final int latent;
@@ -18,7 +18,8 @@ public final class LatentNoise {
     if (!"latent-noise".equals(card.preprocessing().path("type").asText())
         || !"splitmix64".equals(card.preprocessing().path("generator").asText())
         || !"box-muller-normal".equals(card.preprocessing().path("distribution").asText())) {
-      throw new ModelLoadException(card.id() + ": preprocessing is not splitmix64 box-muller latent noise");
+      throw new ModelLoadException(
+          card.id() + ": preprocessing is not splitmix64 box-muller latent noise");
     }
     this.latent = (int) card.pre("latent_dim");
   }
@@ -69,6 +70,7 @@ public final class LatentNoise {
   public static final class SplitMix64 {
     /** The state increment per draw (the golden-ratio constant). */
     static final long GAMMA = 0x9E3779B97F4A7C15L;
+
     private long state;
 
     /** Starts the sequence at {@code seed}. */

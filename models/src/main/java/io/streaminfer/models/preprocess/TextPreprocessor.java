@@ -9,9 +9,9 @@ import java.text.Normalizer;
 import java.util.regex.Pattern;
 
 /**
- * The card's {@code byte-tokens} preprocessing: Unicode NFC, runs of ASCII whitespace collapsed
- * to one space and trimmed, UTF-8 bytes truncated to {@code max_len}, id = byte + offset, padded
- * with {@code pad_id}. Stateless and thread-safe.
+ * The card's {@code byte-tokens} preprocessing: Unicode NFC, runs of ASCII whitespace collapsed to
+ * one space and trimmed, UTF-8 bytes truncated to {@code max_len}, id = byte + offset, padded with
+ * {@code pad_id}. Stateless and thread-safe.
  */
 public final class TextPreprocessor {
   private static final Pattern ASCII_WS = Pattern.compile("[ \\t\\n\\r\\f\\u000B]+");
@@ -56,7 +56,8 @@ public final class TextPreprocessor {
   public void write(String text, LongBuffer dst) {
     String norm = normalise(text == null ? "" : text);
     if (norm.isEmpty()) {
-      throw new InferenceException(InferenceException.Reason.TEXT_EMPTY, model, "text is empty or only whitespace");
+      throw new InferenceException(
+          InferenceException.Reason.TEXT_EMPTY, model, "text is empty or only whitespace");
     }
     byte[] bytes = norm.getBytes(StandardCharsets.UTF_8);
     int n = Math.min(bytes.length, maxLen);

@@ -32,7 +32,8 @@ public final class WindowNormaliser {
   /** Statistics of {@code readings} (exactly {@link #window()} values). */
   public Stats stats(double[] readings) {
     if (readings.length != window) {
-      throw new IllegalArgumentException("window needs " + window + " readings, got " + readings.length);
+      throw new IllegalArgumentException(
+          "window needs " + window + " readings, got " + readings.length);
     }
     double sum = 0;
     for (double r : readings) {

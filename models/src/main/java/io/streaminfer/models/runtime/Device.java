@@ -46,6 +46,8 @@ public record Device(Mode mode, int cudaDevice) {
 
   @Override
   public String toString() {
-    return mode == Mode.CUDA ? "cuda:" + cudaDevice : mode.name().toLowerCase(java.util.Locale.ROOT);
+    return mode == Mode.CUDA
+        ? "cuda:" + cudaDevice
+        : mode.name().toLowerCase(java.util.Locale.ROOT);
   }
 }

@@ -22,12 +22,12 @@ import java.util.Map;
 
 /**
  * One ONNX Runtime session for one model version, shared by all stream threads ({@code
- * OrtSession.run} is thread-safe). At load the session's inputs and outputs are checked against
- * the card, so a model that disagrees with its card never serves.
+ * OrtSession.run} is thread-safe). At load the session's inputs and outputs are checked against the
+ * card, so a model that disagrees with its card never serves.
  *
- * <p>Lifecycle: created by {@link #load}; the owner (the application's model registry) calls
- * {@link #close()} once, after every stream thread that uses it has stopped. Tensors passed to
- * {@link #run} stay owned by the caller.
+ * <p>Lifecycle: created by {@link #load}; the owner (the application's model registry) calls {@link
+ * #close()} once, after every stream thread that uses it has stopped. Tensors passed to {@link
+ * #run} stay owned by the caller.
  */
 public final class OnnxModel implements AutoCloseable {
   private final ModelArtifact artifact;
@@ -35,7 +35,8 @@ public final class OnnxModel implements AutoCloseable {
   private final OrtSession session;
   private final String provider;
 
-  private OnnxModel(ModelArtifact artifact, OrtEnvironment env, OrtSession session, String provider) {
+  private OnnxModel(
+      ModelArtifact artifact, OrtEnvironment env, OrtSession session, String provider) {
     this.artifact = artifact;
     this.env = env;
     this.session = session;
@@ -43,7 +44,8 @@ public final class OnnxModel implements AutoCloseable {
   }
 
   /** Opens a session for a verified artifact; throws {@link ModelLoadException} naming it. */
-  public static OnnxModel load(ModelArtifact artifact, RuntimeSettings settings, ProviderSelector selector) {
+  public static OnnxModel load(
+      ModelArtifact artifact, RuntimeSettings settings, ProviderSelector selector) {
     ModelCard card = artifact.card();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -64,13 +66,21 @@ public final class OnnxModel implements AutoCloseable {
       return new OnnxModel(artifact, env, session, provider);
     } catch (OrtException e) {
       throw new ModelLoadException(
-          card.id() + ": ONNX Runtime cannot open " + artifact.onnxFile() + ": " + e.getMessage(), e);
+          card.id() + ": ONNX Runtime cannot open " + artifact.onnxFile() + ": " + e.getMessage(),
+          e);
     }
   }
 
   private static void check(
-      ModelCard card, String kind, List<TensorSpec> specs, Map<String, NodeInfo> actual, ModelArtifact a) {
-    if (!actual.keySet().equals(specs.stream().map(TensorSpec::name).collect(java.util.stream.Collectors.toSet()))) {
+      ModelCard card,
+      String kind,
+      List<TensorSpec> specs,
+      Map<String, NodeInfo> actual,
+      ModelArtifact a) {
+    if (!actual
+        .keySet()
+        .equals(
+            specs.stream().map(TensorSpec::name).collect(java.util.stream.Collectors.toSet()))) {
       throw new ModelLoadException(
           a.onnxFile() + " " + kind + "s " + actual.keySet() + " disagree with its card " + specs);
     }
@@ -85,8 +95,18 @@ public final class OnnxModel implements AutoCloseable {
       }
       if (!same) {
         throw new ModelLoadException(
-            a.onnxFile() + " " + kind + " '" + spec.name() + "' is " + info.type + java.util.Arrays.toString(shape)
-                + " but its card " + card.id() + " says " + spec);
+            a.onnxFile()
+                + " "
+                + kind
+                + " '"
+                + spec.name()
+                + "' is "
+                + info.type
+                + java.util.Arrays.toString(shape)
+                + " but its card "
+                + card.id()
+                + " says "
+                + spec);
       }
     }
   }
@@ -106,9 +126,13 @@ public final class OnnxModel implements AutoCloseable {
     return provider;
   }
 
-  /** A direct, native-order float buffer of {@code n} elements (what tensors wrap without copying). */
+  /**
+   * A direct, native-order float buffer of {@code n} elements (what tensors wrap without copying).
+   */
   public static FloatBuffer floatBuffer(int n) {
-    return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return ByteBuffer.allocateDirect(n * Float.BYTES)
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   /** A direct, native-order long buffer of {@code n} elements. */
@@ -121,7 +145,8 @@ public final class OnnxModel implements AutoCloseable {
     try {
       return OnnxTensor.createTensor(env, data.rewind(), shape);
     } catch (OrtException e) {
-      throw new InferenceException(InferenceException.Reason.RUNTIME, card().id(), "cannot create tensor", e);
+      throw new InferenceException(
+          InferenceException.Reason.RUNTIME, card().id(), "cannot create tensor", e);
     }
   }
 
@@ -130,13 +155,14 @@ public final class OnnxModel implements AutoCloseable {
     try {
       return OnnxTensor.createTensor(env, data.rewind(), shape);
     } catch (OrtException e) {
-      throw new InferenceException(InferenceException.Reason.RUNTIME, card().id(), "cannot create tensor", e);
+      throw new InferenceException(
+          InferenceException.Reason.RUNTIME, card().id(), "cannot create tensor", e);
     }
   }
 
   /**
-   * Runs the model and copies its first output out as floats (row-major). Input tensors stay
-   * owned by the caller; the native result is closed here.
+   * Runs the model and copies its first output out as floats (row-major). Input tensors stay owned
+   * by the caller; the native result is closed here.
    */
   public float[] run(Map<String, OnnxTensor> inputs) {
     try (OrtSession.Result result = session.run(inputs)) {
@@ -147,7 +173,10 @@ public final class OnnxModel implements AutoCloseable {
       return copy;
     } catch (OrtException | RuntimeException e) {
       throw new InferenceException(
-          InferenceException.Reason.RUNTIME, card().id(), "ONNX Runtime failed: " + e.getMessage(), e);
+          InferenceException.Reason.RUNTIME,
+          card().id(),
+          "ONNX Runtime failed: " + e.getMessage(),
+          e);
     }
   }
 

@@ -35,8 +35,8 @@ public final class ProviderSelector {
   }
 
   /**
-   * Configures {@code options} for {@code device} and returns the provider actually used:
-   * {@code "CPU"} or {@code "CUDA:N"}.
+   * Configures {@code options} for {@code device} and returns the provider actually used: {@code
+   * "CPU"} or {@code "CUDA:N"}.
    */
   public String configure(OrtSession.SessionOptions options, Device device, String model) {
     switch (device.mode()) {
@@ -48,9 +48,14 @@ public final class ProviderSelector {
           return "CUDA:" + device.cudaDevice();
         } catch (OrtException | RuntimeException e) {
           throw new ModelLoadException(
-              model + ": inference.device=" + device + " but CUDA could not be loaded ("
-                  + e.getMessage() + "); build with -Pgpu on a machine with CUDA 12, or set "
-                  + "inference.device=auto or cpu", e);
+              model
+                  + ": inference.device="
+                  + device
+                  + " but CUDA could not be loaded ("
+                  + e.getMessage()
+                  + "); build with -Pgpu on a machine with CUDA 12, or set "
+                  + "inference.device=auto or cpu",
+              e);
         }
       default:
         try {
@@ -59,7 +64,8 @@ public final class ProviderSelector {
         } catch (OrtException | RuntimeException e) {
           if (!warned) {
             warned = true;
-            LOG.warn("inference.device=auto: CUDA unavailable ({}); using the CPU provider",
+            LOG.warn(
+                "inference.device=auto: CUDA unavailable ({}); using the CPU provider",
                 e.getMessage());
           }
           return "CPU";

@@ -8,7 +8,8 @@ package io.streaminfer.models.runtime;
  * @param interOpThreads threads across operators (0 lets ONNX Runtime choose)
  * @param spinning whether idle ONNX Runtime threads spin (fast, but burns a core each)
  */
-public record RuntimeSettings(Device device, int intraOpThreads, int interOpThreads, boolean spinning) {
+public record RuntimeSettings(
+    Device device, int intraOpThreads, int interOpThreads, boolean spinning) {
 
   /** CPU, one thread each, no spinning: the right default for tests and small machines. */
   public static RuntimeSettings cpuDefaults() {

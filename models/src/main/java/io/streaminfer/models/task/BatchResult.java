@@ -9,8 +9,8 @@ import java.util.List;
  * @param batchSize how many inputs went through the model together (valid ones only)
  * @param inferenceMicros wall-clock microseconds of preprocessing, the session run and
  *     postprocessing for the batch
- * @param output the model's first output for the valid rows, batch-major (empty when no row
- *     was valid); kept for parity checks and diagnostics
+ * @param output the model's first output for the valid rows, batch-major (empty when no row was
+ *     valid); kept for parity checks and diagnostics
  * @param <R> the result type
  */
 public record BatchResult<R>(

@@ -54,8 +54,13 @@ public abstract class BatchTask<I, C, R> {
       } catch (InferenceException e) {
         outcomes[i] = Outcome.failed(e);
       } catch (RuntimeException e) {
-        outcomes[i] = Outcome.failed(new InferenceException(
-            InferenceException.Reason.RUNTIME, model.card().id(), "preprocessing failed: " + e, e));
+        outcomes[i] =
+            Outcome.failed(
+                new InferenceException(
+                    InferenceException.Reason.RUNTIME,
+                    model.card().id(),
+                    "preprocessing failed: " + e,
+                    e));
       }
     }
     if (rows > 0) {
@@ -77,9 +82,10 @@ public abstract class BatchTask<I, C, R> {
         java.nio.Buffer b = buffers.get(spec.name());
         int n = rows * spec.elementsPerExample();
         long[] shape = spec.shapeForBatch(rows);
-        OnnxTensor t = b instanceof java.nio.FloatBuffer f
-            ? model.tensor(f.limit(n), shape)
-            : model.tensor(((java.nio.LongBuffer) b).limit(n), shape);
+        OnnxTensor t =
+            b instanceof java.nio.FloatBuffer f
+                ? model.tensor(f.limit(n), shape)
+                : model.tensor(((java.nio.LongBuffer) b).limit(n), shape);
         tensors.put(spec.name(), t);
       }
       return model.run(tensors);
@@ -92,7 +98,9 @@ public abstract class BatchTask<I, C, R> {
     Map<String, java.nio.Buffer> out = new HashMap<>();
     for (var spec : model.card().inputs()) {
       int n = capacity * spec.elementsPerExample();
-      out.put(spec.name(), spec.dtype().equals("int64") ? s.longs(spec.name(), n) : s.floats(spec.name(), n));
+      out.put(
+          spec.name(),
+          spec.dtype().equals("int64") ? s.longs(spec.name(), n) : s.floats(spec.name(), n));
     }
     return out;
   }

@@ -9,10 +9,11 @@ import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
- * Next-reading forecast: window z-scores → model → value in sensor units. The anomaly score of
- * the reading that follows is {@code (actual - value) / (std * residual_std)}.
+ * Next-reading forecast: window z-scores → model → value in sensor units. The anomaly score of the
+ * reading that follows is {@code (actual - value) / (std * residual_std)}.
  */
-public final class Forecaster extends BatchTask<double[], WindowNormaliser.Stats, Forecaster.Forecast> {
+public final class Forecaster
+    extends BatchTask<double[], WindowNormaliser.Stats, Forecaster.Forecast> {
   private final WindowNormaliser pre;
   private final String input;
   private final double residualStd;
@@ -40,10 +41,13 @@ public final class Forecaster extends BatchTask<double[], WindowNormaliser.Stats
   }
 
   @Override
-  protected WindowNormaliser.Stats prepare(double[] readings, int row, Map<String, Buffer> buffers) {
+  protected WindowNormaliser.Stats prepare(
+      double[] readings, int row, Map<String, Buffer> buffers) {
     for (double r : readings) {
       if (!Double.isFinite(r)) {
-        throw new InferenceException(InferenceException.Reason.READING_NOT_FINITE, model.card().id(),
+        throw new InferenceException(
+            InferenceException.Reason.READING_NOT_FINITE,
+            model.card().id(),
             "window contains a non-finite reading " + r);
       }
     }

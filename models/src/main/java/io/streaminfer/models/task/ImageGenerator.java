@@ -11,7 +11,8 @@ import java.nio.LongBuffer;
 import java.util.Map;
 
 /** Conditional generation: seeded latent noise + class → model → pixels and PNG bytes. */
-public final class ImageGenerator extends BatchTask<ImageGenerator.Sample, Void, ImageGenerator.Image> {
+public final class ImageGenerator
+    extends BatchTask<ImageGenerator.Sample, Void, ImageGenerator.Image> {
   private final LatentNoise noise;
   private final String noiseInput;
   private final String labelInput;
@@ -48,7 +49,9 @@ public final class ImageGenerator extends BatchTask<ImageGenerator.Sample, Void,
   public int classIndex(String label) {
     int i = model.card().labels().indexOf(label);
     if (i < 0) {
-      throw new InferenceException(InferenceException.Reason.UNKNOWN_CLASS, model.card().id(),
+      throw new InferenceException(
+          InferenceException.Reason.UNKNOWN_CLASS,
+          model.card().id(),
           "unknown class '" + label + "' (classes: " + model.card().labels() + ")");
     }
     return i;
@@ -58,7 +61,9 @@ public final class ImageGenerator extends BatchTask<ImageGenerator.Sample, Void,
   protected Void prepare(Sample s, int row, Map<String, Buffer> buffers) {
     int cls = classIndex(s.label());
     if (s.index() < 0) {
-      throw new InferenceException(InferenceException.Reason.SAMPLE_COUNT, model.card().id(),
+      throw new InferenceException(
+          InferenceException.Reason.SAMPLE_COUNT,
+          model.card().id(),
           "negative sample index " + s.index());
     }
     FloatBuffer z = (FloatBuffer) buffers.get(noiseInput);

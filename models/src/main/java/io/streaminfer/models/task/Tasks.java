@@ -10,8 +10,8 @@ final class Tasks {
 
   static void require(OnnxModel model, Task task) {
     if (model.card().task() != task) {
-      throw new ModelLoadException(model.card().id() + " is a " + model.card().task().id()
-          + " model, not " + task.id());
+      throw new ModelLoadException(
+          model.card().id() + " is a " + model.card().task().id() + " model, not " + task.id());
     }
   }
 }

@@ -28,7 +28,8 @@ class ModelRepositoryTest {
   @Test
   void shouldLoadEveryCommittedModelWithMatchingHashes() {
     ModelRepository repo = TestRepository.open();
-    assertThat(repo.names()).contains("digits-cnn", "sensor-lstm", "sensor-gru", "langid-transformer", "digits-gan");
+    assertThat(repo.names())
+        .contains("digits-cnn", "sensor-lstm", "sensor-gru", "langid-transformer", "digits-gan");
     for (ModelArtifact a : repo.all()) {
       assertThat(ModelRepository.sha256(a.onnxFile())).isEqualTo(a.card().sha256());
     }
@@ -67,7 +68,9 @@ class ModelRepositoryTest {
   @Test
   void shouldRefuseAnInvalidCardNamingTheKey() throws IOException {
     Path dir = copyOf("digits-cnn", "1");
-    String card = Files.readString(dir.resolve("model.json")).replace("\"task\": \"image-classification\"", "\"task\": \"juggling\"");
+    String card =
+        Files.readString(dir.resolve("model.json"))
+            .replace("\"task\": \"image-classification\"", "\"task\": \"juggling\"");
     Files.writeString(dir.resolve("model.json"), card);
     assertThatThrownBy(() -> ModelRepository.open(tmp))
         .isInstanceOf(ModelLoadException.class)
@@ -79,8 +82,10 @@ class ModelRepositoryTest {
   void shouldPickTheNewestVersionUnlessPinned() throws IOException {
     copyOf("digits-cnn", "1");
     Path v2 = copyOf("digits-cnn", "2");
-    Files.writeString(v2.resolve("model.json"),
-        Files.readString(v2.resolve("model.json")).replace("\"version\": \"1\"", "\"version\": \"2\""));
+    Files.writeString(
+        v2.resolve("model.json"),
+        Files.readString(v2.resolve("model.json"))
+            .replace("\"version\": \"1\"", "\"version\": \"2\""));
     ModelRepository repo = ModelRepository.open(tmp);
     assertThat(repo.select("digits-cnn", Optional.empty()).card().version()).isEqualTo("2");
     assertThat(repo.select("digits-cnn", Optional.of("1")).card().version()).isEqualTo("1");

@@ -14,8 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PreprocessingTest {
-  private final ImagePreprocessor image = new ImagePreprocessor(TestRepository.newest("digits-cnn").card());
-  private final TextPreprocessor text = new TextPreprocessor(TestRepository.newest("langid-transformer").card());
+  private final ImagePreprocessor image =
+      new ImagePreprocessor(TestRepository.newest("digits-cnn").card());
+  private final TextPreprocessor text =
+      new TextPreprocessor(TestRepository.newest("langid-transformer").card());
 
   @Test
   void splitMix64MatchesThePublishedSequence() {
@@ -40,8 +42,10 @@ class PreprocessingTest {
       for (long seed : new long[] {0, 123, -7, Long.MAX_VALUE}) {
         float[] stream = LatentNoise.noise(seed, 20L * latent);
         for (int index = 0; index < 20; index++) {
-          assertThat(LatentNoise.row(seed, index, latent)).as("seed %d latent %d row %d", seed, latent, index)
-              .containsExactly(java.util.Arrays.copyOfRange(stream, index * latent, (index + 1) * latent));
+          assertThat(LatentNoise.row(seed, index, latent))
+              .as("seed %d latent %d row %d", seed, latent, index)
+              .containsExactly(
+                  java.util.Arrays.copyOfRange(stream, index * latent, (index + 1) * latent));
         }
       }
     }
@@ -62,7 +66,9 @@ class PreprocessingTest {
   void rawPixelsMustMatchTheirDeclaredSize() {
     ImageInput bad = new ImageInput(ImageInput.Encoding.RAW_UINT8, new byte[63], 8, 8, 1);
     assertThatThrownBy(() -> image.write(bad, FloatBuffer.allocate(64)))
-        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_UNDECODABLE))
+        .isInstanceOfSatisfying(
+            InferenceException.class,
+            e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_UNDECODABLE))
         .hasMessageContaining("needs 64 bytes, got 63");
   }
 
@@ -70,13 +76,25 @@ class PreprocessingTest {
   void corruptAndOversizedImagesAreRejectedWithTheirReason() {
     byte[] png = PngEncoder.png(new int[64], 8, 8);
     byte[] truncated = java.util.Arrays.copyOf(png, png.length / 2);
-    assertThatThrownBy(() -> image.write(ImageInput.encoded(ImageInput.Encoding.PNG, truncated), FloatBuffer.allocate(64)))
-        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_UNDECODABLE));
-    assertThatThrownBy(() -> image.write(ImageInput.encoded(ImageInput.Encoding.PNG, "not an image".getBytes()), FloatBuffer.allocate(64)))
+    assertThatThrownBy(
+            () ->
+                image.write(
+                    ImageInput.encoded(ImageInput.Encoding.PNG, truncated),
+                    FloatBuffer.allocate(64)))
+        .isInstanceOfSatisfying(
+            InferenceException.class,
+            e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_UNDECODABLE));
+    assertThatThrownBy(
+            () ->
+                image.write(
+                    ImageInput.encoded(ImageInput.Encoding.PNG, "not an image".getBytes()),
+                    FloatBuffer.allocate(64)))
         .hasMessageContaining("not a PNG or JPEG");
     ImageInput huge = new ImageInput(ImageInput.Encoding.RAW_UINT8, new byte[1], 5000, 1, 1);
     assertThatThrownBy(() -> image.write(huge, FloatBuffer.allocate(64)))
-        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_DIMENSIONS));
+        .isInstanceOfSatisfying(
+            InferenceException.class,
+            e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.IMAGE_DIMENSIONS));
   }
 
   @Test
@@ -109,7 +127,9 @@ class PreprocessingTest {
   @Test
   void whitespaceOnlyTextIsRejected() {
     assertThatThrownBy(() -> text.write(" \t\n ", LongBuffer.allocate(text.elements())))
-        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.TEXT_EMPTY));
+        .isInstanceOfSatisfying(
+            InferenceException.class,
+            e -> assertThat(e.reason()).isEqualTo(InferenceException.Reason.TEXT_EMPTY));
   }
 
   @Test
@@ -122,6 +142,7 @@ class PreprocessingTest {
 
   @Test
   void generatedValuesRoundHalfUpAndClamp() {
-    assertThat(PngEncoder.toUint8(new float[] {-1f, 1f, 0f, 2f, -3f}, 0, 5, -1, 1)).containsExactly(0, 255, 128, 255, 0);
+    assertThat(PngEncoder.toUint8(new float[] {-1f, 1f, 0f, 2f, -3f}, 0, 5, -1, 1))
+        .containsExactly(0, 255, 128, 255, 0);
   }
 }

@@ -16,38 +16,64 @@ class OnnxModelTest {
 
   private static ModelArtifact withInputs(ModelArtifact a, List<TensorSpec> inputs) {
     ModelCard c = a.card();
-    return new ModelArtifact(a.directory(), new ModelCard(c.name(), c.version(), c.task(), c.sha256(),
-        inputs, c.outputs(), c.labels(), c.preprocessing(), c.postprocessing(), c.metrics()));
+    return new ModelArtifact(
+        a.directory(),
+        new ModelCard(
+            c.name(),
+            c.version(),
+            c.task(),
+            c.sha256(),
+            inputs,
+            c.outputs(),
+            c.labels(),
+            c.preprocessing(),
+            c.postprocessing(),
+            c.metrics()));
   }
 
   @Test
   void shouldReportTheProviderActuallyUsed() {
-    try (OnnxModel m = OnnxModel.load(TestRepository.newest("digits-cnn"), RuntimeSettings.cpuDefaults(), new ProviderSelector())) {
+    try (OnnxModel m =
+        OnnxModel.load(
+            TestRepository.newest("digits-cnn"),
+            RuntimeSettings.cpuDefaults(),
+            new ProviderSelector())) {
       assertThat(m.provider()).isEqualTo("CPU");
     }
   }
 
   @Test
   void shouldRefuseAModelWhoseInputNamesDisagreeWithItsCard() {
-    ModelArtifact a = withInputs(TestRepository.newest("digits-cnn"),
-        List.of(new TensorSpec("pixels", "float32", new long[] {-1, 1, 8, 8})));
-    assertThatThrownBy(() -> OnnxModel.load(a, RuntimeSettings.cpuDefaults(), new ProviderSelector()))
+    ModelArtifact a =
+        withInputs(
+            TestRepository.newest("digits-cnn"),
+            List.of(new TensorSpec("pixels", "float32", new long[] {-1, 1, 8, 8})));
+    assertThatThrownBy(
+            () -> OnnxModel.load(a, RuntimeSettings.cpuDefaults(), new ProviderSelector()))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("model.onnx inputs [image] disagree with its card [pixels");
   }
 
   @Test
   void shouldRefuseAModelWhoseInputShapeDisagreesWithItsCard() {
-    ModelArtifact a = withInputs(TestRepository.newest("digits-cnn"),
-        List.of(new TensorSpec("image", "float32", new long[] {-1, 1, 28, 28})));
-    assertThatThrownBy(() -> OnnxModel.load(a, RuntimeSettings.cpuDefaults(), new ProviderSelector()))
+    ModelArtifact a =
+        withInputs(
+            TestRepository.newest("digits-cnn"),
+            List.of(new TensorSpec("image", "float32", new long[] {-1, 1, 28, 28})));
+    assertThatThrownBy(
+            () -> OnnxModel.load(a, RuntimeSettings.cpuDefaults(), new ProviderSelector()))
         .isInstanceOf(ModelLoadException.class)
-        .hasMessageContaining("input 'image' is FLOAT[-1, 1, 8, 8] but its card digits-cnn:1 says image:float32[-1, 1, 28, 28]");
+        .hasMessageContaining(
+            "input 'image' is FLOAT[-1, 1, 8, 8] but its card digits-cnn:1 says image:float32[-1, 1, 28, 28]");
   }
 
   @Test
   void closingTwiceIsSafe() {
-    OnnxModel m = OnnxModel.load(TestRepository.newest("sensor-gru"), RuntimeSettings.cpuDefaults(), new ProviderSelector());
+    OnnxModel m =
+        OnnxModel.load(
+            TestRepository.newest("sensor-gru"),
+            RuntimeSettings.cpuDefaults(),
+            new ProviderSelector());
     m.close();
     m.close();
   }
@@ -55,7 +81,8 @@ class OnnxModelTest {
   @Test
   void cudaWithTheCpuBuildFailsFastNamingTheSetting() {
     RuntimeSettings cuda = new RuntimeSettings(Device.parse("cuda"), 1, 1, false);
-    assertThatThrownBy(() -> OnnxModel.load(TestRepository.newest("digits-cnn"), cuda, new ProviderSelector()))
+    assertThatThrownBy(
+            () -> OnnxModel.load(TestRepository.newest("digits-cnn"), cuda, new ProviderSelector()))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("inference.device=cuda:0 but CUDA could not be loaded");
   }
@@ -63,7 +90,8 @@ class OnnxModelTest {
   @Test
   void autoFallsBackToCpuWhenCudaCannotLoad() {
     RuntimeSettings auto = new RuntimeSettings(Device.parse("auto"), 1, 1, false);
-    try (OnnxModel m = OnnxModel.load(TestRepository.newest("digits-cnn"), auto, new ProviderSelector())) {
+    try (OnnxModel m =
+        OnnxModel.load(TestRepository.newest("digits-cnn"), auto, new ProviderSelector())) {
       assertThat(m.provider()).isEqualTo("CPU");
     }
   }
@@ -71,9 +99,11 @@ class OnnxModelTest {
   @Test
   void providerSelectionFollowsTheSetting() {
     ProviderSelector working = new ProviderSelector((o, d) -> {});
-    ProviderSelector broken = new ProviderSelector((o, d) -> {
-      throw new OrtException("no libcudart.so.12");
-    });
+    ProviderSelector broken =
+        new ProviderSelector(
+            (o, d) -> {
+              throw new OrtException("no libcudart.so.12");
+            });
     try (var opts = new ai.onnxruntime.OrtSession.SessionOptions()) {
       assertThat(working.configure(opts, Device.parse("cuda:1"), "m")).isEqualTo("CUDA:1");
       assertThat(working.configure(opts, Device.parse("auto"), "m")).isEqualTo("CUDA:0");
@@ -89,7 +119,8 @@ class OnnxModelTest {
     assertThat(Device.parse(" CUDA:2 ")).isEqualTo(new Device(Device.Mode.CUDA, 2));
     assertThat(Device.parse("auto").mode()).isEqualTo(Device.Mode.AUTO);
     for (String bad : List.of("gpu", "cuda:", "cuda:-1", "cuda:x", "")) {
-      assertThatThrownBy(() -> Device.parse(bad)).hasMessageContaining("expected auto, cpu, cuda or cuda:N");
+      assertThatThrownBy(() -> Device.parse(bad))
+          .hasMessageContaining("expected auto, cpu, cuda or cuda:N");
     }
   }
 }

@@ -1,8 +1,8 @@
 package io.streaminfer.pipeline.cli;
 
-import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.topology.Topics;
+import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,18 +23,30 @@ import picocli.CommandLine.Option;
  * own KRaft broker in this JVM on 127.0.0.1, with the topics of the declared routes created, up
  * until Ctrl-C (SIGTERM). With {@code --data-dir} its topics and records survive a restart.
  */
-@Command(name = "broker", mixinStandardHelpOptions = true,
-    description = "Start a local Kafka broker (KRaft, in this JVM, 127.0.0.1) with the routes' topics; runs until Ctrl-C.")
+@Command(
+    name = "broker",
+    mixinStandardHelpOptions = true,
+    description =
+        "Start a local Kafka broker (KRaft, in this JVM, 127.0.0.1) with the routes' topics; runs until Ctrl-C.")
 final class BrokerCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
-  @Option(names = "--port", defaultValue = "9092", description = "Broker port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port).")
+  @Option(
+      names = "--port",
+      defaultValue = "9092",
+      description = "Broker port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port).")
   int port;
 
-  @Option(names = "--data-dir", description = "Keep the broker's storage here (default: a temporary directory, deleted on exit).")
+  @Option(
+      names = "--data-dir",
+      description =
+          "Keep the broker's storage here (default: a temporary directory, deleted on exit).")
   Path dataDir;
 
-  @Option(names = "--partitions", defaultValue = "3", description = "Partitions of each topic it creates (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--partitions",
+      defaultValue = "3",
+      description = "Partitions of each topic it creates (default: ${DEFAULT-VALUE}).")
   int partitions;
 
   @Override
@@ -43,17 +55,31 @@ final class BrokerCommand implements Callable<Integer> {
     List<String> topics = Topics.of(c).all();
     EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.startLocal(port, dataDir);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      kafka.close();
-      stopped.countDown();
-    }, "streaminfer-broker-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  kafka.close();
+                  stopped.countDown();
+                },
+                "streaminfer-broker-shutdown"));
     List<String> created = createMissing(kafka.bootstrapServers(), topics);
-    System.out.println("Kafka broker on " + kafka.bootstrapServers() + " (storage: "
-        + (dataDir == null ? "temporary" : dataDir.toAbsolutePath()) + ")");
-    System.out.println("topics: " + String.join(", ", topics) + (created.size() < topics.size()
-        ? " (" + created.size() + " created, the others existed)" : ""));
-    System.out.println("try: java -jar pipeline/target/streaminfer.jar run -b " + kafka.bootstrapServers()
-        + "    (Ctrl-C stops the broker)");
+    System.out.println(
+        "Kafka broker on "
+            + kafka.bootstrapServers()
+            + " (storage: "
+            + (dataDir == null ? "temporary" : dataDir.toAbsolutePath())
+            + ")");
+    System.out.println(
+        "topics: "
+            + String.join(", ", topics)
+            + (created.size() < topics.size()
+                ? " (" + created.size() + " created, the others existed)"
+                : ""));
+    System.out.println(
+        "try: java -jar pipeline/target/streaminfer.jar run -b "
+            + kafka.bootstrapServers()
+            + "    (Ctrl-C stops the broker)");
     System.out.flush();
     stopped.await();
     return 0;

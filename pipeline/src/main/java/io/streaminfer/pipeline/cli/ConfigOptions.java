@@ -12,13 +12,19 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the commands that talk to a cluster: a config file and overrides. */
 final class ConfigOptions {
-  @Option(names = {"-c", "--config"}, description = "Properties file (StreamInfer keys, kafka.* client settings).")
+  @Option(
+      names = {"-c", "--config"},
+      description = "Properties file (StreamInfer keys, kafka.* client settings).")
   Path file;
 
-  @Option(names = {"-b", "--bootstrap-servers"}, description = "Kafka bootstrap servers (overrides the file).")
+  @Option(
+      names = {"-b", "--bootstrap-servers"},
+      description = "Kafka bootstrap servers (overrides the file).")
   String bootstrap;
 
-  @Option(names = {"-s", "--set"}, description = "key=value override (repeatable).")
+  @Option(
+      names = {"-s", "--set"},
+      description = "key=value override (repeatable).")
   Map<String, String> overrides = new LinkedHashMap<>();
 
   /** File, then STREAMINFER_* environment, then --bootstrap-servers and --set. */

@@ -1,13 +1,13 @@
 package io.streaminfer.pipeline.cli;
 
-import io.streaminfer.testkit.SampleData;
-import io.streaminfer.testkit.SampleEvents;
-import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.models.card.Task;
 import io.streaminfer.pipeline.config.Route;
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
+import io.streaminfer.testkit.SampleData;
+import io.streaminfer.testkit.SampleEvents;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,22 +26,33 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Publishes the bundled sample events, or image files, to a running cluster. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
-    description = "Publish sample events to the routes that serve them, or PNG/JPEG files as image events.")
+@Command(
+    name = "produce",
+    mixinStandardHelpOptions = true,
+    description =
+        "Publish sample events to the routes that serve them, or PNG/JPEG files as image events.")
 final class ProduceCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
-  @Option(names = "--count", defaultValue = "100", description = "Images and texts to publish (sensors: every series tail).")
+  @Option(
+      names = "--count",
+      defaultValue = "100",
+      description = "Images and texts to publish (sensors: every series tail).")
   int count;
 
   @Option(names = "--invalid", description = "Also publish the catalogue of invalid events.")
   boolean invalid;
 
-  @Parameters(arity = "0..*", description = "PNG or JPEG files to publish as image events instead of samples.")
+  @Parameters(
+      arity = "0..*",
+      description = "PNG or JPEG files to publish as image events instead of samples.")
   List<Path> files = List.of();
 
-  @Option(names = "--route", description = "Route whose input topic gets the image files (default: the first "
-      + "image-classification route).")
+  @Option(
+      names = "--route",
+      description =
+          "Route whose input topic gets the image files (default: the first "
+              + "image-classification route).")
   String route;
 
   @Override
@@ -50,20 +61,39 @@ final class ProduceCommand implements Callable<Integer> {
     Properties p = c.clientProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     int sent = 0;
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       if (!files.isEmpty()) {
         String topic = imageTopic(c);
         for (Path f : files) {
           String name = f.getFileName().toString().toLowerCase();
-          ImageEvent e = ImageEvent.newBuilder().setId(f.getFileName().toString()).setEventTime(Instant.now())
-              .setEncoding(name.endsWith(".png") ? ImageEncoding.PNG : ImageEncoding.JPEG)
-              .setData(ByteBuffer.wrap(Files.readAllBytes(f))).build();
-          producer.send(new ProducerRecord<>(topic, e.getId(),
-              AvroSerdes.serde(ImageEvent.class).serializer().serialize(topic, e)));
+          ImageEvent e =
+              ImageEvent.newBuilder()
+                  .setId(f.getFileName().toString())
+                  .setEventTime(Instant.now())
+                  .setEncoding(name.endsWith(".png") ? ImageEncoding.PNG : ImageEncoding.JPEG)
+                  .setData(ByteBuffer.wrap(Files.readAllBytes(f)))
+                  .build();
+          producer.send(
+              new ProducerRecord<>(
+                  topic,
+                  e.getId(),
+                  AvroSerdes.serde(ImageEvent.class).serializer().serialize(topic, e)));
           sent++;
         }
       } else {
-        var stream = SampleEvents.build(SampleData.load(), SampleEvents.Inputs.of(c), count, count, 120, Math.max(1, count / 10), 2, 24, invalid, 42);
+        var stream =
+            SampleEvents.build(
+                SampleData.load(),
+                SampleEvents.Inputs.of(c),
+                count,
+                count,
+                120,
+                Math.max(1, count / 10),
+                2,
+                24,
+                invalid,
+                42);
         for (var e : stream.events()) {
           producer.send(e.record());
           sent++;
@@ -76,12 +106,20 @@ final class ProduceCommand implements Callable<Integer> {
   }
 
   private String imageTopic(StreamInferConfig c) {
-    Route r = route != null ? c.route(route)
-        : c.routes().stream().filter(x -> x.task() == Task.IMAGE_CLASSIFICATION).findFirst().orElseThrow(() ->
-            new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                "no image-classification route is declared; name one with --route"));
+    Route r =
+        route != null
+            ? c.route(route)
+            : c.routes().stream()
+                .filter(x -> x.task() == Task.IMAGE_CLASSIFICATION)
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new picocli.CommandLine.ParameterException(
+                            new picocli.CommandLine(this),
+                            "no image-classification route is declared; name one with --route"));
     if (r.task() != Task.IMAGE_CLASSIFICATION) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this),
           "route " + r.name() + " is " + r.task().id() + ", not image-classification");
     }
     return r.input();

@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** Runs the pipeline against any Kafka cluster until stopped (SIGTERM closes it cleanly). */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
     description = "Run the pipeline against existing Kafka bootstrap servers.")
 final class RunCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;

@@ -3,11 +3,23 @@ package io.streaminfer.pipeline.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** StreamInfer's command line: {@code run}, {@code broker}, {@code demo}, {@code produce}, {@code tail}, {@code config}. */
-@Command(name = "streaminfer", mixinStandardHelpOptions = true, version = "StreamInfer 0.1.0",
+/**
+ * StreamInfer's command line: {@code run}, {@code broker}, {@code demo}, {@code produce}, {@code
+ * tail}, {@code config}.
+ */
+@Command(
+    name = "streaminfer",
+    mixinStandardHelpOptions = true,
+    version = "StreamInfer 0.1.0",
     description = "Streaming inference on Kafka: events in, typed predictions out.",
-    subcommands = {RunCommand.class, BrokerCommand.class, DemoCommand.class, ProduceCommand.class, TailCommand.class,
-        ConfigCommand.class})
+    subcommands = {
+      RunCommand.class,
+      BrokerCommand.class,
+      DemoCommand.class,
+      ProduceCommand.class,
+      TailCommand.class,
+      ConfigCommand.class
+    })
 public final class StreamInferCli implements Runnable {
 
   @Override
@@ -21,14 +33,17 @@ public final class StreamInferCli implements Runnable {
   /** Entry point of the executable jar. */
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new StreamInferCli());
-    // a bad configuration or model is the user's to fix: one line naming the key or file, no stack trace
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof org.apache.kafka.common.config.ConfigException || e instanceof io.streaminfer.models.ModelLoadException) {
-        cmd.getErr().println("streaminfer: " + e.getMessage());
-        return EXIT_BAD_SETUP;
-      }
-      throw e;
-    });
+    // a bad configuration or model is the user's to fix: one line naming the key or file, no stack
+    // trace
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof org.apache.kafka.common.config.ConfigException
+              || e instanceof io.streaminfer.models.ModelLoadException) {
+            cmd.getErr().println("streaminfer: " + e.getMessage());
+            return EXIT_BAD_SETUP;
+          }
+          throw e;
+        });
     System.exit(cli.execute(args));
   }
 }

@@ -23,14 +23,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Prints predictions and dead letters from the output topics, one readable line each. */
-@Command(name = "tail", mixinStandardHelpOptions = true, description = "Print predictions and dead letters from the routes' output topics readably.")
+@Command(
+    name = "tail",
+    mixinStandardHelpOptions = true,
+    description = "Print predictions and dead letters from the routes' output topics readably.")
 final class TailCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
   @Option(names = "--from-beginning", description = "Start at the earliest offsets.")
   boolean fromBeginning;
 
-  @Option(names = "--max", defaultValue = "0", description = "Stop after this many records (0 = never).")
+  @Option(
+      names = "--max",
+      defaultValue = "0",
+      description = "Stop after this many records (0 = never).")
   long max;
 
   @Override
@@ -42,7 +48,8 @@ final class TailCommand implements Callable<Integer> {
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     long seen = 0;
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(t.outputs());
       while (max == 0 || seen < max) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
@@ -61,31 +68,62 @@ final class TailCommand implements Callable<Integer> {
     String route = DeadLetters.header(r.headers(), DeadLetters.ROUTE);
     String where = route == null ? topic : topic + " (" + route + ")";
     if (topic.equals(t.deadLetters())) {
-      return String.format("%-17s %-24s %s from %s: %s", where, r.key(), DeadLetters.header(r.headers(), DeadLetters.CODE),
-          DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC), DeadLetters.header(r.headers(), DeadLetters.MESSAGE));
+      return String.format(
+          "%-17s %-24s %s from %s: %s",
+          where,
+          r.key(),
+          DeadLetters.header(r.headers(), DeadLetters.CODE),
+          DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC),
+          DeadLetters.header(r.headers(), DeadLetters.MESSAGE));
     }
     Class<?> type = t.outputTypes().get(topic);
     if (type == Classification.class) {
-      Classification c = AvroSerdes.serde(Classification.class).deserializer().deserialize(topic, r.value());
-      return String.format("%-17s %-24s %s (%.3f)%s  %s", where, c.getId(), c.getLabel(), c.getScore(),
-          c.getTrueLabel() == null ? "" : " truth " + c.getTrueLabel(), meta(c.getMetadata()));
+      Classification c =
+          AvroSerdes.serde(Classification.class).deserializer().deserialize(topic, r.value());
+      return String.format(
+          "%-17s %-24s %s (%.3f)%s  %s",
+          where,
+          c.getId(),
+          c.getLabel(),
+          c.getScore(),
+          c.getTrueLabel() == null ? "" : " truth " + c.getTrueLabel(),
+          meta(c.getMetadata()));
     }
     if (type == Forecast.class) {
       Forecast f = AvroSerdes.serde(Forecast.class).deserializer().deserialize(topic, r.value());
-      return String.format("%-17s %-24s next %.4f  %s", where, f.getSensorId(), f.getForecast(), meta(f.getMetadata()));
+      return String.format(
+          "%-17s %-24s next %.4f  %s",
+          where, f.getSensorId(), f.getForecast(), meta(f.getMetadata()));
     }
     if (type == AnomalyAlert.class) {
-      AnomalyAlert a = AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize(topic, r.value());
-      return String.format("%-17s %-24s value %.4f, forecast %.4f, z %.1f (threshold %.1f)", where, a.getSensorId(),
-          a.getValue(), a.getForecast(), a.getZScore(), a.getThreshold());
+      AnomalyAlert a =
+          AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize(topic, r.value());
+      return String.format(
+          "%-17s %-24s value %.4f, forecast %.4f, z %.1f (threshold %.1f)",
+          where, a.getSensorId(), a.getValue(), a.getForecast(), a.getZScore(), a.getThreshold());
     }
-    GeneratedImage g = AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(topic, r.value());
-    return String.format("%-17s %-24s digit %s #%d, %d-byte PNG %dx%d  %s", where, g.getId(), g.getLabel(),
-        g.getSampleIndex(), g.getPng().remaining(), g.getWidth(), g.getHeight(), meta(g.getMetadata()));
+    GeneratedImage g =
+        AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(topic, r.value());
+    return String.format(
+        "%-17s %-24s digit %s #%d, %d-byte PNG %dx%d  %s",
+        where,
+        g.getId(),
+        g.getLabel(),
+        g.getSampleIndex(),
+        g.getPng().remaining(),
+        g.getWidth(),
+        g.getHeight(),
+        meta(g.getMetadata()));
   }
 
   private static String meta(InferenceMetadata m) {
-    return String.format("[%s:%s on %s, batch %d, queue %d us, infer %d us]", m.getModelName(), m.getModelVersion(),
-        m.getExecutionProvider(), m.getBatchSize(), m.getQueueMicros(), m.getInferenceMicros());
+    return String.format(
+        "[%s:%s on %s, batch %d, queue %d us, infer %d us]",
+        m.getModelName(),
+        m.getModelVersion(),
+        m.getExecutionProvider(),
+        m.getBatchSize(),
+        m.getQueueMicros(),
+        m.getInferenceMicros());
   }
 }

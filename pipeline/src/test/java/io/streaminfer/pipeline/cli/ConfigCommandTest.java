@@ -7,15 +7,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The README's configuration reference is what {@code config --markdown} generates, keys and routes included. */
+/**
+ * The README's configuration reference is what {@code config --markdown} generates, keys and routes
+ * included.
+ */
 class ConfigCommandTest {
   @Test
   void shouldMatchTheReadmeReference() throws Exception {
-    Path readme = Path.of(TestConfigs.repository()).toAbsolutePath().getParent().getParent().resolve("README.md");
+    Path readme =
+        Path.of(TestConfigs.repository())
+            .toAbsolutePath()
+            .getParent()
+            .getParent()
+            .resolve("README.md");
     String generated = ConfigCommand.markdown();
-    assertThat(generated).contains("| `routes.<name>.input` |").contains("| `routes` |")
+    assertThat(generated)
+        .contains("| `routes.<name>.input` |")
+        .contains("| `routes` |")
         .contains("| `sensors` | time-series-forecast | `sensor-readings` |");
-    assertThat(Files.readString(readme)).as("README.md: regenerate with `streaminfer config --markdown`")
+    assertThat(Files.readString(readme))
+        .as("README.md: regenerate with `streaminfer config --markdown`")
         .contains(generated);
   }
 }

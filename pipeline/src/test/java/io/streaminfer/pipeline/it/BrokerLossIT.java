@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.ReliabilityReport;
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.TestTopics;
+import io.streaminfer.pipeline.app.StreamInferApp;
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.testkit.OutputCollector;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
-import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
-import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.TestTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -36,18 +36,28 @@ class BrokerLossIT {
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(3)) {
       TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
       kafka.createTopics(3, topics.all().toArray(String[]::new));
-      StreamInferConfig config = TestConfigs.config(Map.of(
-          StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-          StreamInferConfig.APPLICATION_ID, "broker-loss",
-          StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2",
-          StreamInferConfig.STATE_DIR, state.toString(),
-          "kafka.replication.factor", "3"));
-      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics.inputs(), 400, 400, 60, 80, 2, 24, true, 17);
+      StreamInferConfig config =
+          TestConfigs.config(
+              Map.of(
+                  StreamInferConfig.BOOTSTRAP_SERVERS,
+                  kafka.bootstrapServers(),
+                  StreamInferConfig.APPLICATION_ID,
+                  "broker-loss",
+                  StreamInferConfig.PROCESSING_GUARANTEE,
+                  "exactly_once_v2",
+                  StreamInferConfig.STATE_DIR,
+                  state.toString(),
+                  "kafka.replication.factor",
+                  "3"));
+      SampleEvents.Stream stream =
+          SampleEvents.build(SampleData.load(), topics.inputs(), 400, 400, 60, 80, 2, 24, true, 17);
       Ledger ledger = new Ledger();
       try (StreamInferApp app = StreamInferApp.start(config);
-          OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
+          OutputCollector out =
+              new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
         assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
-        Ledger.Publisher publisher = ledger.publishInBackground(kafka.bootstrapServers(), stream.events(), 20, 100);
+        Ledger.Publisher publisher =
+            ledger.publishInBackground(kafka.bootstrapServers(), stream.events(), 20, 100);
 
         // when: node 0 stops mid-stream and comes back 10 s later
         poll(out, Duration.ofSeconds(4));

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.ReliabilityReport;
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.TestTopics;
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.testkit.OutputCollector;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
-import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.TestTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,21 +49,35 @@ class CrashLoopIT {
       TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
       kafka.createTopics(2, topics.all().toArray(String[]::new));
       String app = "crash-loop-" + guarantee.replace('_', '-');
-      Map<String, String> settings = new HashMap<>(Map.of(
-          StreamInferConfig.APPLICATION_ID, app,
-          StreamInferConfig.PROCESSING_GUARANTEE, guarantee,
-          StreamInferConfig.STATE_DIR, state.toString(),
-          StreamInferConfig.MODELS_REPOSITORY, TestConfigs.repository(),
-          StreamInferConfig.INFERENCE_DEVICE, "cpu",
-          // a restarted process takes its partitions back at once instead of after a session timeout
-          "kafka.group.instance.id", app + "-instance"));
-      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics.inputs(), 800, 800, 100, 200, 2, 24, true, seed);
+      Map<String, String> settings =
+          new HashMap<>(
+              Map.of(
+                  StreamInferConfig.APPLICATION_ID,
+                  app,
+                  StreamInferConfig.PROCESSING_GUARANTEE,
+                  guarantee,
+                  StreamInferConfig.STATE_DIR,
+                  state.toString(),
+                  StreamInferConfig.MODELS_REPOSITORY,
+                  TestConfigs.repository(),
+                  StreamInferConfig.INFERENCE_DEVICE,
+                  "cpu",
+                  // a restarted process takes its partitions back at once instead of after a
+                  // session timeout
+                  "kafka.group.instance.id",
+                  app + "-instance"));
+      SampleEvents.Stream stream =
+          SampleEvents.build(
+              SampleData.load(), topics.inputs(), 800, 800, 100, 200, 2, 24, true, seed);
       Ledger ledger = new Ledger();
       Path log = PipelineProcess.logFile(app).toPath();
 
-      try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
-        // the producer publishes throughout the kill loop (~30 events/s), so kills hit a pipeline at work
-        Ledger.Publisher publisher = ledger.publishInBackground(kafka.bootstrapServers(), stream.events(), 10, 330);
+      try (OutputCollector out =
+          new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
+        // the producer publishes throughout the kill loop (~30 events/s), so kills hit a pipeline
+        // at work
+        Ledger.Publisher publisher =
+            ledger.publishInBackground(kafka.bootstrapServers(), stream.events(), 10, 330);
 
         List<Map<String, Object>> crashes = new ArrayList<>();
         for (int k = 0; k < CRASHES; k++) {
@@ -74,17 +88,27 @@ class CrashLoopIT {
             out.poll(Duration.ofMillis(100));
           }
           assertThat(p.alive()).as("pipeline alive before kill %d (see %s)", k, log).isTrue();
-          long pending = ledger.pendingInputs(out, topics); // inputs still waiting for their outputs
+          long pending =
+              ledger.pendingInputs(out, topics); // inputs still waiting for their outputs
           p.kill();
           out.poll(Duration.ofMillis(100));
-          crashes.add(Map.of("after_ms", lifeMs, "published", ledger.published(), "outputs_committed", Ledger.outputs(out, topics),
-              "inputs_pending_at_kill", pending));
+          crashes.add(
+              Map.of(
+                  "after_ms",
+                  lifeMs,
+                  "published",
+                  ledger.published(),
+                  "outputs_committed",
+                  Ledger.outputs(out, topics),
+                  "inputs_pending_at_kill",
+                  pending));
         }
         publisher.await(Duration.ofSeconds(120));
         long outputsBeforeFinalRun = Ledger.outputs(out, topics);
 
         // a last restart drains whatever is left
-        try (PipelineProcess last = PipelineProcess.start(kafka.bootstrapServers(), settings, log)) {
+        try (PipelineProcess last =
+            PipelineProcess.start(kafka.bootstrapServers(), settings, log)) {
           // wait per input: under at_least_once duplicates can bring the output count to the
           // expected total while some inputs still wait for theirs
           long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
@@ -103,14 +127,18 @@ class CrashLoopIT {
         figures.put("seed", seed);
         figures.putAll(a.asMap());
         figures.put("outputs_before_final_run", outputsBeforeFinalRun);
-        figures.put("kills_with_work_pending", crashes.stream().filter(c -> (long) c.get("inputs_pending_at_kill") > 0).count());
+        figures.put(
+            "kills_with_work_pending",
+            crashes.stream().filter(c -> (long) c.get("inputs_pending_at_kill") > 0).count());
         figures.put("seconds", (System.nanoTime() - started) / 1e9);
         figures.put("kills", crashes);
         ReliabilityReport.write("crash-" + guarantee, figures);
         System.out.println("crash loop " + figures);
 
         assertThat(a.events()).isGreaterThanOrEqualTo(2_500);
-        assertThat(outputsBeforeFinalRun).as("the kills hit a pipeline that was processing").isPositive();
+        assertThat(outputsBeforeFinalRun)
+            .as("the kills hit a pipeline that was processing")
+            .isPositive();
         assertThat(a.lost()).as("lost outputs (seed %d)", seed).isZero();
         assertThat(a.untraced()).isZero();
         assertThat(a.wrongCode()).isZero();

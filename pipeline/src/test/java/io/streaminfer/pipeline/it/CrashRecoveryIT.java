@@ -3,12 +3,12 @@ package io.streaminfer.pipeline.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.TestTopics;
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.testkit.OutputCollector;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.testkit.broker.EmbeddedKafkaCluster;
-import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.TestTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -40,34 +40,50 @@ class CrashRecoveryIT {
   void shouldPredictBufferedRecordsAfterSigkillAndRestart() throws Exception {
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
       // given: a pipeline whose batches wait for 64 records or ten minutes
-      Map<String, String> settings = new HashMap<>(Map.of(
-          StreamInferConfig.APPLICATION_ID, "crash-it",
-          StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2",
-          StreamInferConfig.STATE_DIR, state.toString(),
-          StreamInferConfig.MODELS_REPOSITORY, TestConfigs.repository(),
-          StreamInferConfig.INFERENCE_DEVICE, "cpu",
-          StreamInferConfig.BATCH_MAX_SIZE, "64",
-          StreamInferConfig.BATCH_MAX_DELAY_MS, "600000",
-          "kafka.commit.interval.ms", "100",
-          "kafka.session.timeout.ms", "6000"));
+      Map<String, String> settings =
+          new HashMap<>(
+              Map.of(
+                  StreamInferConfig.APPLICATION_ID,
+                  "crash-it",
+                  StreamInferConfig.PROCESSING_GUARANTEE,
+                  "exactly_once_v2",
+                  StreamInferConfig.STATE_DIR,
+                  state.toString(),
+                  StreamInferConfig.MODELS_REPOSITORY,
+                  TestConfigs.repository(),
+                  StreamInferConfig.INFERENCE_DEVICE,
+                  "cpu",
+                  StreamInferConfig.BATCH_MAX_SIZE,
+                  "64",
+                  StreamInferConfig.BATCH_MAX_DELAY_MS,
+                  "600000",
+                  "kafka.commit.interval.ms",
+                  "100",
+                  "kafka.session.timeout.ms",
+                  "6000"));
       TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
       kafka.createTopics(2, topics.all().toArray(String[]::new));
-      var stream = SampleEvents.build(SampleData.load(), topics.inputs(), 20, 20, 0, 0, 2, 24, false, 5);
+      var stream =
+          SampleEvents.build(SampleData.load(), topics.inputs(), 20, 20, 0, 0, 2, 24, false, 5);
       Path log = PipelineProcess.logFile("crash-it").toPath();
 
-      try (OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
+      try (OutputCollector out =
+          new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
         PipelineProcess first = PipelineProcess.start(kafka.bootstrapServers(), settings, log);
         publish(kafka.bootstrapServers(), stream);
         awaitCommitted(kafka.bootstrapServers(), "crash-it", 40, first);
         for (int i = 0; i < 8; i++) {
           out.poll(Duration.ofMillis(250));
         }
-        assertThat(out.predictions()).as("nothing predicted yet: the records sit in the buffer").isZero();
+        assertThat(out.predictions())
+            .as("nothing predicted yet: the records sit in the buffer")
+            .isZero();
 
         // when: SIGKILL, then a restart whose batches run after 50 ms
         first.kill();
         settings.put(StreamInferConfig.BATCH_MAX_DELAY_MS, "50");
-        try (PipelineProcess second = PipelineProcess.start(kafka.bootstrapServers(), settings, log)) {
+        try (PipelineProcess second =
+            PipelineProcess.start(kafka.bootstrapServers(), settings, log)) {
           long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
           while (System.nanoTime() < deadline && out.predictions() < 40) {
             out.poll(Duration.ofMillis(250));
@@ -81,8 +97,9 @@ class CrashRecoveryIT {
         assertThat(out.predictions()).isEqualTo(40);
         var classified = new java.util.ArrayList<>(out.classifications("images").keySet());
         classified.addAll(out.classifications("texts").keySet());
-        assertThat(classified).containsExactlyInAnyOrderElementsOf(
-            stream.events().stream().map(SampleEvents.Event::id).toList());
+        assertThat(classified)
+            .containsExactlyInAnyOrderElementsOf(
+                stream.events().stream().map(SampleEvents.Event::id).toList());
       }
     }
   }
@@ -96,16 +113,21 @@ class CrashRecoveryIT {
   }
 
   /** Waits until the application has committed {@code n} input offsets (records in its buffer). */
-  private static void awaitCommitted(String bootstrap, String group, long n, PipelineProcess p) throws Exception {
+  private static void awaitCommitted(String bootstrap, String group, long n, PipelineProcess p)
+      throws Exception {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(props)) {
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       while (System.nanoTime() < deadline) {
         assertThat(p.alive()).as("pipeline process alive (see target/crash-it.log)").isTrue();
-        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-            .partitionsToOffsetAndMetadata().get();
-        long committed = offsets.values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
+        Map<TopicPartition, OffsetAndMetadata> offsets =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        long committed =
+            offsets.values().stream()
+                .filter(o -> o != null)
+                .mapToLong(OffsetAndMetadata::offset)
+                .sum();
         if (committed >= n) {
           return;
         }

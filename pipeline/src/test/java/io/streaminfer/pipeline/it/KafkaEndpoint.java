@@ -53,7 +53,10 @@ public final class KafkaEndpoint implements AutoCloseable {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     try (Admin admin = Admin.create(p)) {
-      admin.createTopics(names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList()).all().get();
+      admin
+          .createTopics(names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList())
+          .all()
+          .get();
     }
   }
 

@@ -1,9 +1,9 @@
 package io.streaminfer.pipeline.it;
 
+import io.streaminfer.pipeline.TestTopics;
+import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.testkit.OutputCollector;
 import io.streaminfer.testkit.SampleEvents;
-import io.streaminfer.pipeline.dlq.DeadLetters;
-import io.streaminfer.pipeline.TestTopics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,8 +42,17 @@ final class Ledger {
    * @param badKindsTried distinct malformed inputs published
    * @param badKindsDeadLettered of which reached the dead-letter topic with their code
    */
-  record Accounting(int events, int invalid, long expectedOutputs, long outputs, long lost, long duplicated,
-      long wrongCode, long untraced, int badKindsTried, int badKindsDeadLettered) {
+  record Accounting(
+      int events,
+      int invalid,
+      long expectedOutputs,
+      long outputs,
+      long lost,
+      long duplicated,
+      long wrongCode,
+      long untraced,
+      int badKindsTried,
+      int badKindsDeadLettered) {
     Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("events", events);
@@ -74,30 +83,35 @@ final class Ledger {
 
   /** Sends {@code e} and files its position once acknowledged; fails the test on a send error. */
   void publish(KafkaProducer<String, byte[]> producer, SampleEvents.Event e) {
-    producer.send(e.record(), (md, ex) -> {
-      if (ex != null) {
-        throw new IllegalStateException("could not publish " + e.id(), ex);
-      }
-      sent.add(new Sent(e, DeadLetters.source(md.topic(), md.partition(), md.offset())));
-    });
+    producer.send(
+        e.record(),
+        (md, ex) -> {
+          if (ex != null) {
+            throw new IllegalStateException("could not publish " + e.id(), ex);
+          }
+          sent.add(new Sent(e, DeadLetters.source(md.topic(), md.partition(), md.offset())));
+        });
   }
 
   /**
    * Publishes {@code events} on a background thread, pausing {@code pauseMs} after every {@code
    * every} events, so the load runs while the test kills and restarts things.
    */
-  Publisher publishInBackground(String bootstrap, List<SampleEvents.Event> events, int every, long pauseMs) {
-    Publisher p = new Publisher(() -> {
-      try (var producer = producer(bootstrap)) {
-        for (int i = 0; i < events.size(); i++) {
-          publish(producer, events.get(i));
-          if (i % every == every - 1) {
-            Thread.sleep(pauseMs);
-          }
-        }
-      }
-      return null;
-    });
+  Publisher publishInBackground(
+      String bootstrap, List<SampleEvents.Event> events, int every, long pauseMs) {
+    Publisher p =
+        new Publisher(
+            () -> {
+              try (var producer = producer(bootstrap)) {
+                for (int i = 0; i < events.size(); i++) {
+                  publish(producer, events.get(i));
+                  if (i % every == every - 1) {
+                    Thread.sleep(pauseMs);
+                  }
+                }
+              }
+              return null;
+            });
     p.start();
     return p;
   }
@@ -137,34 +151,47 @@ final class Ledger {
   /** Predictions plus dead letters an exactly-once run writes for everything published. */
   long expectedOutputs() {
     synchronized (sent) {
-      return sent.stream().mapToLong(s -> s.event().expectedError() != null ? 1 : s.event().predictions()).sum();
-    }
-  }
-
-
-  /** Published inputs that do not yet have all their expected outputs in what {@code out} has read. */
-  long pendingInputs(OutputCollector out, TestTopics topics) {
-    synchronized (sent) {
-      return sent.stream().filter(s -> {
-        Outputs o = Outputs.of(s, out, topics);
-        return o.have() < o.want();
-      }).count();
+      return sent.stream()
+          .mapToLong(s -> s.event().expectedError() != null ? 1 : s.event().predictions())
+          .sum();
     }
   }
 
   /**
-   * What one input produced: the outputs it should have ({@code want}: its predictions, or one
-   * dead letter when malformed), those of that kind it has, and those of the other kind.
+   * Published inputs that do not yet have all their expected outputs in what {@code out} has read.
+   */
+  long pendingInputs(OutputCollector out, TestTopics topics) {
+    synchronized (sent) {
+      return sent.stream()
+          .filter(
+              s -> {
+                Outputs o = Outputs.of(s, out, topics);
+                return o.have() < o.want();
+              })
+          .count();
+    }
+  }
+
+  /**
+   * What one input produced: the outputs it should have ({@code want}: its predictions, or one dead
+   * letter when malformed), those of that kind it has, and those of the other kind.
    */
   private record Outputs(long want, long have, long stray) {
     static Outputs of(Sent s, OutputCollector out, TestTopics topics) {
       Map<String, Integer> outs = out.sources().getOrDefault(s.source(), Map.of());
       long dead = outs.getOrDefault(topics.deadLetters(), 0);
-      long predictions = outs.entrySet().stream()
-          .filter(o -> !o.getKey().equals(topics.deadLetters()) && !o.getKey().equals(topics.anomalies()))
-          .mapToLong(Map.Entry::getValue).sum();
+      long predictions =
+          outs.entrySet().stream()
+              .filter(
+                  o ->
+                      !o.getKey().equals(topics.deadLetters())
+                          && !o.getKey().equals(topics.anomalies()))
+              .mapToLong(Map.Entry::getValue)
+              .sum();
       boolean malformed = s.event().expectedError() != null;
-      return new Outputs(malformed ? 1 : s.event().predictions(), malformed ? dead : predictions,
+      return new Outputs(
+          malformed ? 1 : s.event().predictions(),
+          malformed ? dead : predictions,
           malformed ? predictions : dead);
     }
   }
@@ -172,8 +199,13 @@ final class Ledger {
   /** Predictions (anomaly alerts aside) and dead letters read so far. */
   static long outputs(OutputCollector out, TestTopics topics) {
     return out.sources().values().stream()
-        .mapToLong(m -> m.entrySet().stream().filter(e -> !e.getKey().equals(topics.anomalies()))
-            .mapToLong(Map.Entry::getValue).sum()).sum();
+        .mapToLong(
+            m ->
+                m.entrySet().stream()
+                    .filter(e -> !e.getKey().equals(topics.anomalies()))
+                    .mapToLong(Map.Entry::getValue)
+                    .sum())
+        .sum();
   }
 
   /** Accounts for every published input against what {@code out} has read. */
@@ -211,7 +243,16 @@ final class Ledger {
       }
     }
     long untraced = out.sources().keySet().stream().filter(k -> !known.contains(k)).count();
-    return new Accounting(sent.size(), invalid, expected, got, lost, duplicated, wrongCode, untraced,
-        badTried.size(), badReached.size());
+    return new Accounting(
+        sent.size(),
+        invalid,
+        expected,
+        got,
+        lost,
+        duplicated,
+        wrongCode,
+        untraced,
+        badTried.size(),
+        badReached.size());
   }
 }

@@ -35,7 +35,10 @@ class ModelFaultIT {
     bytes[bytes.length / 2] ^= 1;
     Files.write(model, bytes);
     String tampered = startAndFail("tampered");
-    assertThat(tampered).contains(model.toString()).containsIgnoringCase("sha256").doesNotContain("\tat ");
+    assertThat(tampered)
+        .contains(model.toString())
+        .containsIgnoringCase("sha256")
+        .doesNotContain("\tat ");
     figures.put("tampered_refused", true);
 
     Files.delete(model);
@@ -49,10 +52,19 @@ class ModelFaultIT {
   private String startAndFail(String name) throws Exception {
     Path log = PipelineProcess.logFile("model-fault-" + name).toPath();
     Files.deleteIfExists(log);
-    PipelineProcess p = PipelineProcess.start("127.0.0.1:1", Map.of(StreamInferConfig.MODELS_REPOSITORY, repo.toString(),
-        StreamInferConfig.INFERENCE_DEVICE, "cpu"), log);
+    PipelineProcess p =
+        PipelineProcess.start(
+            "127.0.0.1:1",
+            Map.of(
+                StreamInferConfig.MODELS_REPOSITORY,
+                repo.toString(),
+                StreamInferConfig.INFERENCE_DEVICE,
+                "cpu"),
+            log);
     int exit = p.awaitExit(120);
-    assertThat(exit).as("exit code (see %s)", log).isEqualTo(io.streaminfer.pipeline.cli.StreamInferCli.EXIT_BAD_SETUP);
+    assertThat(exit)
+        .as("exit code (see %s)", log)
+        .isEqualTo(io.streaminfer.pipeline.cli.StreamInferCli.EXIT_BAD_SETUP);
     return Files.readString(log);
   }
 

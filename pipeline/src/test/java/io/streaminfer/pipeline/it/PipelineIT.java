@@ -3,20 +3,19 @@ package io.streaminfer.pipeline.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.TestTopics;
+import io.streaminfer.pipeline.app.StreamInferApp;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Forecast;
+import io.streaminfer.schemas.serde.AvroSerdes;
 import io.streaminfer.testkit.OutputCollector;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.testkit.SampleEvents.Event;
 import io.streaminfer.testkit.SampleEvents.Kind;
-import io.streaminfer.pipeline.app.StreamInferApp;
-import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.TestTopics;
-import io.streaminfer.schemas.Classification;
-import io.streaminfer.schemas.Forecast;
-import io.streaminfer.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -50,32 +49,44 @@ class PipelineIT {
   void shouldPredictEveryValidInputAndDeadLetterEveryInvalidOne() throws Exception {
     try (KafkaEndpoint kafka = KafkaEndpoint.start()) {
       // given
-      StreamInferConfig config = TestConfigs.config(Map.of(
-          StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-          StreamInferConfig.APPLICATION_ID, "streaminfer-it",
-          StreamInferConfig.STATE_DIR, state.toString(),
-          StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2",
-          "kafka.commit.interval.ms", "200",
-          StreamInferConfig.METRICS_PORT, freePort()));
+      StreamInferConfig config =
+          TestConfigs.config(
+              Map.of(
+                  StreamInferConfig.BOOTSTRAP_SERVERS,
+                  kafka.bootstrapServers(),
+                  StreamInferConfig.APPLICATION_ID,
+                  "streaminfer-it",
+                  StreamInferConfig.STATE_DIR,
+                  state.toString(),
+                  StreamInferConfig.PROCESSING_GUARANTEE,
+                  "exactly_once_v2",
+                  "kafka.commit.interval.ms",
+                  "200",
+                  StreamInferConfig.METRICS_PORT,
+                  freePort()));
       TestTopics topics = TestTopics.of(config);
       kafka.createTopics(3, topics.all());
-      SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), topics.inputs(), 100, 100, 40, 12, 2, 24, true, 11);
+      SampleEvents.Stream stream =
+          SampleEvents.build(SampleData.load(), topics.inputs(), 100, 100, 40, 12, 2, 24, true, 11);
       int expectedPredictions = stream.events().stream().mapToInt(Event::predictions).sum();
       long invalid = stream.events().stream().filter(e -> e.expectedError() != null).count();
       assertThat(stream.events().size()).isGreaterThanOrEqualTo(300);
 
       try (StreamInferApp app = StreamInferApp.start(config);
-          OutputCollector out = new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
+          OutputCollector out =
+              new OutputCollector(kafka.bootstrapServers(), topics.config(), Map.of())) {
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
 
         // when
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (var producer =
+            new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
           stream.events().forEach(e -> producer.send(e.record()));
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (System.nanoTime() < deadline && (out.predictions() < expectedPredictions || out.deadLetters().size() < invalid)) {
+        while (System.nanoTime() < deadline
+            && (out.predictions() < expectedPredictions || out.deadLetters().size() < invalid)) {
           out.poll(Duration.ofMillis(250));
         }
         out.poll(Duration.ofSeconds(2)); // anything extra would show up as a duplicate
@@ -84,42 +95,83 @@ class PipelineIT {
         assertThat(out.predictions()).isEqualTo(expectedPredictions);
         assertThat(out.deadLetters()).hasSize((int) invalid);
         // each invalid event's dead letter carries its own code and traces back to its input
-        List<String> expectedCodes = stream.events().stream().filter(e -> e.expectedError() != null)
-            .map(e -> e.record().key() + "=" + e.expectedError().name()).sorted().toList();
-        List<String> codes = out.deadLetters().stream()
-            .map(d -> (d.key() == null ? "null" : new String(d.key())) + "=" + d.code()).sorted().toList();
+        List<String> expectedCodes =
+            stream.events().stream()
+                .filter(e -> e.expectedError() != null)
+                .map(e -> e.record().key() + "=" + e.expectedError().name())
+                .sorted()
+                .toList();
+        List<String> codes =
+            out.deadLetters().stream()
+                .map(d -> (d.key() == null ? "null" : new String(d.key())) + "=" + d.code())
+                .sorted()
+                .toList();
         assertThat(codes).isEqualTo(expectedCodes);
-        assertThat(out.sources()).as("every output names its input").doesNotContainKey(OutputCollector.UNTRACED);
-        assertThat(out.sources()).hasSize((int) stream.events().stream()
-            .filter(e -> e.expectedError() != null || e.predictions() > 0).count());
+        assertThat(out.sources())
+            .as("every output names its input")
+            .doesNotContainKey(OutputCollector.UNTRACED);
+        assertThat(out.sources())
+            .hasSize(
+                (int)
+                    stream.events().stream()
+                        .filter(e -> e.expectedError() != null || e.predictions() > 0)
+                        .count());
 
         // one classification per valid image and text, mostly right
         for (Kind k : new Kind[] {Kind.IMAGES, Kind.TEXTS}) {
           var valid = stream.of(k).stream().filter(e -> e.expectedError() == null).toList();
           String route = k == Kind.IMAGES ? "images" : "texts";
-          long right = valid.stream().filter(e -> {
-            Classification c = out.classifications(route).get(e.id());
-            assertThat(c).as(e.id()).isNotNull();
-            return c.getLabel().equals(e.label());
-          }).count();
+          long right =
+              valid.stream()
+                  .filter(
+                      e -> {
+                        Classification c = out.classifications(route).get(e.id());
+                        assertThat(c).as(e.id()).isNotNull();
+                        return c.getLabel().equals(e.label());
+                      })
+                  .count();
           assertThat((double) right / valid.size()).as(k + " accuracy").isGreaterThanOrEqualTo(0.9);
         }
         // one forecast per full window and sensor model
-        Map<String, Long> perModel = out.forecasts().stream()
-            .map(r -> AvroSerdes.serde(Forecast.class).deserializer().deserialize(r.topic(), r.value()))
-            .collect(Collectors.groupingBy(f -> f.getMetadata().getModelName(), Collectors.counting()));
+        Map<String, Long> perModel =
+            out.forecasts().stream()
+                .map(
+                    r ->
+                        AvroSerdes.serde(Forecast.class)
+                            .deserializer()
+                            .deserialize(r.topic(), r.value()))
+                .collect(
+                    Collectors.groupingBy(
+                        f -> f.getMetadata().getModelName(), Collectors.counting()));
         long windows = stream.of(Kind.SENSORS).stream().filter(e -> e.predictions() > 0).count();
-        assertThat(perModel).containsOnly(Map.entry("sensor-lstm", windows), Map.entry("sensor-gru", windows));
-        assertThat(out.anomalies().stream().filter(a -> stream.injectedAnomalies().contains(a.getId())).count())
+        assertThat(perModel)
+            .containsOnly(Map.entry("sensor-lstm", windows), Map.entry("sensor-gru", windows));
+        assertThat(
+                out.anomalies().stream()
+                    .filter(a -> stream.injectedAnomalies().contains(a.getId()))
+                    .count())
             .isGreaterThanOrEqualTo(stream.injectedAnomalies().size() / 2);
 
         // the metrics endpoint reports the provider in use and the dead letters by code
-        String metrics = new String(java.net.URI.create("http://127.0.0.1:" + config.getInt(StreamInferConfig.METRICS_PORT) + "/metrics")
-            .toURL().openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(metrics).contains("streaminfer_model_info{model=\"digits-cnn\",provider=\"CPU\",version=\"1\"}")
+        String metrics =
+            new String(
+                java.net
+                    .URI
+                    .create(
+                        "http://127.0.0.1:"
+                            + config.getInt(StreamInferConfig.METRICS_PORT)
+                            + "/metrics")
+                    .toURL()
+                    .openStream()
+                    .readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(metrics)
+            .contains("streaminfer_model_info{model=\"digits-cnn\",provider=\"CPU\",version=\"1\"}")
             .contains("streaminfer_dead_letters_total{code=\"TEXT_EMPTY\",route=\"texts\"} 2.0")
-            .contains("streaminfer_predictions_total{model=\"sensor-gru\",route=\"sensors\",version=\"1\"}")
-            .contains("streaminfer_inference_seconds_count{model=\"digits-cnn\",route=\"images\",version=\"1\"}")
+            .contains(
+                "streaminfer_predictions_total{model=\"sensor-gru\",route=\"sensors\",version=\"1\"}")
+            .contains(
+                "streaminfer_inference_seconds_count{model=\"digits-cnn\",route=\"images\",version=\"1\"}")
             .contains("kafka_stream_");
       }
     }

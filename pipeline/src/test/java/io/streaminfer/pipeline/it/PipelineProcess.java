@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The pipeline as a separate JVM ({@code java -jar target/streaminfer.jar run}), so tests can
- * kill it with SIGKILL the way a crashed machine would. Output goes to a log file under target/.
+ * The pipeline as a separate JVM ({@code java -jar target/streaminfer.jar run}), so tests can kill
+ * it with SIGKILL the way a crashed machine would. Output goes to a log file under target/.
  */
 final class PipelineProcess implements AutoCloseable {
   private final Process process;
@@ -19,18 +19,29 @@ final class PipelineProcess implements AutoCloseable {
   }
 
   /** Starts {@code run} with {@code settings} as --set overrides. */
-  static PipelineProcess start(String bootstrap, Map<String, String> settings, Path log) throws IOException {
+  static PipelineProcess start(String bootstrap, Map<String, String> settings, Path log)
+      throws IOException {
     Path jar = Path.of("target", "streaminfer.jar");
     if (!jar.toFile().isFile()) {
-      throw new IllegalStateException(jar.toAbsolutePath() + " missing: integration tests run after package");
+      throw new IllegalStateException(
+          jar.toAbsolutePath() + " missing: integration tests run after package");
     }
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-        "-jar", jar.toString(), "run", "-b", bootstrap));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                "-jar",
+                jar.toString(),
+                "run",
+                "-b",
+                bootstrap));
     settings.forEach((k, v) -> cmd.addAll(List.of("-s", k + "=" + v)));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(
-        ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().keySet().removeIf(k -> k.startsWith("STREAMINFER_"));
     return new PipelineProcess(pb.start());
   }
@@ -41,9 +52,14 @@ final class PipelineProcess implements AutoCloseable {
     process.waitFor();
   }
 
-  /** Waits for the process to end by itself; its exit code, or -1 if it still runs after {@code seconds}. */
+  /**
+   * Waits for the process to end by itself; its exit code, or -1 if it still runs after {@code
+   * seconds}.
+   */
   int awaitExit(long seconds) throws InterruptedException {
-    return process.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS) ? process.exitValue() : -1;
+    return process.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS)
+        ? process.exitValue()
+        : -1;
   }
 
   boolean alive() {

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the walkthrough of docs/routes.md as written: its properties block becomes the file, and
- * its {@code java -jar pipeline/target/streaminfer.jar ...} commands run in order from the
- * repository root (broker and run in the background), with three substitutions only: a free port
- * for 9092, and temporary paths for scans.properties and digit.png.
+ * Runs the walkthrough of docs/routes.md as written: its properties block becomes the file, and its
+ * {@code java -jar pipeline/target/streaminfer.jar ...} commands run in order from the repository
+ * root (broker and run in the background), with three substitutions only: a free port for 9092, and
+ * temporary paths for scans.properties and digit.png.
  */
 class RoutesWalkthroughIT {
   private static final String JAR_COMMAND = "java -jar pipeline/target/streaminfer.jar ";
@@ -45,22 +45,31 @@ class RoutesWalkthroughIT {
     SampleData.Digit digit = SampleData.load().digits().get(0);
     Path png = work.resolve("digit.png");
     Files.write(png, PngEncoder.png(digit.pixels(), digit.width(), digit.height()));
-    List<String> commands = doc.lines().map(String::strip).filter(l -> l.startsWith(JAR_COMMAND)).toList();
-    assertThat(commands).extracting(c -> c.split(" ")[3]).containsExactly("broker", "run", "produce", "tail");
+    List<String> commands =
+        doc.lines().map(String::strip).filter(l -> l.startsWith(JAR_COMMAND)).toList();
+    assertThat(commands)
+        .extracting(c -> c.split(" ")[3])
+        .containsExactly("broker", "run", "produce", "tail");
 
     List<Process> background = new ArrayList<>();
     try {
       Process broker = start(root, commands.get(0), port, properties, png, "walkthrough-broker");
       background.add(broker);
-      awaitLine(PipelineProcess.logFile("walkthrough-broker").toPath(), "Kafka broker on 127.0.0.1:" + port, broker);
+      awaitLine(
+          PipelineProcess.logFile("walkthrough-broker").toPath(),
+          "Kafka broker on 127.0.0.1:" + port,
+          broker);
       background.add(start(root, commands.get(1), port, properties, png, "walkthrough-run"));
       Process produce = start(root, commands.get(2), port, properties, png, "walkthrough-produce");
       assertThat(produce.waitFor(90, TimeUnit.SECONDS)).isTrue();
       assertThat(produce.exitValue()).isZero();
       Process tail = start(root, commands.get(3), port, properties, png, "walkthrough-tail");
-      assertThat(tail.waitFor(150, TimeUnit.SECONDS)).as("tail --max 1 ends after one record").isTrue();
+      assertThat(tail.waitFor(150, TimeUnit.SECONDS))
+          .as("tail --max 1 ends after one record")
+          .isTrue();
       String printed = Files.readString(PipelineProcess.logFile("walkthrough-tail").toPath());
-      assertThat(printed).containsPattern("scan-predictions \\(scans\\) digit\\.png +" + digit.label() + " \\(")
+      assertThat(printed)
+          .containsPattern("scan-predictions \\(scans\\) digit\\.png +" + digit.label() + " \\(")
           .contains("[digits-cnn:1 on CPU");
     } finally {
       for (int i = background.size() - 1; i >= 0; i--) {
@@ -72,14 +81,21 @@ class RoutesWalkthroughIT {
     }
   }
 
-  private Process start(Path root, String command, int port, Path properties, Path png, String log) throws IOException {
-    String line = command.replace("9092", Integer.toString(port)).replace("scans.properties", properties.toString())
-        .replace("digit.png", png.toString());
+  private Process start(Path root, String command, int port, Path properties, Path png, String log)
+      throws IOException {
+    String line =
+        command
+            .replace("9092", Integer.toString(port))
+            .replace("scans.properties", properties.toString())
+            .replace("digit.png", png.toString());
     List<String> cmd = new ArrayList<>(Arrays.asList(line.split(" +")));
     cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add(1, "-Djava.io.tmpdir=" + work);
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
-        .redirectOutput(PipelineProcess.logFile(log));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(PipelineProcess.logFile(log));
     pb.environment().keySet().removeIf(k -> k.startsWith("STREAMINFER_"));
     pb.environment().put("TMPDIR", work.toString());
     pb.environment().put("STREAMINFER_INFERENCE_DEVICE", "cpu");

@@ -30,18 +30,30 @@ class PipelineMetricsTest {
   @Test
   void shouldCountTwoInstancesInOneJvmApartAndPerRoute() {
     StreamInferConfig config = TestConfigs.config(Map.of());
-    SampleEvents.Stream stream = SampleEvents.build(SampleData.load(), SampleEvents.Inputs.of(config), 10, 3, 0, 0,
-        2, 24, false, 9);
+    SampleEvents.Stream stream =
+        SampleEvents.build(
+            SampleData.load(), SampleEvents.Inputs.of(config), 10, 3, 0, 0, 2, 24, false, 9);
     PipelineMetrics a = PipelineMetrics.inMemory();
     PipelineMetrics b = PipelineMetrics.inMemory();
     try (ModelRegistry models = ModelRegistry.open(config);
         TopologyTestDriver da = TestConfigs.driver(config, models, state.resolve("a"), a);
         TopologyTestDriver db = TestConfigs.driver(config, models, state.resolve("b"), b)) {
-      pipe(da, stream.of(SampleEvents.Kind.IMAGES).stream().map(SampleEvents.Event::record).toList());
-      byte[] empty = AvroSerdes.serde(TextEvent.class).serializer().serialize("", TextEvent.newBuilder().setId("e")
-          .setEventTime(Instant.now()).setText(" ").build());
-      List<ProducerRecord<String, byte[]>> texts = new java.util.ArrayList<>(
-          stream.of(SampleEvents.Kind.TEXTS).stream().map(SampleEvents.Event::record).toList());
+      pipe(
+          da,
+          stream.of(SampleEvents.Kind.IMAGES).stream().map(SampleEvents.Event::record).toList());
+      byte[] empty =
+          AvroSerdes.serde(TextEvent.class)
+              .serializer()
+              .serialize(
+                  "",
+                  TextEvent.newBuilder()
+                      .setId("e")
+                      .setEventTime(Instant.now())
+                      .setText(" ")
+                      .build());
+      List<ProducerRecord<String, byte[]>> texts =
+          new java.util.ArrayList<>(
+              stream.of(SampleEvents.Kind.TEXTS).stream().map(SampleEvents.Event::record).toList());
       texts.add(new ProducerRecord<>(config.route("texts").input(), "e", empty));
       pipe(db, texts);
     }
@@ -51,9 +63,21 @@ class PipelineMetricsTest {
     assertThat(b.predictions("texts")).isEqualTo(3);
     assertThat(b.deadLetters("texts", ErrorCode.TEXT_EMPTY)).isEqualTo(1);
     assertThat(a.deadLetters("texts", ErrorCode.TEXT_EMPTY)).isZero();
-    assertThat(a.registry().find("streaminfer.inference").tag("route", "images").tag("model", "digits-cnn").timer())
-        .isNotNull().satisfies(t -> assertThat(t.count()).isPositive());
-    assertThat(a.registry().find("streaminfer.batch.size").tag("route", "images").summary().totalAmount()).isEqualTo(10);
+    assertThat(
+            a.registry()
+                .find("streaminfer.inference")
+                .tag("route", "images")
+                .tag("model", "digits-cnn")
+                .timer())
+        .isNotNull()
+        .satisfies(t -> assertThat(t.count()).isPositive());
+    assertThat(
+            a.registry()
+                .find("streaminfer.batch.size")
+                .tag("route", "images")
+                .summary()
+                .totalAmount())
+        .isEqualTo(10);
   }
 
   private static void pipe(TopologyTestDriver d, List<ProducerRecord<String, byte[]>> records) {

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.TestTopics;
-import io.streaminfer.testkit.SampleData;
-import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.serde.AvroSerdes;
+import io.streaminfer.testkit.SampleData;
+import io.streaminfer.testkit.SampleEvents;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,31 +57,54 @@ class BadInputFuzzTest {
     SampleData samples = SampleData.load();
     // valid events of every kind to mutate; sensors get their windows filled first, so every
     // accepted reading yields forecasts
-    SampleEvents.Stream valid = SampleEvents.build(samples, topics.inputs(), 60, 60, 0, 30, 2, 24, false, seed);
+    SampleEvents.Stream valid =
+        SampleEvents.build(samples, topics.inputs(), 60, 60, 0, 30, 2, 24, false, seed);
     List<ProducerRecord<String, byte[]>> warmUp = new ArrayList<>();
     List<String> sensors = samples.sensors().stream().map(SampleData.Series::sensorId).toList();
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     for (int i = 0; i < 24; i++) {
       for (int s = 0; s < sensors.size(); s++) {
-        warmUp.add(reading(topics, sensors.get(s), "warm-" + s + "-" + i, samples.sensors().get(s).readings()[i], t0.plusSeconds(i)));
+        warmUp.add(
+            reading(
+                topics,
+                sensors.get(s),
+                "warm-" + s + "-" + i,
+                samples.sensors().get(s).readings()[i],
+                t0.plusSeconds(i)));
       }
     }
-    String[] modelHeaders = {"digits-cnn", "digits-cnn:1", "langid-transformer", "digits-gan", "sensor-lstm", "nope",
-        "digits-cnn:0", ":", "", "\u0000\uFFFF"};
+    String[] modelHeaders = {
+      "digits-cnn",
+      "digits-cnn:1",
+      "langid-transformer",
+      "digits-gan",
+      "sensor-lstm",
+      "nope",
+      "digits-cnn:0",
+      ":",
+      "",
+      "\u0000\uFFFF"
+    };
 
     try (ModelRegistry models = ModelRegistry.open(config)) {
       try (TopologyTestDriver driver = TestConfigs.driver(config, models, state)) {
         Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
         Map<String, Long> offsets = new HashMap<>();
         Map<String, String> sent = new TreeMap<>(); // topic/0/offset -> what was sent
-        java.util.function.BiConsumer<ProducerRecord<String, byte[]>, String> send = (r, what) -> {
-          inputs.computeIfAbsent(r.topic(), t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
-              .pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Instant.now()));
-          long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
-          if (what != null) {
-            sent.put(r.topic() + "/0/" + offset, what);
-          }
-        };
+        java.util.function.BiConsumer<ProducerRecord<String, byte[]>, String> send =
+            (r, what) -> {
+              inputs
+                  .computeIfAbsent(
+                      r.topic(),
+                      t ->
+                          driver.createInputTopic(
+                              t, new StringSerializer(), new ByteArraySerializer()))
+                  .pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Instant.now()));
+              long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
+              if (what != null) {
+                sent.put(r.topic() + "/0/" + offset, what);
+              }
+            };
         warmUp.forEach(r -> send.accept(r, null));
         driver.advanceWallClockTime(Duration.ofSeconds(1));
         drain(driver, topics);
@@ -93,8 +116,13 @@ class BadInputFuzzTest {
           int lane = rnd.nextInt(4);
           if (lane == 2) { // a reading of a warm sensor, newer than any before
             int s = rnd.nextInt(sensors.size());
-            base = reading(topics, sensors.get(s), "fuzz-" + n, samples.sensors().get(s).readings()[24 + rnd.nextInt(20)],
-                t0.plusSeconds(1000 + n));
+            base =
+                reading(
+                    topics,
+                    sensors.get(s),
+                    "fuzz-" + n,
+                    samples.sensors().get(s).readings()[24 + rnd.nextInt(20)],
+                    t0.plusSeconds(1000 + n));
           } else {
             SampleEvents.Kind kind = SampleEvents.Kind.values()[lane];
             List<SampleEvents.Event> pool = valid.of(kind);
@@ -105,9 +133,13 @@ class BadInputFuzzTest {
           String key = rnd.nextInt(25) == 0 ? null : base.key();
           RecordHeaders headers = new RecordHeaders();
           if (rnd.nextInt(8) == 0) {
-            headers.add("model", modelHeaders[rnd.nextInt(modelHeaders.length)].getBytes(StandardCharsets.UTF_8));
+            headers.add(
+                "model",
+                modelHeaders[rnd.nextInt(modelHeaders.length)].getBytes(StandardCharsets.UTF_8));
           }
-          send.accept(new ProducerRecord<>(base.topic(), null, key, value, headers), "op " + op + " key " + key);
+          send.accept(
+              new ProducerRecord<>(base.topic(), null, key, value, headers),
+              "op " + op + " key " + key);
           if (n % 50 == 49) {
             driver.advanceWallClockTime(Duration.ofMillis(100));
           }
@@ -124,39 +156,73 @@ class BadInputFuzzTest {
           if (code != null) {
             o[1]++;
             codes.merge(code, 1, Integer::sum);
-            assertThat(code).as("dead letter of %s: %s", src, DeadLetters.header(r.headers(), DeadLetters.MESSAGE))
+            assertThat(code)
+                .as(
+                    "dead letter of %s: %s",
+                    src, DeadLetters.header(r.headers(), DeadLetters.MESSAGE))
                 .isNotEqualTo(ErrorCode.INTERNAL.name());
           } else {
             o[0]++;
           }
         }
-        System.out.printf("fuzz: %d inputs, %d dead letters by code %s%n", n, codes.values().stream().mapToInt(i -> i).sum(), codes);
+        System.out.printf(
+            "fuzz: %d inputs, %d dead letters by code %s%n",
+            n, codes.values().stream().mapToInt(i -> i).sum(), codes);
         long predicted = outcome.values().stream().filter(o -> o[0] > 0).count();
-        io.streaminfer.pipeline.ReliabilityReport.write("fuzz", Map.of("seed", seed, "inputs", n, "predicted", predicted,
-            "dead_letters", codes.values().stream().mapToInt(i -> i).sum(), "dead_letter_codes", codes,
-            "unaccounted", sent.keySet().stream().filter(k -> !outcome.containsKey(k)).count()));
+        io.streaminfer.pipeline.ReliabilityReport.write(
+            "fuzz",
+            Map.of(
+                "seed",
+                seed,
+                "inputs",
+                n,
+                "predicted",
+                predicted,
+                "dead_letters",
+                codes.values().stream().mapToInt(i -> i).sum(),
+                "dead_letter_codes",
+                codes,
+                "unaccounted",
+                sent.keySet().stream().filter(k -> !outcome.containsKey(k)).count()));
         assertThat(outcome.keySet()).as("outputs only for fuzz inputs").isEqualTo(sent.keySet());
         for (var e : sent.entrySet()) {
           int[] o = outcome.get(e.getKey());
           assertThat(o[1] == 1 && o[0] == 0 || o[1] == 0 && o[0] > 0)
-              .as("%s (%s): %d predictions, %d dead letters", e.getKey(), e.getValue(), o[0], o[1]).isTrue();
+              .as("%s (%s): %d predictions, %d dead letters", e.getKey(), e.getValue(), o[0], o[1])
+              .isTrue();
         }
         assertThat(n).isGreaterThanOrEqualTo(500);
-        assertThat(codes).as("the fuzz reaches many kinds of rejection").hasSizeGreaterThanOrEqualTo(6);
+        assertThat(codes)
+            .as("the fuzz reaches many kinds of rejection")
+            .hasSizeGreaterThanOrEqualTo(6);
       }
     }
   }
 
-  private static ProducerRecord<String, byte[]> reading(TestTopics topics, String sensor, String id, double value, Instant time) {
-    SensorReading r = SensorReading.newBuilder().setId(id).setSensorId(sensor).setEventTime(time).setValue(value).build();
-    return new ProducerRecord<>(topics.sensorReadings(), sensor, AvroSerdes.serde(SensorReading.class).serializer().serialize("", r));
+  private static ProducerRecord<String, byte[]> reading(
+      TestTopics topics, String sensor, String id, double value, Instant time) {
+    SensorReading r =
+        SensorReading.newBuilder()
+            .setId(id)
+            .setSensorId(sensor)
+            .setEventTime(time)
+            .setValue(value)
+            .build();
+    return new ProducerRecord<>(
+        topics.sensorReadings(),
+        sensor,
+        AvroSerdes.serde(SensorReading.class).serializer().serialize("", r));
   }
 
   /** Everything written to the output topics since the last call. */
-  private static List<TestRecord<String, byte[]>> drain(TopologyTestDriver driver, TestTopics topics) {
+  private static List<TestRecord<String, byte[]>> drain(
+      TopologyTestDriver driver, TestTopics topics) {
     List<TestRecord<String, byte[]>> out = new ArrayList<>();
     for (String t : topics.outputs()) {
-      out.addAll(driver.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList());
+      out.addAll(
+          driver
+              .createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer())
+              .readRecordsToList());
     }
     return out;
   }
@@ -198,7 +264,8 @@ class BadInputFuzzTest {
       case 5 -> random(rnd.nextInt(64), rnd);
       case 6 -> { // an extreme byte in the body
         byte[] b = v.clone();
-        b[10 + rnd.nextInt(Math.max(1, b.length - 10)) % b.length] = new byte[] {0, (byte) 0xFF, 0x7F, (byte) 0x80}[rnd.nextInt(4)];
+        b[10 + rnd.nextInt(Math.max(1, b.length - 10)) % b.length] =
+            new byte[] {0, (byte) 0xFF, 0x7F, (byte) 0x80}[rnd.nextInt(4)];
         yield b;
       }
       case 7 -> rnd.nextBoolean() ? null : new byte[0];

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.TestTopics;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.metrics.PipelineMetrics;
+import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
-import io.streaminfer.pipeline.metrics.PipelineMetrics;
-import io.streaminfer.pipeline.config.StreamInferConfig;
-import io.streaminfer.pipeline.model.ModelRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,24 +33,36 @@ class SlowBatchTest {
   @Test
   void shouldDeriveTheBatchBudgetFromThePollAndTransactionLimits() {
     assertThat(TestConfigs.config(Map.of()).batchTimeBudget()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(TestConfigs.config(Map.of(StreamInferConfig.PROCESSING_GUARANTEE, "at_least_once")).batchTimeBudget())
+    assertThat(
+            TestConfigs.config(Map.of(StreamInferConfig.PROCESSING_GUARANTEE, "at_least_once"))
+                .batchTimeBudget())
         .isEqualTo(Duration.ofSeconds(150));
     assertThat(TestConfigs.config(Map.of("kafka.transaction.timeout.ms", "4000")).batchTimeBudget())
         .isEqualTo(Duration.ofSeconds(4));
     assertThat(TestConfigs.config(Map.of("kafka.max.poll.interval.ms", "6000")).batchTimeBudget())
         .isEqualTo(Duration.ofSeconds(3));
-    assertThat(StreamInferTopology.batching(TestConfigs.config(Map.of()), TestConfigs.config(Map.of()).route("images")).slowAfter())
+    assertThat(
+            StreamInferTopology.batching(
+                    TestConfigs.config(Map.of()), TestConfigs.config(Map.of()).route("images"))
+                .slowAfter())
         .isEqualTo(Duration.ofMillis(2_500));
-    assertThatThrownBy(() -> TestConfigs.config(Map.of("kafka.max.poll.interval.ms", "soon")).batchTimeBudget())
-        .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.max.poll.interval.ms");
+    assertThatThrownBy(
+            () ->
+                TestConfigs.config(Map.of("kafka.max.poll.interval.ms", "soon")).batchTimeBudget())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.max.poll.interval.ms");
   }
 
   @Test
   void shouldReportBatchesOverAQuarterOfTheBudget() {
     // a 32-image batch is far below a quarter of the default 10 s budget ...
-    assertThat(slowBatchesAfter32Images(TestConfigs.config(Map.of()), state.resolve("default"))).isZero();
+    assertThat(slowBatchesAfter32Images(TestConfigs.config(Map.of()), state.resolve("default")))
+        .isZero();
     // ... and over a quarter of a 4 ms one (max.poll.interval.ms of 8 ms)
-    assertThat(slowBatchesAfter32Images(TestConfigs.config(Map.of("kafka.max.poll.interval.ms", "8")), state.resolve("tight")))
+    assertThat(
+            slowBatchesAfter32Images(
+                TestConfigs.config(Map.of("kafka.max.poll.interval.ms", "8")),
+                state.resolve("tight")))
         .isPositive();
   }
 
@@ -59,9 +71,14 @@ class SlowBatchTest {
     TestTopics topics = TestTopics.of(config);
     try (ModelRegistry models = ModelRegistry.open(config)) {
       try (TopologyTestDriver d = TestConfigs.driver(config, models, dir, metrics)) {
-        var in = d.createInputTopic(topics.images(), new StringSerializer(), new ByteArraySerializer());
-        for (SampleEvents.Event e : SampleEvents.build(SampleData.load(), topics.inputs(), 32, 0, 0, 0, 2, 24, false, 1).events()) {
-          in.pipeInput(new TestRecord<>(e.record().key(), e.record().value(), e.record().headers(), Instant.now()));
+        var in =
+            d.createInputTopic(topics.images(), new StringSerializer(), new ByteArraySerializer());
+        for (SampleEvents.Event e :
+            SampleEvents.build(SampleData.load(), topics.inputs(), 32, 0, 0, 0, 2, 24, false, 1)
+                .events()) {
+          in.pipeInput(
+              new TestRecord<>(
+                  e.record().key(), e.record().value(), e.record().headers(), Instant.now()));
         }
         d.advanceWallClockTime(Duration.ofSeconds(1));
       }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.TestTopics;
-import io.streaminfer.testkit.SampleData;
-import io.streaminfer.testkit.SampleEvents;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
@@ -16,6 +14,8 @@ import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.serde.AvroSerdes;
+import io.streaminfer.testkit.SampleData;
+import io.streaminfer.testkit.SampleEvents;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -75,7 +75,10 @@ class StreamInferTopologyTest {
   }
 
   private void send(ProducerRecord<String, byte[]> r) {
-    inputs.computeIfAbsent(r.topic(), t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
+    inputs
+        .computeIfAbsent(
+            r.topic(),
+            t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
         .pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Instant.now()));
   }
 
@@ -84,21 +87,29 @@ class StreamInferTopologyTest {
     driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
   }
 
-  private <T extends org.apache.avro.specific.SpecificRecord> List<T> read(String topic, Class<T> type) {
+  private <T extends org.apache.avro.specific.SpecificRecord> List<T> read(
+      String topic, Class<T> type) {
     flush();
-    TestOutputTopic<String, byte[]> out = driver.createOutputTopic(topic, new StringDeserializer(), new ByteArrayDeserializer());
+    TestOutputTopic<String, byte[]> out =
+        driver.createOutputTopic(topic, new StringDeserializer(), new ByteArrayDeserializer());
     List<T> values = new ArrayList<>();
-    out.readValuesToList().forEach(v -> values.add(AvroSerdes.serde(type).deserializer().deserialize(topic, v)));
+    out.readValuesToList()
+        .forEach(v -> values.add(AvroSerdes.serde(type).deserializer().deserialize(topic, v)));
     return values;
   }
 
   private List<TestRecord<String, byte[]>> deadLetters() {
     flush();
-    return driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
+    return driver
+        .createOutputTopic(
+            topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer())
+        .readRecordsToList();
   }
 
-  private SampleEvents.Stream stream(int images, int texts, int readings, int generations, boolean invalid) {
-    return SampleEvents.build(samples, topics.inputs(), images, texts, readings, generations, 2, 24, invalid, 7);
+  private SampleEvents.Stream stream(
+      int images, int texts, int readings, int generations, boolean invalid) {
+    return SampleEvents.build(
+        samples, topics.inputs(), images, texts, readings, generations, 2, 24, invalid, 7);
   }
 
   @Test
@@ -124,7 +135,8 @@ class StreamInferTopologyTest {
     events.forEach(e -> send(e.record()));
     List<Classification> out = read(topics.textPredictions(), Classification.class);
     assertThat(out).hasSize(60);
-    assertThat(out.stream().filter(c -> c.getLabel().equals(c.getTrueLabel())).count()).isGreaterThanOrEqualTo(55);
+    assertThat(out.stream().filter(c -> c.getLabel().equals(c.getTrueLabel())).count())
+        .isGreaterThanOrEqualTo(55);
     assertThat(out.get(0).getMetadata().getModelName()).isEqualTo("langid-transformer");
   }
 
@@ -137,14 +149,22 @@ class StreamInferTopologyTest {
     assertThat(sensors).isGreaterThanOrEqualTo(5);
     assertThat(out).hasSize(sensors * (40 - 24 + 1) * 2);
     Map<String, List<Forecast>> bySensor = new HashMap<>();
-    out.forEach(f -> bySensor.computeIfAbsent(f.getSensorId() + "/" + f.getMetadata().getModelName(), k -> new ArrayList<>()).add(f));
+    out.forEach(
+        f ->
+            bySensor
+                .computeIfAbsent(
+                    f.getSensorId() + "/" + f.getMetadata().getModelName(), k -> new ArrayList<>())
+                .add(f));
     assertThat(bySensor).hasSize(sensors * 2);
-    bySensor.values().forEach(l -> {
-      assertThat(l).hasSize(17);
-      for (int i = 1; i < l.size(); i++) { // order per sensor preserved
-        assertThat(l.get(i).getEventTime()).isAfter(l.get(i - 1).getEventTime());
-      }
-    });
+    bySensor
+        .values()
+        .forEach(
+            l -> {
+              assertThat(l).hasSize(17);
+              for (int i = 1; i < l.size(); i++) { // order per sensor preserved
+                assertThat(l.get(i).getEventTime()).isAfter(l.get(i - 1).getEventTime());
+              }
+            });
   }
 
   @Test
@@ -152,10 +172,12 @@ class StreamInferTopologyTest {
     var stream = stream(0, 0, 60, 0, false);
     stream.of(SampleEvents.Kind.SENSORS).forEach(e -> send(e.record()));
     List<AnomalyAlert> alerts = read(topics.anomalies(), AnomalyAlert.class);
-    long caught = alerts.stream().filter(a -> stream.injectedAnomalies().contains(a.getId())).count();
+    long caught =
+        alerts.stream().filter(a -> stream.injectedAnomalies().contains(a.getId())).count();
     assertThat(stream.injectedAnomalies()).isNotEmpty();
     assertThat(caught).isGreaterThanOrEqualTo(stream.injectedAnomalies().size() - 2);
-    assertThat(alerts).allSatisfy(a -> assertThat(Math.abs(a.getZScore())).isGreaterThan(a.getThreshold()));
+    assertThat(alerts)
+        .allSatisfy(a -> assertThat(Math.abs(a.getZScore())).isGreaterThan(a.getThreshold()));
   }
 
   @Test
@@ -165,7 +187,8 @@ class StreamInferTopologyTest {
     List<GeneratedImage> out = read(topics.generatedImages(), GeneratedImage.class);
     assertThat(out).hasSize(events.stream().mapToInt(SampleEvents.Event::predictions).sum());
     assertThat(out.get(0).getPng().remaining()).isGreaterThan(8);
-    assertThat(out).allSatisfy(g -> assertThat(g.getMetadata().getModelName()).isEqualTo("digits-gan"));
+    assertThat(out)
+        .allSatisfy(g -> assertThat(g.getMetadata().getModelName()).isEqualTo("digits-gan"));
   }
 
   @Test
@@ -178,24 +201,34 @@ class StreamInferTopologyTest {
       bySource.put(e.record().topic() + "/0/" + offset, e);
       send(e.record());
     }
-    List<SampleEvents.Event> bad = catalogue.stream().filter(e -> e.expectedError() != null).toList();
+    List<SampleEvents.Event> bad =
+        catalogue.stream().filter(e -> e.expectedError() != null).toList();
     assertThat(bad).hasSizeGreaterThanOrEqualTo(30);
     assertThat(catalogue.stream().map(e -> e.record().topic()).distinct()).hasSize(4);
     List<TestRecord<String, byte[]>> dead = deadLetters();
-    io.streaminfer.pipeline.ReliabilityReport.write("bad-input", Map.of(
-        "kinds_tried", bad.size(),
-        "topics", catalogue.stream().map(e -> e.record().topic()).distinct().count(),
-        "codes", bad.stream().map(SampleEvents.Event::expectedError).distinct().count(),
-        "dead_lettered_with_expected_code", dead.stream().filter(d -> {
-          SampleEvents.Event e = bySource.get(DeadLetters.source(d.headers()));
-          return e != null && String.valueOf(e.expectedError()).equals(DeadLetters.header(d.headers(), DeadLetters.CODE))
-              && java.util.Arrays.equals(e.record().value(), d.value());
-        }).count()));
+    io.streaminfer.pipeline.ReliabilityReport.write(
+        "bad-input",
+        Map.of(
+            "kinds_tried", bad.size(),
+            "topics", catalogue.stream().map(e -> e.record().topic()).distinct().count(),
+            "codes", bad.stream().map(SampleEvents.Event::expectedError).distinct().count(),
+            "dead_lettered_with_expected_code",
+                dead.stream()
+                    .filter(
+                        d -> {
+                          SampleEvents.Event e = bySource.get(DeadLetters.source(d.headers()));
+                          return e != null
+                              && String.valueOf(e.expectedError())
+                                  .equals(DeadLetters.header(d.headers(), DeadLetters.CODE))
+                              && java.util.Arrays.equals(e.record().value(), d.value());
+                        })
+                    .count()));
     assertThat(dead).hasSize(bad.size());
     for (TestRecord<String, byte[]> d : dead) {
       SampleEvents.Event e = bySource.get(DeadLetters.source(d.headers()));
       assertThat(e).as("dead letter traced to its input").isNotNull();
-      assertThat(DeadLetters.header(d.headers(), DeadLetters.CODE)).as(e.id() + ": " + DeadLetters.header(d.headers(), DeadLetters.MESSAGE))
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.CODE))
+          .as(e.id() + ": " + DeadLetters.header(d.headers(), DeadLetters.MESSAGE))
           .isEqualTo(String.valueOf(e.expectedError()));
       assertThat(d.value()).as(e.id()).isEqualTo(e.record().value());
       assertThat(d.key()).as(e.id()).isEqualTo(e.record().key());
@@ -207,31 +240,49 @@ class StreamInferTopologyTest {
   void shouldKeepServingValidEventsInterleavedWithInvalidOnes() {
     var stream = stream(20, 20, 30, 5, true);
     stream.events().forEach(e -> send(e.record()));
-    int predictions = read(topics.imagePredictions(), Classification.class).size()
-        + read(topics.textPredictions(), Classification.class).size()
-        + read(topics.forecasts(), Forecast.class).size()
-        + read(topics.generatedImages(), GeneratedImage.class).size();
-    assertThat(predictions).isEqualTo(stream.events().stream().mapToInt(SampleEvents.Event::predictions).sum());
-    assertThat(deadLetters()).hasSize((int) stream.events().stream().filter(e -> e.expectedError() != null).count());
+    int predictions =
+        read(topics.imagePredictions(), Classification.class).size()
+            + read(topics.textPredictions(), Classification.class).size()
+            + read(topics.forecasts(), Forecast.class).size()
+            + read(topics.generatedImages(), GeneratedImage.class).size();
+    assertThat(predictions)
+        .isEqualTo(stream.events().stream().mapToInt(SampleEvents.Event::predictions).sum());
+    assertThat(deadLetters())
+        .hasSize((int) stream.events().stream().filter(e -> e.expectedError() != null).count());
   }
 
   @Test
   void shouldRejectDuplicateAndOutOfOrderReadings() {
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     for (int i : new int[] {0, 1, 1, 0, 2}) {
-      SensorReading r = SensorReading.newBuilder().setId("r" + i).setSensorId("s1").setEventTime(t0.plusSeconds(i)).setValue(i).build();
-      send(new ProducerRecord<>(topics.sensorReadings(), "s1", AvroSerdes.serde(SensorReading.class).serializer().serialize("", r)));
+      SensorReading r =
+          SensorReading.newBuilder()
+              .setId("r" + i)
+              .setSensorId("s1")
+              .setEventTime(t0.plusSeconds(i))
+              .setValue(i)
+              .build();
+      send(
+          new ProducerRecord<>(
+              topics.sensorReadings(),
+              "s1",
+              AvroSerdes.serde(SensorReading.class).serializer().serialize("", r)));
     }
-    assertThat(deadLetters()).extracting(d -> DeadLetters.header(d.headers(), DeadLetters.CODE))
-        .containsExactly(ErrorCode.READING_OUT_OF_ORDER.name(), ErrorCode.READING_OUT_OF_ORDER.name());
+    assertThat(deadLetters())
+        .extracting(d -> DeadLetters.header(d.headers(), DeadLetters.CODE))
+        .containsExactly(
+            ErrorCode.READING_OUT_OF_ORDER.name(), ErrorCode.READING_OUT_OF_ORDER.name());
   }
 
   @Test
   void shouldRouteToTheModelVersionNamedInTheHeader() {
     var e = stream(1, 0, 0, 0, false).of(SampleEvents.Kind.IMAGES).get(0).record();
-    var headers = new RecordHeaders().add(ModelRegistry.MODEL_HEADER, "digits-cnn:1".getBytes(StandardCharsets.UTF_8));
+    var headers =
+        new RecordHeaders()
+            .add(ModelRegistry.MODEL_HEADER, "digits-cnn:1".getBytes(StandardCharsets.UTF_8));
     send(new ProducerRecord<>(e.topic(), null, e.key(), e.value(), headers));
-    assertThat(read(topics.imagePredictions(), Classification.class)).singleElement()
+    assertThat(read(topics.imagePredictions(), Classification.class))
+        .singleElement()
         .satisfies(c -> assertThat(c.getMetadata().getModelVersion()).isEqualTo("1"));
   }
 
@@ -248,30 +299,57 @@ class StreamInferTopologyTest {
       assertThat(n).isEqualTo(samples.sensors().size());
     }
     assertThat(store.get(samples.sensors().get(0).sensorId()).readings()).hasSize(5);
-    assertThat(driver.producedTopicNames()).contains("streaminfer-" + "windows-sensors" + "-changelog");
+    assertThat(driver.producedTopicNames())
+        .contains("streaminfer-" + "windows-sensors" + "-changelog");
   }
 
   @Test
   void shouldKeepEveryKindOfInputInItsOwnSubTopology() {
     // one task per input partition: no task waits on, or polls, the empty partitions of other kinds
-    var subs = StreamInferTopology.build(config, models, io.streaminfer.pipeline.metrics.PipelineMetrics.inMemory()).describe().subtopologies();
+    var subs =
+        StreamInferTopology.build(
+                config, models, io.streaminfer.pipeline.metrics.PipelineMetrics.inMemory())
+            .describe()
+            .subtopologies();
     assertThat(subs).hasSize(4);
-    assertThat(subs).allSatisfy(sub -> assertThat(sub.nodes().stream()
-        .filter(n -> n instanceof org.apache.kafka.streams.TopologyDescription.Source)
-        .flatMap(n -> ((org.apache.kafka.streams.TopologyDescription.Source) n).topicSet().stream())).hasSize(1));
+    assertThat(subs)
+        .allSatisfy(
+            sub ->
+                assertThat(
+                        sub.nodes().stream()
+                            .filter(
+                                n ->
+                                    n
+                                        instanceof
+                                        org.apache.kafka.streams.TopologyDescription.Source)
+                            .flatMap(
+                                n ->
+                                    ((org.apache.kafka.streams.TopologyDescription.Source) n)
+                                        .topicSet().stream()))
+                    .hasSize(1));
   }
 
   @Test
   void shouldRecomputeForecastsOfReadingsReplayedAfterAnAtLeastOnceCrash() {
     // given: 50 readings of one sensor (one a spike), run once; the state keeps the last 24 + 16
-    StreamInferConfig noHistory = TestConfigs.config(Map.of(StreamInferConfig.SENSOR_REPLAY_HISTORY, 16));
+    StreamInferConfig noHistory =
+        TestConfigs.config(Map.of(StreamInferConfig.SENSOR_REPLAY_HISTORY, 16));
     SampleData.Series series = samples.sensors().get(0);
     List<ProducerRecord<String, byte[]>> readings = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       double v = series.readings()[i] + (i == 40 ? 1e4 : 0);
-      SensorReading r = SensorReading.newBuilder().setId("r" + i).setSensorId("s1")
-          .setEventTime(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i)).setValue(v).build();
-      readings.add(new ProducerRecord<>(topics.sensorReadings(), "s1", AvroSerdes.serde(SensorReading.class).serializer().serialize("", r)));
+      SensorReading r =
+          SensorReading.newBuilder()
+              .setId("r" + i)
+              .setSensorId("s1")
+              .setEventTime(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i))
+              .setValue(v)
+              .build();
+      readings.add(
+          new ProducerRecord<>(
+              topics.sensorReadings(),
+              "s1",
+              AvroSerdes.serde(SensorReading.class).serializer().serialize("", r)));
     }
     Map<String, List<TestRecord<String, byte[]>>> first;
     SensorState after;
@@ -294,40 +372,58 @@ class StreamInferTopologyTest {
     }
     // the forecasts and alerts of readings 34..49 (a full window before them is kept) come again,
     // equal; readings 0..33 cannot be recomputed and say so, none is silently skipped
-    java.util.function.Predicate<String> recomputable = v -> Integer.parseInt(v.substring(1, v.indexOf(' '))) >= 34;
-    assertThat(values(replay.get(topics.forecasts()))).hasSize(2 * 16)
+    java.util.function.Predicate<String> recomputable =
+        v -> Integer.parseInt(v.substring(1, v.indexOf(' '))) >= 34;
+    assertThat(values(replay.get(topics.forecasts())))
+        .hasSize(2 * 16)
         .isEqualTo(values(first.get(topics.forecasts())).stream().filter(recomputable).toList());
-    assertThat(values(replay.get(topics.anomalies()))).isNotEmpty()
+    assertThat(values(replay.get(topics.anomalies())))
+        .isNotEmpty()
         .isEqualTo(values(first.get(topics.anomalies())).stream().filter(recomputable).toList());
-    assertThat(replay.get(topics.deadLetters())).hasSize(34)
-        .allSatisfy(dl -> assertThat(DeadLetters.header(dl.headers(), DeadLetters.CODE)).isEqualTo(ErrorCode.READING_REPLAYED.name()));
+    assertThat(replay.get(topics.deadLetters()))
+        .hasSize(34)
+        .allSatisfy(
+            dl ->
+                assertThat(DeadLetters.header(dl.headers(), DeadLetters.CODE))
+                    .isEqualTo(ErrorCode.READING_REPLAYED.name()));
   }
 
   /** Pipes {@code records} and returns every output, by topic. */
-  private static Map<String, List<TestRecord<String, byte[]>>> pipe(TopologyTestDriver d, List<ProducerRecord<String, byte[]>> records) {
+  private static Map<String, List<TestRecord<String, byte[]>>> pipe(
+      TopologyTestDriver d, List<ProducerRecord<String, byte[]>> records) {
     Map<String, TestInputTopic<String, byte[]>> in = new HashMap<>();
     for (ProducerRecord<String, byte[]> r : records) {
-      in.computeIfAbsent(r.topic(), t -> d.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
+      in.computeIfAbsent(
+              r.topic(),
+              t -> d.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
           .pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Instant.now()));
     }
     d.advanceWallClockTime(java.time.Duration.ofSeconds(1));
     Map<String, List<TestRecord<String, byte[]>>> out = new HashMap<>();
     for (String t : List.of(topics.forecasts(), topics.anomalies(), topics.deadLetters())) {
-      out.put(t, d.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList());
+      out.put(
+          t,
+          d.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer())
+              .readRecordsToList());
     }
     return out;
   }
 
   /** What a forecast or alert says, without its metadata (which carries processing times). */
   private static List<String> values(List<TestRecord<String, byte[]>> records) {
-    return records.stream().map(r -> {
-      try {
-        Forecast f = AvroSerdes.serde(Forecast.class).deserializer().deserialize("", r.value());
-        return f.getId() + " " + f.getMetadata().getModelName() + " " + f.getForecast();
-      } catch (RuntimeException notAForecast) {
-        AnomalyAlert a = AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize("", r.value());
-        return a.getId() + " " + a.getForecast() + " " + a.getZScore();
-      }
-    }).toList();
+    return records.stream()
+        .map(
+            r -> {
+              try {
+                Forecast f =
+                    AvroSerdes.serde(Forecast.class).deserializer().deserialize("", r.value());
+                return f.getId() + " " + f.getMetadata().getModelName() + " " + f.getForecast();
+              } catch (RuntimeException notAForecast) {
+                AnomalyAlert a =
+                    AvroSerdes.serde(AnomalyAlert.class).deserializer().deserialize("", r.value());
+                return a.getId() + " " + a.getForecast() + " " + a.getZScore();
+              }
+            })
+        .toList();
   }
 }

@@ -110,10 +110,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     }
     if (data[0] != MAGIC_0 || data[1] != MAGIC_1) {
       throw fail(
-          topic,
-          Reason.BAD_MAGIC,
-          "expected marker C3 01, got " + HEX.formatHex(data, 0, 2),
-          null);
+          topic, Reason.BAD_MAGIC, "expected marker C3 01, got " + HEX.formatHex(data, 0, 2), null);
     }
   }
 

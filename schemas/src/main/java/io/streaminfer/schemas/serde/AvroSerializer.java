@@ -10,8 +10,8 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Writes a generated Avro record as an Avro single-object encoded message: the marker {@code C3
- * 01}, the 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema, then the binary
- * body. A {@code null} record becomes {@code null} bytes (a tombstone). Thread-safe.
+ * 01}, the 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema, then the binary body.
+ * A {@code null} record becomes {@code null} bytes (a tombstone). Thread-safe.
  *
  * @param <T> the generated record type
  */

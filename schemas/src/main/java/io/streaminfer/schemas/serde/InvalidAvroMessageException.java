@@ -36,7 +36,10 @@ public final class InvalidAvroMessageException extends SerializationException {
   private final String topic;
   private final Long writerFingerprint;
 
-  /** As {@link #InvalidAvroMessageException(Reason, String, String, String, Throwable, Long)}, no fingerprint. */
+  /**
+   * As {@link #InvalidAvroMessageException(Reason, String, String, String, Throwable, Long)}, no
+   * fingerprint.
+   */
   public InvalidAvroMessageException(
       Reason reason, String expectedType, String topic, String detail, Throwable cause) {
     this(reason, expectedType, topic, detail, cause, null);
@@ -54,7 +57,11 @@ public final class InvalidAvroMessageException extends SerializationException {
    *     {@code null} when the header is not read
    */
   public InvalidAvroMessageException(
-      Reason reason, String expectedType, String topic, String detail, Throwable cause,
+      Reason reason,
+      String expectedType,
+      String topic,
+      String detail,
+      Throwable cause,
       Long writerFingerprint) {
     super(
         "Invalid Avro message on topic '"

@@ -8,8 +8,8 @@ import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
  *
  * <p>Avro 1.12 refuses to instantiate generated classes outside its trusted packages unless the
  * {@code org.apache.avro.SERIALIZABLE_PACKAGES} system property names them. Registering exactly
- * this project's schema package keeps the serdes working without that flag, and leaves every
- * other decision to the validator already installed.
+ * this project's schema package keeps the serdes working without that flag, and leaves every other
+ * decision to the validator already installed.
  */
 final class TrustedPackage {
 

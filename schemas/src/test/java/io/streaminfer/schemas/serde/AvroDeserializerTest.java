@@ -14,8 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class AvroDeserializerTest {
 
-  private final Deserializer<ImageEvent> images =
-      AvroSerdes.serde(ImageEvent.class).deserializer();
+  private final Deserializer<ImageEvent> images = AvroSerdes.serde(ImageEvent.class).deserializer();
 
   @Test
   void shouldRejectMessageWrittenWithAnUnknownSchemaNamingTheFingerprint() {
@@ -32,7 +31,10 @@ class AvroDeserializerTest {
             InvalidAvroMessageException.class,
             e -> {
               assertReason(e, Reason.UNKNOWN_FINGERPRINT);
-              assertThatThrownBy(() -> { throw e; })
+              assertThatThrownBy(
+                      () -> {
+                        throw e;
+                      })
                   .hasMessageContaining("topic 'images'")
                   .hasMessageContaining("io.streaminfer.schemas.ImageEvent")
                   .hasMessageContaining("fingerprint")
@@ -56,7 +58,9 @@ class AvroDeserializerTest {
   void shouldRejectTruncatedBody() {
     // given: a valid message cut short in the middle of its body
     byte[] whole =
-        AvroSerdes.serde(ImageEvent.class).serializer().serialize("images", SampleRecords.imageEvent());
+        AvroSerdes.serde(ImageEvent.class)
+            .serializer()
+            .serialize("images", SampleRecords.imageEvent());
     byte[] bytes = Arrays.copyOf(whole, whole.length - 6);
 
     // when / then
@@ -70,7 +74,9 @@ class AvroDeserializerTest {
   void shouldRejectTrailingBytes() {
     // given
     byte[] whole =
-        AvroSerdes.serde(TextEvent.class).serializer().serialize("texts", SampleRecords.textEvent());
+        AvroSerdes.serde(TextEvent.class)
+            .serializer()
+            .serialize("texts", SampleRecords.textEvent());
     byte[] bytes = Arrays.copyOf(whole, whole.length + 3);
     Deserializer<TextEvent> texts = AvroSerdes.serde(TextEvent.class).deserializer();
 

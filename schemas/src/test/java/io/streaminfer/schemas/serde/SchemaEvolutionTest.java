@@ -29,7 +29,8 @@ class SchemaEvolutionTest {
     written.put("text", "Buongiorno");
     written.put("label", "it");
     written.put("source", "fortunes-it");
-    ByteBuffer bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(written);
+    ByteBuffer bytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(written);
 
     // when: the generated v1 class reads it, v2 registered in its store
     TextEvent read =
@@ -48,7 +49,9 @@ class SchemaEvolutionTest {
   void shouldReadV1BytesWithV2ReaderFillingTheDefault() throws IOException {
     // given: a message written by the v1 serde
     byte[] bytes =
-        AvroSerdes.serde(TextEvent.class).serializer().serialize("texts", SampleRecords.textEvent());
+        AvroSerdes.serde(TextEvent.class)
+            .serializer()
+            .serialize("texts", SampleRecords.textEvent());
 
     // when: a v2 reader that knows v1
     BinaryMessageDecoder<GenericRecord> v2Reader =

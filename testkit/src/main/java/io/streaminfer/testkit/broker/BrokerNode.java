@@ -61,8 +61,8 @@ final class BrokerNode {
   }
 
   /**
-   * Builds the node's configuration: both roles, listeners bound to 127.0.0.1 only, storage in
-   * this node's directory.
+   * Builds the node's configuration: both roles, listeners bound to 127.0.0.1 only, storage in this
+   * node's directory.
    */
   void configure(String quorumBootstrapServers, int clusterSize, Map<String, String> overrides) {
     int minInsync = Math.min(2, clusterSize);
@@ -70,7 +70,13 @@ final class BrokerNode {
     config.put("node.id", Integer.toString(nodeId));
     config.put(
         "listeners",
-        BROKER_LISTENER + "://" + brokerAddress() + "," + CONTROLLER_LISTENER + "://" + controllerAddress());
+        BROKER_LISTENER
+            + "://"
+            + brokerAddress()
+            + ","
+            + CONTROLLER_LISTENER
+            + "://"
+            + controllerAddress());
     config.put("advertised.listeners", BROKER_LISTENER + "://" + brokerAddress());
     config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     config.put("controller.listener.names", CONTROLLER_LISTENER);

@@ -14,10 +14,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -28,8 +28,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 
 /**
- * Apache Kafka's own KRaft broker, run in this JVM: one or three combined broker+controller
- * nodes, for StreamInfer's demo and integration tests.
+ * Apache Kafka's own KRaft broker, run in this JVM: one or three combined broker+controller nodes,
+ * for StreamInfer's demo and integration tests.
  *
  * <p>Every listener binds 127.0.0.1 on a free port. Storage lives in a fresh temporary directory
  * that {@link #close()} deletes. With three nodes, topics default to replication factor 3 and
@@ -56,7 +56,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   private final boolean ownsDirectory;
   private boolean closed;
 
-  private EmbeddedKafkaCluster(Path directory, String clusterId, List<BrokerNode> nodes, boolean ownsDirectory) {
+  private EmbeddedKafkaCluster(
+      Path directory, String clusterId, List<BrokerNode> nodes, boolean ownsDirectory) {
     this.directory = directory;
     this.clusterId = clusterId;
     this.nodes = nodes;
@@ -73,8 +74,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   }
 
   /**
-   * Starts a cluster of {@code size} combined broker+controller nodes and returns once every
-   * broker accepts clients.
+   * Starts a cluster of {@code size} combined broker+controller nodes and returns once every broker
+   * accepts clients.
    *
    * @param size 1 or 3
    * @return the running cluster; the caller closes it
@@ -130,7 +131,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   public static EmbeddedKafkaCluster startLocal(int port, Path dataDir) {
     Path directory;
     try {
-      directory = dataDir == null ? Files.createTempDirectory("streaminfer-kafka-") : Files.createDirectories(dataDir);
+      directory =
+          dataDir == null
+              ? Files.createTempDirectory("streaminfer-kafka-")
+              : Files.createDirectories(dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot create the broker's storage directory " + dataDir, e);
     }
@@ -139,7 +143,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     Path meta = nodeDir.resolve("data").resolve("meta.properties");
     boolean formatted = Files.isRegularFile(meta);
     if (formatted) {
-      try (var in = Files.newInputStream(meta); var server = Files.newInputStream(nodeDir.resolve("server.properties"))) {
+      try (var in = Files.newInputStream(meta);
+          var server = Files.newInputStream(nodeDir.resolve("server.properties"))) {
         before.load(in);
         before.load(server);
       } catch (IOException e) {
@@ -147,12 +152,16 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       }
     }
     String listeners = before.getProperty("listeners", "");
-    int controllerPort = formatted && listeners.contains(BrokerNode.CONTROLLER_LISTENER + "://")
-        ? Integer.parseInt(listeners.replaceAll(".*" + BrokerNode.CONTROLLER_LISTENER + "://[^:]+:([0-9]+).*", "$1"))
-        : freePort();
+    int controllerPort =
+        formatted && listeners.contains(BrokerNode.CONTROLLER_LISTENER + "://")
+            ? Integer.parseInt(
+                listeners.replaceAll(
+                    ".*" + BrokerNode.CONTROLLER_LISTENER + "://[^:]+:([0-9]+).*", "$1"))
+            : freePort();
     BrokerNode node = new BrokerNode(0, port == 0 ? freePort() : port, controllerPort, nodeDir);
     String clusterId = formatted ? before.getProperty("cluster.id") : Uuid.randomUuid().toString();
-    EmbeddedKafkaCluster cluster = new EmbeddedKafkaCluster(directory, clusterId, List.of(node), dataDir == null);
+    EmbeddedKafkaCluster cluster =
+        new EmbeddedKafkaCluster(directory, clusterId, List.of(node), dataDir == null);
     try {
       node.configure(node.controllerAddress(), 1, Map.of());
       if (!formatted) {
@@ -261,7 +270,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     awaitBrokers((int) nodes.stream().filter(BrokerNode::isRunning).count());
   }
 
-  /** Stops every node and deletes the storage directory unless the caller gave it. Safe to call twice. */
+  /**
+   * Stops every node and deletes the storage directory unless the caller gave it. Safe to call
+   * twice.
+   */
   @Override
   public synchronized void close() {
     if (closed) {

@@ -1,5 +1,5 @@
 /**
- * An in-process Apache Kafka KRaft cluster for StreamInfer's demo and integration tests; see
- * {@link io.streaminfer.testkit.broker.EmbeddedKafkaCluster}.
+ * An in-process Apache Kafka KRaft cluster for StreamInfer's demo and integration tests; see {@link
+ * io.streaminfer.testkit.broker.EmbeddedKafkaCluster}.
  */
 package io.streaminfer.testkit.broker;

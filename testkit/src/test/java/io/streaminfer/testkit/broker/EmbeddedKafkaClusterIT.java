@@ -36,10 +36,13 @@ class EmbeddedKafkaClusterIT {
 
       // then
       assertThat(kafka.bootstrapServers()).matches("127\\.0\\.0\\.1:\\d+");
-      assertThat(read).singleElement().satisfies(record -> {
-        assertThat(record.key()).isEqualTo("img-1");
-        assertThat(record.value()).isEqualTo("pixels");
-      });
+      assertThat(read)
+          .singleElement()
+          .satisfies(
+              record -> {
+                assertThat(record.key()).isEqualTo("img-1");
+                assertThat(record.value()).isEqualTo("pixels");
+              });
     }
   }
 
@@ -98,7 +101,11 @@ class EmbeddedKafkaClusterIT {
     Properties config = new Properties();
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     try (Admin admin = Admin.create(config)) {
-      return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get(30, TimeUnit.SECONDS)
+          .get(topic);
     }
   }
 }
