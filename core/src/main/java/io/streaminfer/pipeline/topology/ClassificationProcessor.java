@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -40,6 +41,35 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
 
     /** The model input; throws RejectedEventException for invalid events. */
     I input(E event);
+
+    /** A reader from its four parts. */
+    static <E, I> EventReader<E, I> of(
+        Function<E, String> id,
+        Function<E, Instant> eventTime,
+        Function<E, String> trueLabel,
+        Function<E, I> input) {
+      return new EventReader<>() {
+        @Override
+        public String id(E e) {
+          return id.apply(e);
+        }
+
+        @Override
+        public Instant eventTime(E e) {
+          return eventTime.apply(e);
+        }
+
+        @Override
+        public String trueLabel(E e) {
+          return trueLabel.apply(e);
+        }
+
+        @Override
+        public I input(E e) {
+          return input.apply(e);
+        }
+      };
+    }
   }
 
   private final ModelRegistry models;

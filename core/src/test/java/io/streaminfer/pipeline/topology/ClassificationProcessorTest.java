@@ -54,7 +54,7 @@ class ClassificationProcessorTest {
             PipelineMetrics.inMemory().route(route.name()),
             ImageClassifier.class,
             ImageEvent.class,
-            new ImageClassificationFamily.Reader(route.limits().maxBytes()));
+            new ImageClassificationFamily().reader(route));
     return new ProcessorHarness(route, new ImageClassificationFamily(), p);
   }
 
