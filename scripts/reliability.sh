@@ -6,11 +6,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-rm -rf pipeline/target/reliability models/target/surefire-reports pipeline/target/surefire-reports pipeline/target/failsafe-reports
+rm -rf pipeline/target/reliability */target/surefire-reports */target/failsafe-reports
 ./mvnw -B -ntp -q install -DskipTests -DskipITs || exit 1
-./mvnw -B -ntp -pl models,pipeline verify \
-  -Dtest='ModelRepositoryTest,OnnxModelTest,StreamInferTopologyTest,BadInputFuzzTest,SlowBatchTest,StreamInferConfigTest' \
-  -Dit.test='CrashLoopIT,BrokerLossIT,ScaleOutIT,PipelineIT,CrashRecoveryIT,ModelFaultIT' \
+./mvnw -B -ntp -pl models,core,pipeline verify \
+  -Dtest='ModelRepositoryTest,OnnxModelTest,StreamInferTopologyTest,BadInputFuzzTest,SlowBatchTest,StreamInferConfigTest,RouteConfigTest' \
+  -Dit.test='CrashLoopIT,BrokerLossIT,ScaleOutIT,PipelineIT,CrashRecoveryIT,ModelFaultIT,DeclaredRoutesIT' \
   -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false > pipeline/target/reliability-suite.log 2>&1
 status=$?
 echo "suite log: pipeline/target/reliability-suite.log" >&2

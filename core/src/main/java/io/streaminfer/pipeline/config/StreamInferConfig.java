@@ -507,6 +507,7 @@ public final class StreamInferConfig extends AbstractConfig {
 
   private void check() {
     pins = parsePins();
+    batchTimeBudget = computeBatchTimeBudget();
     try {
       io.streaminfer.models.runtime.Device.parse(getString(INFERENCE_DEVICE));
     } catch (IllegalArgumentException e) {
@@ -676,9 +677,16 @@ public final class StreamInferConfig extends AbstractConfig {
    * How long the work between two polls of a stream thread may take before the thread risks being
    * fenced: half of {@code max.poll.interval.ms} (Kafka Streams stops processing and polls once
    * that much has passed) and, under exactly_once_v2, {@code transaction.timeout.ms} (the broker
-   * aborts a longer transaction). Both read from the {@code kafka.*} settings or their defaults.
+   * aborts a longer transaction). Both read from the {@code kafka.*} settings or their defaults,
+   * once, at start-up.
    */
-  public java.time.Duration batchTimeBudget() {
+  public Duration batchTimeBudget() {
+    return batchTimeBudget;
+  }
+
+  private Duration batchTimeBudget;
+
+  private Duration computeBatchTimeBudget() {
     Properties p = streamsProperties();
     long poll =
         longOf(
@@ -695,18 +703,16 @@ public final class StreamInferConfig extends AbstractConfig {
               budget,
               longOf(p, 10_000L, "transaction.timeout.ms", "producer.transaction.timeout.ms"));
     }
-    return java.time.Duration.ofMillis(Math.max(1, budget));
+    return Duration.ofMillis(Math.max(1, budget));
   }
 
+  /** The first of {@code keys} set, parsed as Kafka parses a long (a ConfigException names it). */
   private static long longOf(Properties p, long fallback, String... keys) {
     for (String k : keys) {
       Object v = p.get(k);
       if (v != null) {
-        try {
-          return Long.parseLong(v.toString().trim());
-        } catch (NumberFormatException e) {
-          throw new ConfigException(KAFKA_PREFIX + k, v, "expected a number of milliseconds");
-        }
+        return (Long)
+            ConfigDef.parseType(KAFKA_PREFIX + k, v instanceof String t ? t.trim() : v, Type.LONG);
       }
     }
     return fallback;

@@ -102,6 +102,10 @@ final class TailCommand implements Callable<Integer> {
           "%-17s %-24s value %.4f, forecast %.4f, z %.1f (threshold %.1f)",
           where, a.getSensorId(), a.getValue(), a.getForecast(), a.getZScore(), a.getThreshold());
     }
+    if (type != GeneratedImage.class) { // an output of another family: its record as Avro prints it
+      return String.format(
+          "%-17s %-24s %s", where, r.key(), type == null ? "?" : decode(type, topic, r.value()));
+    }
     GeneratedImage g =
         AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(topic, r.value());
     return String.format(
@@ -114,6 +118,11 @@ final class TailCommand implements Callable<Integer> {
         g.getWidth(),
         g.getHeight(),
         meta(g.getMetadata()));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Object decode(Class<?> type, String topic, byte[] value) {
+    return AvroSerdes.serde((Class) type).deserializer().deserialize(topic, value);
   }
 
   private static String meta(InferenceMetadata m) {
