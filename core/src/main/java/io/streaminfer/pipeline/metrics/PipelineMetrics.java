@@ -9,6 +9,7 @@ import io.streaminfer.models.runtime.OnnxModel;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * StreamInfer's own metrics of one instance (one Kafka Streams client), every one labelled by
@@ -24,6 +25,7 @@ public final class PipelineMetrics {
   public static final String CONFIG = "streaminfer.metrics";
 
   private final MeterRegistry registry;
+  private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>(); // route NUL code
 
   /** Metrics recorded into {@code registry} (not owned). */
   public PipelineMetrics(MeterRegistry registry) {
@@ -53,11 +55,16 @@ public final class PipelineMetrics {
 
   /** A dead letter of route {@code route} (empty when no route's processor was involved). */
   public void deadLetter(String route, ErrorCode code) {
-    Counter.builder("streaminfer.dead.letters")
-        .tag("route", route == null ? "" : route)
-        .tag("code", code.name())
-        .description("Inputs sent to the dead-letter topic, per route and error code")
-        .register(registry)
+    String r = route == null ? "" : route;
+    deadLetters
+        .computeIfAbsent(
+            r + "\u0000" + code.name(),
+            k ->
+                Counter.builder("streaminfer.dead.letters")
+                    .tag("route", r)
+                    .tag("code", code.name())
+                    .description("Inputs sent to the dead-letter topic, per route and error code")
+                    .register(registry))
         .increment();
   }
 
@@ -91,6 +98,10 @@ public final class PipelineMetrics {
     private final Counter slow;
     private final Counter anomalies;
     private final DistributionSummary batchSize;
+    // meters per model version, looked up once (building a meter id per record costs more than the
+    // count)
+    private final Map<OnnxModel, Counter> predictions = new ConcurrentHashMap<>();
+    private final Map<OnnxModel, Timer> inference = new ConcurrentHashMap<>();
 
     private RouteMetrics(String route) {
       this.route = route;
@@ -119,23 +130,31 @@ public final class PipelineMetrics {
 
     /** One prediction made by {@code model}. */
     public void prediction(OnnxModel model) {
-      Counter.builder("streaminfer.predictions")
-          .tag("route", route)
-          .tag("model", model.card().name())
-          .tag("version", model.card().version())
-          .description("Prediction records written, per route and model version")
-          .register(registry)
+      predictions
+          .computeIfAbsent(
+              model,
+              m ->
+                  Counter.builder("streaminfer.predictions")
+                      .tag("route", route)
+                      .tag("model", m.card().name())
+                      .tag("version", m.card().version())
+                      .description("Prediction records written, per route and model version")
+                      .register(registry))
           .increment();
     }
 
     /** One ONNX Runtime run of {@code model} that took {@code micros}. */
     public void inference(OnnxModel model, long micros) {
-      Timer.builder("streaminfer.inference")
-          .tag("route", route)
-          .tag("model", model.card().name())
-          .tag("version", model.card().version())
-          .description("Model runs (pre-processing, ONNX Runtime, post-processing)")
-          .register(registry)
+      inference
+          .computeIfAbsent(
+              model,
+              m ->
+                  Timer.builder("streaminfer.inference")
+                      .tag("route", route)
+                      .tag("model", m.card().name())
+                      .tag("version", m.card().version())
+                      .description("Model runs (pre-processing, ONNX Runtime, post-processing)")
+                      .register(registry))
           .record(Duration.ofNanos(micros * 1_000));
     }
 
