@@ -82,7 +82,12 @@ public final class StreamInferApp implements AutoCloseable {
                 }));
     int port = config.getInt(StreamInferConfig.METRICS_PORT);
     if (port > 0) {
-      app.server = new MetricsServer(port, clients.values(), registry, models.sessions());
+      try {
+        app.server = new MetricsServer(port, clients.values(), registry, models.sessions());
+      } catch (RuntimeException e) {
+        app.close(); // nothing started yet: close the clients, sessions and registry
+        throw e;
+      }
       LOG.info("metrics on http://127.0.0.1:{}/metrics", app.server.port());
     }
     clients.values().forEach(KafkaStreams::start);

@@ -121,7 +121,16 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
       }
     }
     long start = System.nanoTime();
-    handle(batch.stream().map(kv -> kv.value).toList());
+    List<BufferedRecord> records = batch.stream().map(kv -> kv.value).toList();
+    try {
+      handle(records);
+    } catch (RuntimeException e) {
+      // a bug, not an input: every record of the batch becomes a dead letter (INTERNAL) rather
+      // than staying in the buffer to fail again with every later record
+      LOG.warn(
+          "a batch of {} records in {} failed; all dead-lettered", records.size(), storeName, e);
+      records.forEach(r -> deadLetter(r, e, ""));
+    }
     long tookNs = System.nanoTime() - start;
     batch.forEach(kv -> buffer.delete(kv.key));
     buffered = 0;

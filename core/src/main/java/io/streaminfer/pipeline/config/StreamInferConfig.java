@@ -364,6 +364,12 @@ public final class StreamInferConfig extends AbstractConfig {
     if (models.isEmpty()) {
       throw new ConfigException(modelsKey, "", "route " + name + " needs at least one model");
     }
+    if (new java.util.HashSet<>(models).size() < models.size()) {
+      throw new ConfigException(
+          modelsKey,
+          getList(modelsKey),
+          "names a model twice (each would forecast every reading again)");
+    }
     if (models.size() > 1 && !family.servesSeveralModels()) {
       throw new ConfigException(
           modelsKey,
@@ -381,12 +387,21 @@ public final class StreamInferConfig extends AbstractConfig {
     if (family.routeKeys().contains(RouteKeys.ANOMALY_MODEL)) {
       String key = RouteKeys.key(name, RouteKeys.ANOMALY_MODEL);
       ModelRef a = getString(key) == null ? models.get(0) : modelRef(key, getString(key));
-      if (models.stream().noneMatch(m -> m.name().equals(a.name()))) {
+      boolean unset = getString(key) == null; // the default: the route's first model, as written
+      // the route's model it names: the same reference, or (without a version) the one of that name
+      List<ModelRef> matches =
+          models.stream()
+              .filter(
+                  m -> unset || a.version().isPresent() ? m.equals(a) : m.name().equals(a.name()))
+              .toList();
+      if (matches.isEmpty()) {
         throw new ConfigException(key, a.toString(), "must be one of " + modelsKey + " " + models);
       }
-      anomalyModel =
-          Optional.of(
-              models.stream().filter(m -> m.name().equals(a.name())).findFirst().orElseThrow());
+      if (matches.size() > 1) {
+        throw new ConfigException(
+            key, a.toString(), "matches " + matches + " of " + modelsKey + "; name its version");
+      }
+      anomalyModel = Optional.of(matches.get(0));
     }
     Route.Limits limits =
         new Route.Limits(

@@ -41,7 +41,7 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
           ctx.partition(),
           ctx.offset(),
           record.topic());
-      return Response.resume(List.of(deadLetter(ctx, e)));
+      return Response.resume(List.of(deadLetter(ctx, record.headers(), e)));
     }
     LOG.error("cannot write to {}; stopping rather than losing data", record.topic(), e);
     return Response.fail();
@@ -61,18 +61,15 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
         ctx.offset(),
         origin,
         e);
-    return Response.resume(List.of(deadLetter(ctx, e)));
+    return Response.resume(List.of(deadLetter(ctx, record.headers(), e)));
   }
 
-  private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext ctx, Exception e) {
-    metrics.deadLetter(DeadLetters.routeOf(ctx.processorNodeId()), ErrorCode.PRODUCTION_FAILED);
-    return DeadLetters.record(
-        topic,
-        ctx,
-        ctx.sourceRawKey(),
-        ctx.sourceRawValue(),
-        "produce",
-        ErrorCode.PRODUCTION_FAILED,
-        e);
+  private ProducerRecord<byte[], byte[]> deadLetter(
+      ErrorHandlerContext ctx, org.apache.kafka.common.header.Headers failed, Exception e) {
+    ProducerRecord<byte[], byte[]> dead =
+        DeadLetters.outputRecord(topic, ctx, failed, "produce", ErrorCode.PRODUCTION_FAILED, e);
+    metrics.deadLetter(
+        DeadLetters.header(dead.headers(), DeadLetters.ROUTE), ErrorCode.PRODUCTION_FAILED);
+    return dead;
   }
 }

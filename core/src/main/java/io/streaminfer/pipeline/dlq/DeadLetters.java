@@ -119,12 +119,65 @@ public final class DeadLetters {
             stage,
             e,
             model,
-            routeOf(ctx.processorNodeId()),
+            routeOf(ctx.processorNodeId(), ctx.headers()),
             ctx.topic(),
             ctx.partition(),
             ctx.offset());
     return new ProducerRecord<>(
         topic, null, ctx.timestamp() >= 0 ? ctx.timestamp() : null, key, value, headers);
+  }
+
+  /**
+   * A dead letter for an output that could not be written, {@code failed} (a prediction carrying
+   * its input's lineage headers). Kafka Streams' context describes the record that was being
+   * processed when the batch ran, which for a batched prediction is another input: the dead letter
+   * therefore names the prediction's own input (its route and source position, from its lineage
+   * headers), and carries that input's bytes only when the context's record is that input; else its
+   * key and value are empty and the input is still in its topic at the position named.
+   */
+  public static ProducerRecord<byte[], byte[]> outputRecord(
+      String topic,
+      ErrorHandlerContext ctx,
+      Headers failed,
+      String stage,
+      ErrorCode code,
+      Exception e) {
+    String own = failed == null ? null : source(failed);
+    String current =
+        ctx.topic() == null ? null : source(ctx.topic(), ctx.partition(), ctx.offset());
+    if (own == null || own.equals(current)) {
+      String route = failed == null ? null : header(failed, ROUTE);
+      Headers headers =
+          headers(
+              ctx.headers(),
+              code,
+              stage,
+              e,
+              modelOf(e),
+              route != null ? route : routeOf(ctx.processorNodeId()),
+              ctx.topic(),
+              ctx.partition(),
+              ctx.offset());
+      return new ProducerRecord<>(
+          topic,
+          null,
+          ctx.timestamp() >= 0 ? ctx.timestamp() : null,
+          ctx.sourceRawKey(),
+          ctx.sourceRawValue(),
+          headers);
+    }
+    Headers headers =
+        headers(
+            failed,
+            code,
+            stage,
+            e,
+            modelOf(e),
+            header(failed, ROUTE),
+            header(failed, SOURCE_TOPIC),
+            Integer.parseInt(header(failed, SOURCE_PARTITION)),
+            Long.parseLong(header(failed, SOURCE_OFFSET)));
+    return new ProducerRecord<>(topic, null, null, null, null, headers);
   }
 
   /**
@@ -203,6 +256,15 @@ public final class DeadLetters {
     return processorNode != null && processorNode.startsWith("route-")
         ? processorNode.substring("route-".length())
         : null;
+  }
+
+  /**
+   * The route of a failure: the processor node's route, else the {@code streaminfer.route} header
+   * of the record involved (an output already names its route when its sink fails), else null.
+   */
+  public static String routeOf(String processorNode, Headers headers) {
+    String route = routeOf(processorNode);
+    return route != null || headers == null ? route : header(headers, ROUTE);
   }
 
   private static void put(Headers h, String key, String value) {

@@ -91,6 +91,7 @@ public final class ModelRegistry implements AutoCloseable {
   private static void checkRoutes(StreamInferConfig config, ModelRepository repo, Path root) {
     for (Route r : config.routes()) {
       String key = RouteKeys.key(r.name(), RouteKeys.MODELS);
+      java.util.Set<String> resolved = new java.util.HashSet<>();
       for (ModelRef m : r.models()) {
         if (!repo.names().contains(m.name())) {
           throw new ConfigException(
@@ -112,6 +113,18 @@ public final class ModelRegistry implements AutoCloseable {
           a = repo.select(m.name(), version);
         } catch (io.streaminfer.models.ModelLoadException e) {
           throw new ConfigException(key, m.toString(), "route " + r.name() + ": " + e.getMessage());
+        }
+        if (!resolved.add(a.card().id())) {
+          throw new ConfigException(
+              key,
+              m.toString(),
+              "route "
+                  + r.name()
+                  + " names "
+                  + a.card().id()
+                  + " twice ("
+                  + r.models()
+                  + "); name each model version once");
         }
         Task task = a.card().task();
         if (task != r.task()) {

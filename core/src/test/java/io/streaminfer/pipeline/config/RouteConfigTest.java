@@ -260,6 +260,63 @@ class RouteConfigTest {
   }
 
   @Test
+  void shouldRefuseAModelNamedTwiceAndAnAnomalyModelThatIsNotOneOfTheRoutesVersions() {
+    assertThatThrownBy(
+            () -> config("routes", "sensors", "routes.sensors.models", "sensor-lstm,sensor-lstm"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("routes.sensors.models")
+        .hasMessageContaining("twice");
+    assertThatThrownBy(
+            () ->
+                ModelRegistry.open(
+                    TestConfigs.config(
+                        Map.of(
+                            "routes",
+                            "sensors",
+                            "routes.sensors.models",
+                            "sensor-lstm,sensor-lstm:1"))))
+        .as("two references to one version")
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("routes.sensors.models")
+        .hasMessageContaining("sensor-lstm:1 twice");
+    assertThatThrownBy(
+            () ->
+                config(
+                    "routes",
+                    "sensors",
+                    "routes.sensors.models",
+                    "sensor-lstm:1,sensor-gru",
+                    "routes.sensors.anomaly.model",
+                    "sensor-lstm:2"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("routes.sensors.anomaly.model");
+    assertThatThrownBy(
+            () ->
+                config(
+                    "routes",
+                    "sensors",
+                    "routes.sensors.models",
+                    "sensor-lstm:1,sensor-lstm:2",
+                    "routes.sensors.anomaly.model",
+                    "sensor-lstm"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("name its version");
+    assertThat(
+            config(
+                    "routes",
+                    "sensors",
+                    "routes.sensors.models",
+                    "sensor-lstm:1,sensor-lstm:2",
+                    "routes.sensors.anomaly.model",
+                    "sensor-lstm:2")
+                .route("sensors")
+                .limits()
+                .anomalyModel())
+        .map(Object::toString)
+        .contains("sensor-lstm:2");
+  }
+
+  @Test
   void shouldRefuseAtStartUpAModelOfTheWrongTaskOrOneNotInTheRepository() {
     assertThatThrownBy(
             () ->

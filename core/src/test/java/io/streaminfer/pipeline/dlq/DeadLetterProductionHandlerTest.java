@@ -76,6 +76,36 @@ class DeadLetterProductionHandlerTest {
   }
 
   @Test
+  void shouldNameThePredictionsOwnInputAndRouteWhenTheBatchRanOnAnother() {
+    // a batched prediction of images-0@40, failing while Kafka Streams processes images-0@42
+    Headers lineage = DeadLetters.lineage(new RecordHeaders(), "images", "images", 0, 40);
+    var own =
+        new ProducerRecord<byte[], byte[]>(
+            "image-predictions", null, null, null, new byte[10], lineage);
+    var dead =
+        handler
+            .handleError(new Context(new RecordHeaders()), own, new RecordTooLargeException("big"))
+            .deadLetterQueueRecords()
+            .get(0);
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("40");
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.ROUTE)).isEqualTo("images");
+    assertThat(dead.value()).as("not the bytes of another input").isNull();
+    // the prediction of the record being processed carries that record's bytes and its route
+    Headers same = DeadLetters.lineage(new RecordHeaders(), "images", "images", 0, 42);
+    var dead42 =
+        handler
+            .handleError(
+                new Context(new RecordHeaders()),
+                new ProducerRecord<byte[], byte[]>(
+                    "image-predictions", null, null, null, new byte[10], same),
+                new RecordTooLargeException("big"))
+            .deadLetterQueueRecords()
+            .get(0);
+    assertThat(dead42.value()).containsExactly(1, 2, 3);
+    assertThat(DeadLetters.header(dead42.headers(), DeadLetters.ROUTE)).isEqualTo("images");
+  }
+
+  @Test
   void shouldRetryRetriableErrorsAndStopOnClusterWideOnes() {
     assertThat(
             handler

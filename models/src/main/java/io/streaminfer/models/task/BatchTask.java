@@ -35,7 +35,12 @@ public abstract class BatchTask<I, C, R> {
     return model;
   }
 
-  /** Preprocesses, runs and postprocesses {@code inputs}; outcomes come back in input order. */
+  /**
+   * Preprocesses, runs and postprocesses {@code inputs}; outcomes come back in input order. Never
+   * throws for one input or for the run: an input that cannot be preprocessed or postprocessed
+   * fails alone, and a run that fails (ONNX Runtime, e.g. out of device memory) fails every row of
+   * it with {@code RUNTIME}.
+   */
   @SuppressWarnings("unchecked")
   public final BatchResult<R> run(List<I> inputs) {
     long start = System.nanoTime();
@@ -64,10 +69,34 @@ public abstract class BatchTask<I, C, R> {
       }
     }
     if (rows > 0) {
-      output = infer(buffers, rows);
+      InferenceException failed = null;
+      try {
+        output = infer(buffers, rows);
+      } catch (InferenceException e) {
+        failed = e;
+      } catch (RuntimeException e) {
+        failed =
+            new InferenceException(
+                InferenceException.Reason.RUNTIME, model.card().id(), "inference failed: " + e, e);
+      }
       for (int i = 0; i < inputs.size(); i++) {
-        if (rowOf[i] >= 0) {
+        if (rowOf[i] < 0) {
+          continue;
+        }
+        if (failed != null) { // the run failed: every row of it fails with it, none is lost
+          outcomes[i] = Outcome.failed(failed);
+          continue;
+        }
+        try {
           outcomes[i] = Outcome.ok(finish(output, rowOf[i], contexts.get(rowOf[i])));
+        } catch (RuntimeException e) {
+          outcomes[i] =
+              Outcome.failed(
+                  new InferenceException(
+                      InferenceException.Reason.RUNTIME,
+                      model.card().id(),
+                      "postprocessing failed: " + e,
+                      e));
         }
       }
     }
