@@ -55,7 +55,7 @@ public final class StreamInferApp implements AutoCloseable {
     Map<String, KafkaStreams> clients = new LinkedHashMap<>();
     try {
       for (var instance : config.instances().entrySet()) {
-        Properties p = StreamInferTopology.streamsProperties(config, metrics);
+        Properties p = StreamInferTopology.streamsProperties(config, instance.getValue(), metrics);
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, instance.getKey());
         clients.put(
             instance.getKey(),
@@ -75,9 +75,8 @@ public final class StreamInferApp implements AutoCloseable {
                 (now, before) -> {
                   LOG.info("streams {}: {} -> {}", id, before, now);
                   if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                    app.stopped
-                        .countDown(); // one client down stops the instance (a supervisor restarts
-                    // it)
+                    // one client down stops the instance (a supervisor restarts it)
+                    app.stopped.countDown();
                   }
                 }));
     int port = config.getInt(StreamInferConfig.METRICS_PORT);

@@ -626,6 +626,11 @@ public final class StreamInferConfig extends AbstractConfig {
 
   /** The shortest delay of any route that batches (size above 1), if one does. */
   public Optional<Long> shortestBatchDelayMs() {
+    return shortestBatchDelayMs(routes);
+  }
+
+  /** The shortest delay of those of {@code routes} that batch (size above 1), if one does. */
+  static Optional<Long> shortestBatchDelayMs(List<Route> routes) {
     return routes.stream()
         .filter(r -> r.batchMaxSize() > 1)
         .map(r -> r.batchMaxDelay().toMillis())
@@ -658,6 +663,14 @@ public final class StreamInferConfig extends AbstractConfig {
 
   /** Kafka Streams properties: ours mapped to Streams keys, plus every {@code kafka.*} key. */
   public Properties streamsProperties() {
+    return streamsProperties(routes);
+  }
+
+  /**
+   * Kafka Streams properties of a client serving {@code routes} (some of this configuration's): its
+   * {@code poll.ms} follows the shortest batch delay among them.
+   */
+  public Properties streamsProperties(List<Route> routes) {
     Properties p = new Properties();
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS)));
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
@@ -670,20 +683,15 @@ public final class StreamInferConfig extends AbstractConfig {
       p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     }
     // Kafka Streams holds its producer's records up to 100 ms (its linger.ms override); a
-    // prediction
-    // then waits that long before the broker has it. 5 ms is the plain producer's default since
-    // Kafka 4.0: batches still fill at saturation (docs/benchmarks.md). kafka.linger.ms overrides
-    // it.
+    // prediction then waits that long before the broker has it. 5 ms is the plain producer's
+    // default since Kafka 4.0: batches still fill at saturation (docs/benchmarks.md).
+    // kafka.linger.ms overrides it.
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    shortestBatchDelayMs()
+    // An idle stream thread blocks in poll() for poll.ms (100 ms by default) and only then runs
+    // due punctuators, so a partial batch would wait that long instead of its batch delay.
+    shortestBatchDelayMs(routes)
         .ifPresent(
-            delay -> {
-              // An idle stream thread blocks in poll() for poll.ms (100 ms by default) and only
-              // then runs
-              // due punctuators, so a partial batch would wait that long instead of
-              // batch.max.delay.ms.
-              p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, delay / 2)));
-            });
+            delay -> p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, delay / 2))));
     p.putAll(originalsWithPrefix(KAFKA_PREFIX));
     return p;
   }

@@ -98,8 +98,8 @@ public final class PipelineMetrics {
     private final Counter slow;
     private final Counter anomalies;
     private final DistributionSummary batchSize;
-    // meters per model version, looked up once (building a meter id per record costs more than the
-    // count)
+    // meters per model version, looked up once: building a meter id per record costs more than
+    // counting it
     private final Map<OnnxModel, Counter> predictions = new ConcurrentHashMap<>();
     private final Map<OnnxModel, Timer> inference = new ConcurrentHashMap<>();
 

@@ -120,10 +120,18 @@ public final class StreamInferTopology {
    * count into {@code metrics}.
    */
   public static Properties streamsProperties(StreamInferConfig config, PipelineMetrics metrics) {
-    Properties p = config.streamsProperties();
-    p.put(
-        PipelineMetrics.CONFIG,
-        metrics); // an object, read by the handlers' configure (clients ignore it)
+    return streamsProperties(config, config.routes(), metrics);
+  }
+
+  /**
+   * As {@link #streamsProperties(StreamInferConfig, PipelineMetrics)}, for a client serving {@code
+   * routes}.
+   */
+  public static Properties streamsProperties(
+      StreamInferConfig config, java.util.List<Route> routes, PipelineMetrics metrics) {
+    Properties p = config.streamsProperties(routes);
+    // an object, read by the handlers' configure (the clients ignore keys they do not know)
+    p.put(PipelineMetrics.CONFIG, metrics);
     p.put(DeadLetters.TOPIC_CONFIG, Topics.of(config).deadLetters());
     p.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,

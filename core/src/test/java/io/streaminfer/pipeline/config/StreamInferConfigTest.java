@@ -3,6 +3,7 @@ package io.streaminfer.pipeline.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -80,6 +81,20 @@ class StreamInferConfigTest {
         .as("no model path batches: Kafka Streams' default")
         .isEqualTo(100L);
     assertThat(pollMs(Map.of("kafka.poll.ms", "50"))).isEqualTo(50L);
+    StreamInferConfig perRoute =
+        StreamInferConfig.of(
+            Map.of("isolation", "per-route", "routes.images.batch.max.delay.ms", "40"));
+    assertThat(
+            perRoute
+                .streamsProperties(List.of(perRoute.route("images")))
+                .get(StreamsConfig.POLL_MS_CONFIG))
+        .as("a client of its own polls as its route's delay says")
+        .isEqualTo(20L);
+    assertThat(
+            perRoute
+                .streamsProperties(List.of(perRoute.route("texts")))
+                .get(StreamsConfig.POLL_MS_CONFIG))
+        .isEqualTo(2L);
   }
 
   private static long pollMs(Map<String, String> settings) {
