@@ -261,9 +261,9 @@ public final class SampleEvents {
 
   /**
    * The bad-input catalogue: malformed events of every kind the pipeline types, across all four
-   * input topics, each with the dead-letter code it must produce (48 inputs, 22 codes; only those
-   * of kinds some route serves). Two valid readings of sensor {@code bad-dup-sensor} precede its
-   * duplicate and out-of-order readings.
+   * input topics, each with the dead-letter code it must produce (54 inputs, 23 codes, and two
+   * valid ones that must be served after them; only those of kinds some route serves). Two valid
+   * readings of sensor {@code bad-dup-sensor} precede its duplicate and out-of-order readings.
    */
   public static List<Event> invalid(Inputs inputs, Instant base) {
     Inputs t = inputs.served();
@@ -477,6 +477,16 @@ public final class SampleEvents {
             Kind.TEXTS,
             ErrorCode.AVRO_WRONG_TYPE));
     out.add(raw(t.texts(), "bad-txt-tombstone", null, Kind.TEXTS, ErrorCode.EMPTY_VALUE));
+    out.add(text(t, goodText, "bad-txt-nbsp", "\u00A0\u3000\u2003", ErrorCode.TEXT_EMPTY));
+    out.add(
+        text(t, goodText, "bad-txt-invisible", "\u200B\u200D\uFEFF\u2060", ErrorCode.TEXT_EMPTY));
+    // 10,000 emoji are 10,000 characters (20,000 UTF-16 units): within text.max.chars, classified
+    TextEvent emoji =
+        TextEvent.newBuilder(goodText)
+            .setId("txt-emoji")
+            .setText("\uD83D\uDE00".repeat(10_000))
+            .build();
+    out.add(valid(t.texts(), emoji.getId(), emoji, Kind.TEXTS, null, 1));
     out.add(
         invalidEvent(
             t.texts(),
@@ -584,6 +594,17 @@ public final class SampleEvents {
             3.0,
             base.plusSeconds(5),
             ErrorCode.READING_OUT_OF_ORDER));
+    // a reading dated year 3000 is refused; the sensor's next normal reading is served
+    out.add(
+        reading(
+            t,
+            r,
+            "bad-skew-sensor",
+            "bad-skew-future",
+            1.0,
+            Instant.parse("3000-01-01T00:00:00Z"),
+            ErrorCode.READING_TIME_SKEW));
+    out.add(reading(t, r, "bad-skew-sensor", "bad-skew-after", 2.0, base.plusSeconds(20), null));
     // generation requests
     GenerationRequest g =
         GenerationRequest.newBuilder()

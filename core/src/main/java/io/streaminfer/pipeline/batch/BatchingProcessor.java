@@ -195,7 +195,7 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
         DeadLetters.headers(
             source.headers(),
             code,
-            "process",
+            DeadLetters.stageOf(code),
             e,
             named.isEmpty() ? model : named,
             route,

@@ -44,6 +44,7 @@ public record Route(
    *     empty
    * @param anomalyZ alert threshold in expected errors
    * @param replayHistory readings kept per key beyond the longest window
+   * @param maxFutureMs how far past the wall clock a reading's event time may lie
    */
   public record Limits(
       int topK,
@@ -52,7 +53,8 @@ public record Route(
       int maxSamples,
       Optional<ModelRef> anomalyModel,
       double anomalyZ,
-      int replayHistory) {}
+      int replayHistory,
+      long maxFutureMs) {}
 
   /** Role of the main output topic every route has. */
   public static final String OUTPUT = "output";

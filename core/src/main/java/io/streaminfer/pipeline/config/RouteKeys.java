@@ -65,6 +65,9 @@ public final class RouteKeys {
   /** Readings kept beyond the window for at-least-once replays. */
   public static final String REPLAY_HISTORY = "replay.history";
 
+  /** How far in the future a reading's event time may lie. */
+  public static final String MAX_FUTURE_MS = "max.future.ms";
+
   /** Keys every route has. */
   public static final List<String> COMMON =
       List.of(INPUT, TASK, MODELS, OUTPUT, BATCH_MAX_SIZE, BATCH_MAX_DELAY_MS);
@@ -174,7 +177,15 @@ public final class RouteKeys {
               null,
               nullOr(ConfigDef.Range.between(0, 4096)),
               Importance.LOW,
-              "time-series-forecast: readings kept per key beyond the window (default: sensor.replay.history).");
+              "time-series-forecast: readings kept per key beyond the window (default: sensor.replay.history).")
+          .define(
+              MAX_FUTURE_MS,
+              Type.LONG,
+              null,
+              nullOr(ConfigDef.Range.between(0, 100L * 365 * 86_400_000)),
+              Importance.LOW,
+              "time-series-forecast: how far past the wall clock a reading's event time may lie (default: "
+                  + "sensor.max.future.ms).");
 
   /** A default route: what it serves when no route key overrides it. */
   record DefaultRoute(String input, Task task, String models, Map<String, String> outputs) {}

@@ -47,6 +47,7 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String SPINNING = "inference.spinning";
   public static final String ANOMALY_Z = "anomaly.z.threshold";
   public static final String SENSOR_REPLAY_HISTORY = "sensor.replay.history";
+  public static final String SENSOR_MAX_FUTURE_MS = "sensor.max.future.ms";
   public static final String MAX_SAMPLES = "generation.max.samples";
   public static final String TOP_K = "classification.top.k";
   public static final String IMAGE_MAX_BYTES = "image.max.bytes";
@@ -163,6 +164,16 @@ public final class StreamInferConfig extends AbstractConfig {
               Importance.LOW,
               "Default of routes.<name>.replay.history: readings kept per sensor beyond the longest window, so that readings read again after an "
                   + "at_least_once crash get their forecasts recomputed (unused under exactly_once_v2).")
+          .define(
+              SENSOR_MAX_FUTURE_MS,
+              Type.LONG,
+              3_600_000L,
+              Range.between(0, 100L * 365 * 86_400_000),
+              Importance.LOW,
+              "Default of routes.<name>.max.future.ms: a reading whose event time lies more than this many "
+                  + "milliseconds past the wall clock is refused (READING_TIME_SKEW) instead of becoming the "
+                  + "sensor's last reading, which would refuse every later one as out of order. Readings "
+                  + "from the past, also before 1970, are accepted in event-time order.")
           .define(
               MAX_SAMPLES,
               Type.INT,
@@ -411,7 +422,8 @@ public final class StreamInferConfig extends AbstractConfig {
             orGlobal(name, RouteKeys.MAX_SAMPLES, MAX_SAMPLES),
             anomalyModel,
             orGlobal(name, RouteKeys.ANOMALY_Z, ANOMALY_Z),
-            orGlobal(name, RouteKeys.REPLAY_HISTORY, SENSOR_REPLAY_HISTORY));
+            orGlobal(name, RouteKeys.REPLAY_HISTORY, SENSOR_REPLAY_HISTORY),
+            this.<Long>orGlobal(name, RouteKeys.MAX_FUTURE_MS, SENSOR_MAX_FUTURE_MS));
     return new Route(
         name,
         getString(RouteKeys.key(name, RouteKeys.INPUT)).trim(),

@@ -86,6 +86,17 @@ public final class DeadLetters {
     return ErrorCode.INTERNAL;
   }
 
+  /**
+   * The stage a processor's dead letter names: {@code deserialize} for bytes that are not a record
+   * of the route's type (the {@code AVRO_*} codes and {@code EMPTY_VALUE}; the route decodes them
+   * at batch time, so that they keep their place in the batch), else {@code process}.
+   */
+  public static String stageOf(ErrorCode code) {
+    return code == ErrorCode.EMPTY_VALUE || code.name().startsWith("AVRO_")
+        ? "deserialize"
+        : "process";
+  }
+
   /** The model an exception names ({@code name:version}), or empty. */
   public static String modelOf(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

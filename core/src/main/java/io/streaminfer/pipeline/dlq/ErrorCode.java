@@ -45,6 +45,11 @@ public enum ErrorCode {
   /** A reading not newer than the sensor's last one (duplicate or out of order). */
   READING_OUT_OF_ORDER,
   /**
+   * A reading whose event time lies further past the wall clock than the route's max.future.ms (a
+   * clock or unit error): accepted, it would refuse every later reading of its sensor.
+   */
+  READING_TIME_SKEW,
+  /**
    * A reading read again after an at-least-once crash whose effect the sensor's state already
    * holds, but which is older than the kept history (sensor.replay.history), so its forecasts
    * cannot be recomputed. Never happens under exactly_once_v2.

@@ -53,7 +53,11 @@ public final class ForecastFamily implements TaskFamily {
 
   @Override
   public Set<String> routeKeys() {
-    return Set.of(RouteKeys.ANOMALY_MODEL, RouteKeys.ANOMALY_Z, RouteKeys.REPLAY_HISTORY);
+    return Set.of(
+        RouteKeys.ANOMALY_MODEL,
+        RouteKeys.ANOMALY_Z,
+        RouteKeys.REPLAY_HISTORY,
+        RouteKeys.MAX_FUTURE_MS);
   }
 
   @Override

@@ -38,6 +38,7 @@ final class SensorProcessor extends BatchingProcessor {
   private final String forecastsChild;
   private final String anomaliesChild;
   private final int replayHistory;
+  private final long maxFutureMs;
   private final Batches.Decoder<SensorReading> decoder = new Batches.Decoder<>(SensorReading.class);
   private KeyValueStore<String, SensorState> windows;
 
@@ -55,6 +56,7 @@ final class SensorProcessor extends BatchingProcessor {
     this.forecastsChild = route.sinkNode(Route.OUTPUT);
     this.anomaliesChild = route.sinkNode(ForecastFamily.ANOMALIES);
     this.replayHistory = route.limits().replayHistory();
+    this.maxFutureMs = route.limits().maxFutureMs();
   }
 
   @Override
@@ -70,7 +72,12 @@ final class SensorProcessor extends BatchingProcessor {
         WindowForecasts.of(sensorModels, m -> models.task(m, Forecaster.class));
     Forecaster anomalyTask = forecasters.get(anomalyModel);
     SensorWindows sensors =
-        new SensorWindows(windows::get, WindowForecasts.capacity(forecasters), replayHistory);
+        new SensorWindows(
+            windows::get,
+            WindowForecasts.capacity(forecasters),
+            replayHistory,
+            context.currentSystemTimeMs(),
+            maxFutureMs);
     // 1. validate and append, in arrival order
     RuntimeException[] rejected = new RuntimeException[batch.size()];
     List<SensorWindows.Step> steps = new ArrayList<>();

@@ -41,24 +41,34 @@ final class SensorWindows {
   private final Function<String, SensorState> stored;
   private final int capacity;
   private final int replayHistory;
+  private final long latestMs;
   private final Map<String, SensorState> states = new HashMap<>();
   private final Map<String, SensorState.PendingForecast> pending = new HashMap<>();
   private final Set<String> appended = new LinkedHashSet<>();
 
   /**
    * Windows over the states {@code stored} returns (null: a new sensor), for models needing at most
-   * {@code capacity} readings, keeping {@code replayHistory} more.
+   * {@code capacity} readings, keeping {@code replayHistory} more, accepting event times up to
+   * {@code maxFutureMs} past the wall clock {@code nowMs}.
    */
-  SensorWindows(Function<String, SensorState> stored, int capacity, int replayHistory) {
+  SensorWindows(
+      Function<String, SensorState> stored,
+      int capacity,
+      int replayHistory,
+      long nowMs,
+      long maxFutureMs) {
     this.stored = stored;
     this.capacity = capacity;
     this.replayHistory = replayHistory;
+    this.latestMs = nowMs + maxFutureMs;
   }
 
   /**
    * Validates {@code r}, read from {@code src}, against its sensor's state and appends it (or
    * recognises it as a replay). Throws {@link io.streaminfer.pipeline.dlq.RejectedEventException}
-   * with MISSING_ID, MISSING_KEY, READING_NOT_FINITE, READING_OUT_OF_ORDER or READING_REPLAYED.
+   * with MISSING_ID, MISSING_KEY, READING_NOT_FINITE, READING_TIME_SKEW, READING_OUT_OF_ORDER or
+   * READING_REPLAYED. A stored state whose last reading lies beyond the accepted future (written
+   * before the bound existed) starts afresh, so a sensor is never refused for good.
    */
   Step admit(BufferedRecord src, SensorReading r) {
     Outcomes.require(
@@ -79,7 +89,7 @@ final class SensorWindows {
             sensor,
             s -> {
               SensorState st = stored.apply(s);
-              st = st == null ? SensorState.empty() : st;
+              st = st == null || st.lastEventTimeMs() > latestMs ? SensorState.empty() : st;
               pending.put(s, st.pending());
               return st;
             });
@@ -87,6 +97,14 @@ final class SensorWindows {
       return replay(state, src, r);
     }
     long t = r.getEventTime().toEpochMilli();
+    Outcomes.require(
+        t <= latestMs,
+        ErrorCode.READING_TIME_SKEW,
+        "reading at "
+            + r.getEventTime()
+            + " lies more than the route's max.future.ms past the wall clock ("
+            + Instant.ofEpochMilli(latestMs)
+            + " at the latest)");
     Outcomes.require(
         t > state.lastEventTimeMs(),
         ErrorCode.READING_OUT_OF_ORDER,

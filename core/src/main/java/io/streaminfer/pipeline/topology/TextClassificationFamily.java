@@ -30,19 +30,38 @@ public final class TextClassificationFamily extends ClassificationFamily<TextEve
         TextEvent::getId, TextEvent::getEventTime, TextEvent::getLabel, e -> input(e, maxChars));
   }
 
-  /** The text of {@code e}; refuses texts over {@code maxChars} and texts that were not UTF-8. */
+  /**
+   * The text of {@code e}; refuses texts over {@code maxChars} characters (code points, so an emoji
+   * counts one), texts that were not UTF-8, and texts that show nothing.
+   */
   static String input(TextEvent e, int maxChars) {
     String text = e.getText();
-    if (text.length() > maxChars) {
+    int chars = text.codePointCount(0, text.length());
+    if (chars > maxChars) {
       throw new RejectedEventException(
           ErrorCode.TEXT_TOO_LONG,
           "",
-          "text of " + text.length() + " characters exceeds the route's max.chars=" + maxChars);
+          "text of " + chars + " characters exceeds the route's max.chars=" + maxChars);
     }
     if (text.indexOf('\uFFFD') >= 0) {
       throw new RejectedEventException(
           ErrorCode.TEXT_INVALID_UTF8, "", "text was not valid UTF-8 (contains U+FFFD)");
     }
+    if (text.codePoints().allMatch(TextClassificationFamily::invisible)) {
+      throw new RejectedEventException(
+          ErrorCode.TEXT_EMPTY, "", "text is empty or only whitespace or invisible characters");
+    }
     return text;
+  }
+
+  /**
+   * Whether {@code cp} shows nothing: Unicode white space and space separators (NBSP, ideographic
+   * space …), format characters (zero-width space and joiners, byte-order mark …) and controls.
+   */
+  static boolean invisible(int cp) {
+    return Character.isWhitespace(cp)
+        || Character.isSpaceChar(cp)
+        || Character.getType(cp) == Character.FORMAT
+        || Character.isISOControl(cp);
   }
 }

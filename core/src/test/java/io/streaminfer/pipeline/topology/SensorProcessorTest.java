@@ -60,7 +60,10 @@ class SensorProcessorTest {
             new BatchSettings(8, Duration.ofMillis(50)),
             models,
             PipelineMetrics.inMemory().route(route.name()));
-    ProcessorHarness h = new ProcessorHarness(route, new ForecastFamily(), p).init();
+    ProcessorHarness h = new ProcessorHarness(route, new ForecastFamily(), p);
+    h.context.setCurrentSystemTimeMs(
+        Instant.parse("2026-06-01T00:00:00Z").toEpochMilli()); // after the readings
+    h.init();
     for (int i = 0; i < 30; i++) {
       h.process("s1", reading("s1", i, Math.sin(i / 3.0) + (i == 28 ? 50 : 0)));
     }

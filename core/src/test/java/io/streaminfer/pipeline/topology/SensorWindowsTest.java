@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 /** Window upkeep and replay handling of one batch, without models or Kafka. */
 class SensorWindowsTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final long NOW = T0.plusSeconds(86_400).toEpochMilli();
+  private static final long HOUR = 3_600_000L;
   private final Map<String, SensorState> store = new HashMap<>();
 
   private static BufferedRecord src(String key, long offset) {
@@ -49,7 +51,7 @@ class SensorWindowsTest {
 
   @Test
   void shouldAppendReadingsInOrderKeepingCapacityPlusHistory() {
-    SensorWindows w = new SensorWindows(store::get, 3, 2);
+    SensorWindows w = new SensorWindows(store::get, 3, 2, NOW, HOUR);
     for (int i = 0; i < 7; i++) {
       SensorWindows.Step s = w.admit(src("s", i), reading("s", i, i));
       assertThat(s.replay()).isFalse();
@@ -62,7 +64,7 @@ class SensorWindowsTest {
 
   @Test
   void shouldRejectWhatCannotBeAReadingOfItsSensor() {
-    SensorWindows w = new SensorWindows(store::get, 3, 2);
+    SensorWindows w = new SensorWindows(store::get, 3, 2, NOW, HOUR);
     w.admit(src("s", 0), reading("s", 10, 1));
     assertThat(codeOf(() -> w.admit(src(null, 1), reading("s", 11, 1))))
         .isEqualTo(ErrorCode.MISSING_KEY);
@@ -82,14 +84,14 @@ class SensorWindowsTest {
 
   @Test
   void shouldRecogniseAReplayAndLeaveTheStateAsItWas() {
-    SensorWindows first = new SensorWindows(store::get, 3, 2);
+    SensorWindows first = new SensorWindows(store::get, 3, 2, NOW, HOUR);
     for (int i = 0; i < 5; i++) {
       first.admit(src("s", i), reading("s", i, 10 + i));
     }
     first.commit(store::put);
     SensorState stored = store.get("s");
 
-    SensorWindows again = new SensorWindows(store::get, 3, 2);
+    SensorWindows again = new SensorWindows(store::get, 3, 2, NOW, HOUR);
     SensorWindows.Step replay = again.admit(src("s", 3), reading("s", 3, 13));
     assertThat(replay.replay()).isTrue();
     assertThat(replay.window()).containsExactly(10, 11, 12, 13);
@@ -100,12 +102,12 @@ class SensorWindowsTest {
 
   @Test
   void shouldRefuseAReplayOlderThanTheKeptHistory() {
-    SensorWindows first = new SensorWindows(store::get, 3, 1);
+    SensorWindows first = new SensorWindows(store::get, 3, 1, NOW, HOUR);
     for (int i = 0; i < 8; i++) {
       first.admit(src("s", i), reading("s", i, i));
     }
     first.commit(store::put); // keeps offsets 4..7
-    SensorWindows again = new SensorWindows(store::get, 3, 1);
+    SensorWindows again = new SensorWindows(store::get, 3, 1, NOW, HOUR);
     assertThat(codeOf(() -> again.admit(src("s", 2), reading("s", 2, 2))))
         .isEqualTo(ErrorCode.READING_REPLAYED);
     assertThat(codeOf(() -> again.admit(src("s", 5), reading("s", 5, 5))))
@@ -117,12 +119,44 @@ class SensorWindowsTest {
   @Test
   void shouldFollowThePendingForecastThroughTheBatchAndStoreTheLast() {
     store.put("s", SensorState.empty().withPending(new SensorState.PendingForecast("m", 1, 1, 1)));
-    SensorWindows w = new SensorWindows(store::get, 3, 2);
+    SensorWindows w = new SensorWindows(store::get, 3, 2, NOW, HOUR);
     w.admit(src("s", 0), reading("s", 0, 1));
     assertThat(w.pending("s").value()).as("as stored").isEqualTo(1);
     w.advance("s", new SensorState.PendingForecast("m", 5, 1, 1));
     assertThat(w.pending("s").value()).isEqualTo(5);
     w.commit(store::put);
     assertThat(store.get("s").pending().value()).isEqualTo(5);
+  }
+
+  @Test
+  void shouldRefuseAReadingFarInTheFutureAndKeepServingTheSensor() {
+    SensorWindows w = new SensorWindows(store::get, 3, 2, NOW, HOUR);
+    w.admit(src("s", 0), reading("s", 0, 1));
+    SensorReading year3000 =
+        SensorReading.newBuilder(reading("s", 1, 2))
+            .setEventTime(Instant.parse("3000-01-01T00:00:00Z"))
+            .build();
+    assertThat(codeOf(() -> w.admit(src("s", 1), year3000))).isEqualTo(ErrorCode.READING_TIME_SKEW);
+    assertThat(w.admit(src("s", 2), reading("s", 2, 3)).window())
+        .as("the next normal reading")
+        .containsExactly(1, 3);
+    SensorReading before1970 =
+        SensorReading.newBuilder(reading("t", 0, 1))
+            .setEventTime(Instant.parse("1850-06-01T00:00:00Z"))
+            .build();
+    assertThat(w.admit(src("t", 3), before1970).window())
+        .as("historical data is accepted")
+        .containsExactly(1);
+  }
+
+  @Test
+  void shouldStartAfreshASensorWhoseStoredLastReadingIsFarInTheFuture() {
+    // a state written before the bound existed: its last reading is in the year 3000
+    store.put(
+        "s",
+        SensorState.empty()
+            .append(5, Instant.parse("3000-01-01T00:00:00Z").toEpochMilli(), 0, 0, 5));
+    SensorWindows w = new SensorWindows(store::get, 3, 2, NOW, HOUR);
+    assertThat(w.admit(src("s", 1), reading("s", 1, 7)).window()).containsExactly(7);
   }
 }
