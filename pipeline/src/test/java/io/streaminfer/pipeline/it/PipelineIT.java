@@ -6,6 +6,7 @@ import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.TestTopics;
 import io.streaminfer.pipeline.app.StreamInferApp;
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.schemas.Classification;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.serde.AvroSerdes;
@@ -167,7 +168,12 @@ class PipelineIT {
                 java.nio.charset.StandardCharsets.UTF_8);
         assertThat(metrics)
             .contains("streaminfer_model_info{model=\"digits-cnn\",provider=\"CPU\",version=\"1\"}")
-            .contains("streaminfer_dead_letters_total{code=\"TEXT_EMPTY\",route=\"texts\"} 2.0")
+            .contains(
+                "streaminfer_dead_letters_total{code=\"TEXT_EMPTY\",route=\"texts\"} "
+                    + (double)
+                        stream.events().stream()
+                            .filter(e -> e.expectedError() == ErrorCode.TEXT_EMPTY)
+                            .count())
             .contains(
                 "streaminfer_predictions_total{model=\"sensor-gru\",route=\"sensors\",version=\"1\"}")
             .contains(
