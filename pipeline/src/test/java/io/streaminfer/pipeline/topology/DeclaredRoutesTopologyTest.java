@@ -182,6 +182,13 @@ class DeclaredRoutesTopologyTest {
               assertThat(DeadLetters.header(r.headers(), "__streams.errors.exception"))
                   .isEqualTo(DeadLetters.header(r.headers(), DeadLetters.EXCEPTION));
               assertThat(DeadLetters.header(r.headers(), "__streams.errors.message")).isNotBlank();
+              String code = DeadLetters.header(r.headers(), DeadLetters.CODE);
+              assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE))
+                  .as(code)
+                  .isEqualTo(
+                      code.startsWith("AVRO_") || code.equals("EMPTY_VALUE")
+                          ? "deserialize"
+                          : "process");
             });
   }
 
