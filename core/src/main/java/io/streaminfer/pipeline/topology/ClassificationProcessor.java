@@ -32,45 +32,15 @@ import org.apache.avro.specific.SpecificRecord;
 final class ClassificationProcessor<E extends SpecificRecord, I> extends BatchingProcessor {
 
   /** How to read one kind of event. */
-  interface EventReader<E, I> {
-    String id(E event);
-
-    Instant eventTime(E event);
-
-    String trueLabel(E event);
-
-    /** The model input; throws RejectedEventException for invalid events. */
-    I input(E event);
-
-    /** A reader from its four parts. */
-    static <E, I> EventReader<E, I> of(
-        Function<E, String> id,
-        Function<E, Instant> eventTime,
-        Function<E, String> trueLabel,
-        Function<E, I> input) {
-      return new EventReader<>() {
-        @Override
-        public String id(E e) {
-          return id.apply(e);
-        }
-
-        @Override
-        public Instant eventTime(E e) {
-          return eventTime.apply(e);
-        }
-
-        @Override
-        public String trueLabel(E e) {
-          return trueLabel.apply(e);
-        }
-
-        @Override
-        public I input(E e) {
-          return input.apply(e);
-        }
-      };
-    }
-  }
+  /**
+   * How to read one kind of event: its id, event time, true label (or null) and model input; {@code
+   * input} throws RejectedEventException for an invalid event.
+   */
+  record EventReader<E, I>(
+      Function<E, String> id,
+      Function<E, Instant> eventTime,
+      Function<E, String> trueLabel,
+      Function<E, I> input) {}
 
   private final ModelRegistry models;
   private final ModelRef defaultModel;
@@ -108,13 +78,13 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
       BufferedRecord src = batch.get(i);
       try {
         E event = decoder.decode(src);
-        String id = reader.id(event);
+        String id = reader.id().apply(event);
         Outcomes.require(id != null && !id.isBlank(), ErrorCode.MISSING_ID, "event has no id");
         BatchTask<I, ?, List<TopK.Scored>> task =
             models.route(src.headers(), defaultModel, taskType);
         byModel
             .computeIfAbsent(task, t -> new ArrayList<>())
-            .add(new Item<>(i, event, reader.input(event)));
+            .add(new Item<>(i, event, reader.input().apply(event)));
       } catch (RuntimeException e) {
         actions[i] = () -> deadLetter(src, e, "");
       }
@@ -136,8 +106,8 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
             List<TopK.Scored> top = r.outcome().value();
             Classification out =
                 Classification.newBuilder()
-                    .setId(reader.id(item.event()))
-                    .setEventTime(reader.eventTime(item.event()))
+                    .setId(reader.id().apply(item.event()))
+                    .setEventTime(reader.eventTime().apply(item.event()))
                     .setLabel(top.get(0).label())
                     .setScore(top.get(0).score())
                     .setTopK(
@@ -150,7 +120,7 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
                                         .setScore(s.score())
                                         .build())
                             .toList())
-                    .setTrueLabel(reader.trueLabel(item.event()))
+                    .setTrueLabel(reader.trueLabel().apply(item.event()))
                     .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp()))
                     .build();
             actions[item.index()] =

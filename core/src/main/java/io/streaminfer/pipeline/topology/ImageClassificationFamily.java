@@ -28,7 +28,7 @@ public final class ImageClassificationFamily extends ClassificationFamily<ImageE
   @Override
   ClassificationProcessor.EventReader<ImageEvent, ImageInput> reader(Route route) {
     int maxBytes = route.limits().maxBytes();
-    return ClassificationProcessor.EventReader.of(
+    return new ClassificationProcessor.EventReader<>(
         ImageEvent::getId, ImageEvent::getEventTime, ImageEvent::getLabel, e -> input(e, maxBytes));
   }
 

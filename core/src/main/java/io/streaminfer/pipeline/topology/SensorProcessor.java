@@ -41,6 +41,9 @@ final class SensorProcessor extends BatchingProcessor {
   private final long maxFutureMs;
   private final Batches.Decoder<SensorReading> decoder = new Batches.Decoder<>(SensorReading.class);
   private KeyValueStore<String, SensorState> windows;
+  private Map<String, Forecaster> forecasters;
+  private Map<String, Forecaster> anomalyOnly;
+  private int capacity;
 
   SensorProcessor(
       Route route,
@@ -64,20 +67,17 @@ final class SensorProcessor extends BatchingProcessor {
       org.apache.kafka.streams.processor.api.ProcessorContext<Object, Object> context) {
     super.init(context);
     this.windows = context.getStateStore(windowsStore);
+    // the route's models are fixed while this processor lives: resolved once, not per batch
+    this.forecasters = WindowForecasts.of(sensorModels, m -> models.task(m, Forecaster.class));
+    this.anomalyOnly = Map.of(anomalyModel, forecasters.get(anomalyModel));
+    this.capacity = WindowForecasts.capacity(forecasters);
   }
 
   @Override
   protected void handle(List<BufferedRecord> batch) {
-    Map<String, Forecaster> forecasters =
-        WindowForecasts.of(sensorModels, m -> models.task(m, Forecaster.class));
-    Forecaster anomalyTask = forecasters.get(anomalyModel);
     SensorWindows sensors =
         new SensorWindows(
-            windows::get,
-            WindowForecasts.capacity(forecasters),
-            replayHistory,
-            context.currentSystemTimeMs(),
-            maxFutureMs);
+            windows::get, capacity, replayHistory, context.currentSystemTimeMs(), maxFutureMs);
     // 1. validate and append, in arrival order
     RuntimeException[] rejected = new RuntimeException[batch.size()];
     List<SensorWindows.Step> steps = new ArrayList<>();
@@ -98,7 +98,7 @@ final class SensorProcessor extends BatchingProcessor {
             metrics());
     var before =
         WindowForecasts.run(
-            Map.of(anomalyModel, anomalyTask),
+            anomalyOnly,
             steps.stream().map(SensorWindows.Step::before).toList(),
             settings().maxSize(),
             metrics());
@@ -110,7 +110,7 @@ final class SensorProcessor extends BatchingProcessor {
         continue;
       }
       int s = next++;
-      apply(steps.get(s), made.get(s), before.get(s).get(anomalyModel), sensors, forecasters);
+      apply(steps.get(s), made.get(s), before.get(s).get(anomalyModel), sensors);
     }
     sensors.commit(windows::put);
   }
@@ -119,8 +119,7 @@ final class SensorProcessor extends BatchingProcessor {
       SensorWindows.Step step,
       Map<String, Batches.Ran<Forecaster.Forecast>> made,
       Batches.Ran<Forecaster.Forecast> replayedPending,
-      SensorWindows sensors,
-      Map<String, Forecaster> forecasters) {
+      SensorWindows sensors) {
     for (var ran : made.values()) {
       if (!ran.outcome().ok()) { // ONNX Runtime failed for this window: nothing of it is emitted
         var e = ran.outcome().error();

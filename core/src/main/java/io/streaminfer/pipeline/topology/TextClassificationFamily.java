@@ -26,7 +26,7 @@ public final class TextClassificationFamily extends ClassificationFamily<TextEve
   @Override
   ClassificationProcessor.EventReader<TextEvent, String> reader(Route route) {
     int maxChars = route.limits().maxChars();
-    return ClassificationProcessor.EventReader.of(
+    return new ClassificationProcessor.EventReader<>(
         TextEvent::getId, TextEvent::getEventTime, TextEvent::getLabel, e -> input(e, maxChars));
   }
 

@@ -56,28 +56,16 @@ public abstract class BatchTask<I, C, R> {
       try {
         contexts.add(prepare(inputs.get(i), rows, buffers));
         rowOf[i] = rows++;
-      } catch (InferenceException e) {
-        outcomes[i] = Outcome.failed(e);
       } catch (RuntimeException e) {
-        outcomes[i] =
-            Outcome.failed(
-                new InferenceException(
-                    InferenceException.Reason.RUNTIME,
-                    model.card().id(),
-                    "preprocessing failed: " + e,
-                    e));
+        outcomes[i] = Outcome.failed(failure("preprocessing", e));
       }
     }
     if (rows > 0) {
       InferenceException failed = null;
       try {
         output = infer(buffers, rows);
-      } catch (InferenceException e) {
-        failed = e;
       } catch (RuntimeException e) {
-        failed =
-            new InferenceException(
-                InferenceException.Reason.RUNTIME, model.card().id(), "inference failed: " + e, e);
+        failed = failure("inference", e);
       }
       for (int i = 0; i < inputs.size(); i++) {
         if (rowOf[i] < 0) {
@@ -90,18 +78,23 @@ public abstract class BatchTask<I, C, R> {
         try {
           outcomes[i] = Outcome.ok(finish(output, rowOf[i], contexts.get(rowOf[i])));
         } catch (RuntimeException e) {
-          outcomes[i] =
-              Outcome.failed(
-                  new InferenceException(
-                      InferenceException.Reason.RUNTIME,
-                      model.card().id(),
-                      "postprocessing failed: " + e,
-                      e));
+          outcomes[i] = Outcome.failed(failure("postprocessing", e));
         }
       }
     }
     long micros = (System.nanoTime() - start) / 1_000;
     return new BatchResult<>(List.of(outcomes), rows, micros, output);
+  }
+
+  /**
+   * {@code e} as the failure of {@code stage}: itself when typed, else a RUNTIME failure naming the
+   * model.
+   */
+  private InferenceException failure(String stage, RuntimeException e) {
+    return e instanceof InferenceException i
+        ? i
+        : new InferenceException(
+            InferenceException.Reason.RUNTIME, model.card().id(), stage + " failed: " + e, e);
   }
 
   private float[] infer(Map<String, java.nio.Buffer> buffers, int rows) {
