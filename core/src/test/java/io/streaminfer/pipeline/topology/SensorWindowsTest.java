@@ -150,6 +150,25 @@ class SensorWindowsTest {
   }
 
   @Test
+  void shouldRefuseAFarFutureReadingReadAgainAfterACrashForTheSameReason() {
+    SensorWindows first = new SensorWindows(store::get, 3, 2, NOW, HOUR);
+    first.admit(src("s", 0), reading("s", 0, 1));
+    SensorReading year3000 =
+        SensorReading.newBuilder(reading("s", 1, 2))
+            .setEventTime(Instant.parse("3000-01-01T00:00:00Z"))
+            .build();
+    assertThat(codeOf(() -> first.admit(src("s", 1), year3000)))
+        .isEqualTo(ErrorCode.READING_TIME_SKEW);
+    first.admit(src("s", 2), reading("s", 2, 3));
+    first.commit(store::put);
+    // at-least-once: the state holds offset 2, the input is read again from offset 1
+    SensorWindows again = new SensorWindows(store::get, 3, 2, NOW, HOUR);
+    assertThat(codeOf(() -> again.admit(src("s", 1), year3000)))
+        .isEqualTo(ErrorCode.READING_TIME_SKEW);
+    assertThat(again.admit(src("s", 2), reading("s", 2, 3)).replay()).isTrue();
+  }
+
+  @Test
   void shouldStartAfreshASensorWhoseStoredLastReadingIsFarInTheFuture() {
     // a state written before the bound existed: its last reading is in the year 3000
     store.put(

@@ -37,7 +37,8 @@ final class Ledger {
    * @param outputs predictions plus dead letters read back (read_committed)
    * @param lost expected outputs that never came
    * @param duplicated outputs beyond the expected ones
-   * @param wrongCode dead letters with another code than the input's expected one
+   * @param wrongCodes malformed inputs dead-lettered with another code than their expected one
+   *     ({@code id: expected -> got})
    * @param untraced outputs that name no published input
    * @param badKindsTried distinct malformed inputs published
    * @param badKindsDeadLettered of which reached the dead-letter topic with their code
@@ -49,7 +50,7 @@ final class Ledger {
       long outputs,
       long lost,
       long duplicated,
-      long wrongCode,
+      List<String> wrongCodes,
       long untraced,
       int badKindsTried,
       int badKindsDeadLettered) {
@@ -61,7 +62,8 @@ final class Ledger {
       m.put("outputs", outputs);
       m.put("lost", lost);
       m.put("duplicated", duplicated);
-      m.put("wrong_code", wrongCode);
+      m.put("wrong_code", wrongCodes.size());
+      m.put("wrong_codes", wrongCodes);
       m.put("untraced", untraced);
       m.put("bad_kinds_tried", badKindsTried);
       m.put("bad_kinds_dead_lettered", badKindsDeadLettered);
@@ -216,7 +218,7 @@ final class Ledger {
     long got = 0;
     long lost = 0;
     long duplicated = 0;
-    long wrongCode = 0;
+    List<String> wrongCodes = new ArrayList<>();
     int invalid = 0;
     Set<String> badTried = new java.util.HashSet<>();
     Set<String> badReached = new java.util.HashSet<>();
@@ -235,7 +237,7 @@ final class Ledger {
           badTried.add(e.id());
           String code = codeOf.get(s.source());
           if (code != null && !code.equals(e.expectedError().name())) {
-            wrongCode++;
+            wrongCodes.add(e.id() + ": " + e.expectedError() + " -> " + code);
           } else if (code != null) {
             badReached.add(e.id());
           }
@@ -250,7 +252,7 @@ final class Ledger {
         got,
         lost,
         duplicated,
-        wrongCode,
+        wrongCodes,
         untraced,
         badTried.size(),
         badReached.size());
