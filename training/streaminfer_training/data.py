@@ -237,3 +237,44 @@ def text_splits(
     return TextSplits(
         languages, **{k: (v[0], np.array(v[1], dtype=np.int64)) for k, v in parts.items()}
     )
+
+
+# ----------------------------------------------------------------------------- colour digits
+
+
+def _luma(rgb: np.ndarray) -> float:
+    return float(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
+
+
+def colour_digit(pixels: np.ndarray, rng: np.random.Generator, side: tuple[int, int] = (20, 48),
+                 margin: tuple[float, float] = (1.2, 1.6), noise: float = 6.0) -> np.ndarray:
+    """One 8x8 digit (uint8, ink bright) drawn as a colour photo-like image: uint8 (H, W, 3).
+
+    The digit is scaled to a random side, set on a canvas 1.2-1.6 times larger of random aspect
+    (0.8-1.25), near the centre; ink and background get random colours, the ink at least 90 luma
+    levels darker (ink on paper); Gaussian noise is added.
+    """
+    from PIL import Image
+
+    s = int(rng.integers(side[0], side[1] + 1))
+    h = int(s * rng.uniform(*margin))
+    w = max(s + 2, int(h * rng.uniform(0.8, 1.25)))
+    mask = np.asarray(Image.fromarray(pixels).resize((s, s), Image.BILINEAR), dtype=np.float64) / 255.0
+    while True:
+        bg, ink = rng.integers(0, 256, 3).astype(np.float64), rng.integers(0, 256, 3).astype(np.float64)
+        if _luma(bg) - _luma(ink) >= 90:
+            break
+    canvas = np.zeros((h, w), dtype=np.float64)
+    jy, jx = max(0, (h - s) // 4), max(0, (w - s) // 4)
+    y0 = (h - s) // 2 + int(rng.integers(-jy, jy + 1))
+    x0 = (w - s) // 2 + int(rng.integers(-jx, jx + 1))
+    canvas[y0 : y0 + s, x0 : x0 + s] = mask
+    img = bg * (1 - canvas[:, :, None]) + ink * canvas[:, :, None]
+    img += rng.normal(0.0, noise, img.shape)
+    return np.clip(np.floor(img + 0.5), 0, 255).astype(np.uint8)
+
+
+def colour_digits(pixels: np.ndarray, seed: int, **kw) -> list[np.ndarray]:
+    """colour_digit for every digit of ``pixels`` (N, 8, 8), reproducibly from ``seed``."""
+    rng = np.random.default_rng(seed)
+    return [colour_digit(p, rng, **kw) for p in pixels]

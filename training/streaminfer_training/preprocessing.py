@@ -159,6 +159,13 @@ def gaussian_noise(seed: int, count: int, dim: int) -> np.ndarray:
     return out.reshape(count, dim).astype(np.float32)
 
 
+def uniform_noise(seed: int, count: int, dim: int) -> np.ndarray:
+    """float32 (count, dim) values 2u - 1 in [-1, 1), u = SplitMix64(seed) draws in order."""
+    rng = SplitMix64(seed)
+    out = np.array([2.0 * rng.next_double() - 1.0 for _ in range(count * dim)], dtype=np.float64)
+    return out.reshape(count, dim).astype(np.float32)
+
+
 def generated_to_uint8(image: np.ndarray, low: float, high: float) -> np.ndarray:
     """Generator output in [low, high] → uint8 pixels: round((v - low) / (high - low) * 255)."""
     v = (np.asarray(image, dtype=np.float64) - low) / (high - low) * 255.0
@@ -170,3 +177,57 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
+
+
+# ---------------------------------------------------------------- colour images (card-driven)
+
+
+def decode_colour(data: bytes, background=(0, 0, 0), exif: bool = True) -> np.ndarray:
+    """PNG/JPEG bytes → float64 (H, W, 3) 0..255, as the card's colour image preprocessing says.
+
+    EXIF orientation applied (Pillow's ImageOps.exif_transpose); alpha (RGBA, LA, palette with
+    transparency) composited on ``background`` as v * a + bg * (1 - a) with a = alpha / 255;
+    16-bit grey scaled by 255 / 65535; grey replicated to three channels; CMYK converted the way
+    Pillow converts it (R = (255 - C) * (255 - K) / 255, no colour management).
+    """
+    from PIL import ImageOps
+
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        if exif:
+            img = ImageOps.exif_transpose(img)
+        if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+            grey = np.asarray(img, dtype=np.float64) * (255.0 / 65535.0)
+            return np.repeat(grey[:, :, None], 3, axis=2)
+        has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+        if has_alpha:
+            rgba = np.asarray(img.convert("RGBA"), dtype=np.float64)
+            a = rgba[:, :, 3:4] / 255.0
+            return rgba[:, :, :3] * a + np.asarray(background, dtype=np.float64) * (1.0 - a)
+        return np.asarray(img.convert("RGB"), dtype=np.float64)
+
+
+def resize_shorter_side(chw, size: int, antialias: bool = True):
+    """torchvision ``Resize(size)`` on a float tensor: the shorter side becomes ``size``, the longer
+    ``int(size * long / short)``; bilinear, half-pixel centres, antialiased when reducing."""
+    import torch
+    from torchvision.transforms.v2 import functional as F
+
+    return F.resize(torch.as_tensor(chw), [size], antialias=antialias)
+
+
+def colour_tensor(pixels: np.ndarray, pre: dict) -> np.ndarray:
+    """float (H, W, 3) 0..255 → float32 (1, 3, height, width): torchvision's Resize(resize_size) +
+    CenterCrop(height, width) on the float64 tensor, then / scale_divisor and per-channel
+    (x - mean) / std, exactly as the card's ``shorter-side-center-crop`` preprocessing says."""
+    import torch
+    from torchvision.transforms.v2 import functional as F
+
+    assert pre["resize"] == "shorter-side-center-crop" and pre["color"] == "rgb"
+    t = torch.from_numpy(np.ascontiguousarray(pixels, dtype=np.float64)).permute(2, 0, 1)
+    t = resize_shorter_side(t, pre["resize_size"], pre.get("antialias", True))
+    t = F.center_crop(t, [pre["height"], pre["width"]])
+    mean = torch.tensor(pre["mean"], dtype=torch.float64)[:, None, None]
+    std = torch.tensor(pre["std"], dtype=torch.float64)[:, None, None]
+    x = (t / pre["scale_divisor"] - mean) / std
+    return x.numpy().astype(np.float32)[None]

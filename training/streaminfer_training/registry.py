@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from . import train_digits_cnn, train_gan, train_langid, train_sensor
+from . import train_dcgan, train_digits_cnn, train_digits_mobilenet, train_gan, train_langid, train_sensor
 from .nets import RnnConfig
 
 
@@ -27,7 +27,8 @@ def _sensor(name: str, cell: str) -> Trainer:
                    train_sensor.evaluate_onnx)
 
 
-#: name → trainer, in training order (digits-gan after digits-cnn: its metric classifies generated digits).
+#: name → trainer, in training order (digits-gan after digits-cnn and digits-dcgan after digits-mobilenet: their metrics classify
+#: generated digits).
 TRAINERS: dict[str, Trainer] = {
     t.name: t
     for t in [
@@ -36,6 +37,9 @@ TRAINERS: dict[str, Trainer] = {
         _sensor("sensor-gru", "gru"),
         Trainer(train_langid.NAME, train_langid.Config, train_langid.train, train_langid.evaluate_onnx),
         Trainer(train_gan.NAME, train_gan.Config, train_gan.train, train_gan.evaluate_onnx),
+        Trainer(train_digits_mobilenet.NAME, train_digits_mobilenet.Config, train_digits_mobilenet.train,
+                train_digits_mobilenet.evaluate_onnx),
+        Trainer(train_dcgan.NAME, train_dcgan.Config, train_dcgan.train, train_dcgan.evaluate_onnx),
     ]
 }
 

@@ -343,6 +343,21 @@ public final class SampleEvents {
             "bad-img-not-an-image",
             b -> b.setData(ByteBuffer.wrap("GIF89a? no".getBytes(StandardCharsets.UTF_8))),
             ErrorCode.IMAGE_UNDECODABLE));
+    // the event's encoding must describe its bytes: a real PNG sent as JPEG, a real GIF as PNG
+    out.add(
+        image(
+            t,
+            goodImage,
+            "bad-img-png-as-jpeg",
+            b -> b.setEncoding(ImageEncoding.JPEG),
+            ErrorCode.IMAGE_UNDECODABLE));
+    out.add(
+        image(
+            t,
+            goodImage,
+            "bad-img-gif-as-png",
+            b -> b.setData(ByteBuffer.wrap(gif())),
+            ErrorCode.IMAGE_UNDECODABLE));
     out.add(
         image(
             t,
@@ -671,6 +686,20 @@ public final class SampleEvents {
       ErrorCode code) {
     ImageEvent e = change.apply(ImageEvent.newBuilder(base).setId(id)).build();
     return invalidEvent(t.images(), id, e, Kind.IMAGES, code, null);
+  }
+
+  /** A real 8x8 GIF, which no image route accepts. */
+  private static byte[] gif() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      javax.imageio.ImageIO.write(
+          new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+          "gif",
+          out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 
   private static ImageEvent.Builder rawImage(ImageEvent.Builder b, int w, int h, int c, int bytes) {

@@ -46,8 +46,7 @@ public record ModelCard(
       throw new ModelLoadException("cannot read model card " + file + ": " + e.getMessage(), e);
     }
     try {
-      List<String> labels = new ArrayList<>();
-      root.path("labels").forEach(l -> labels.add(l.asText()));
+      List<String> labels = labels(root, file);
       return new ModelCard(
           text(root, "name"),
           text(root, "version"),
@@ -106,6 +105,47 @@ public record ModelCard(
           id() + ": model card key '" + section + "." + key + "' missing or not a number");
     }
     return v.asDouble();
+  }
+
+  /**
+   * The card's {@code labels}, or the lines of its {@code labels_file} (one label per line, a file
+   * beside the card); empty when it has neither.
+   */
+  private static List<String> labels(JsonNode root, Path file) {
+    List<String> labels = new ArrayList<>();
+    if (root.has("labels") && root.has("labels_file")) {
+      throw new IllegalArgumentException("has both 'labels' and 'labels_file'; keep one");
+    }
+    if (root.has("labels_file")) {
+      String name = text(root, "labels_file");
+      Path dir = file.toAbsolutePath().getParent();
+      Path f = dir.resolve(name).normalize();
+      if (!f.getParent().equals(dir)) {
+        throw new IllegalArgumentException(
+            "key 'labels_file' must name a file beside the card, not " + name);
+      }
+      try {
+        for (String line :
+            java.nio.file.Files.readAllLines(f, java.nio.charset.StandardCharsets.UTF_8)) {
+          labels.add(line.strip());
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read labels_file " + f + ": " + e.getMessage());
+      }
+      while (!labels.isEmpty() && labels.get(labels.size() - 1).isEmpty()) {
+        labels.remove(labels.size() - 1);
+      }
+      if (labels.contains("")) {
+        throw new IllegalArgumentException(
+            "labels_file " + f + " has an empty line among its labels");
+      }
+    } else {
+      root.path("labels").forEach(l -> labels.add(l.asText()));
+    }
+    if (new java.util.HashSet<>(labels).size() != labels.size()) {
+      throw new IllegalArgumentException("labels are not unique");
+    }
+    return List.copyOf(labels);
   }
 
   private static String text(JsonNode root, String key) {

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * dynamic axis (the batch axis is always dynamic).
  *
  * @param name the ONNX input/output name
- * @param dtype {@code float32} or {@code int64}
+ * @param dtype {@code float32}, {@code int64} or {@code uint8}
  * @param shape the shape, {@code -1} for dynamic axes
  */
 public record TensorSpec(String name, String dtype, long[] shape) {

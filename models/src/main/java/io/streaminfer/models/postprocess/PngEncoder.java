@@ -22,7 +22,19 @@ public final class PngEncoder {
 
   /** 8-bit greyscale PNG of {@code pixels} (row-major, width × height). */
   public static byte[] png(int[] pixels, int width, int height) {
-    BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+    return png(pixels, width, height, 1);
+  }
+
+  /**
+   * 8-bit PNG of {@code pixels}: row-major, width × height, one grey value or interleaved R, G, B
+   * per pixel ({@code channels} 1 or 3).
+   */
+  public static byte[] png(int[] pixels, int width, int height, int channels) {
+    BufferedImage img =
+        new BufferedImage(
+            width,
+            height,
+            channels == 3 ? BufferedImage.TYPE_3BYTE_BGR : BufferedImage.TYPE_BYTE_GRAY);
     img.getRaster().setPixels(0, 0, width, height, pixels);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {

@@ -31,7 +31,12 @@ public final class TopK {
   /** The {@code k} most probable labels of one row, most probable first (ties: lower index). */
   public static List<Scored> topK(float[] logits, int row, List<String> labels, int k) {
     int n = labels.size();
-    double[] p = softmax(logits, row * n, n);
+    return best(softmax(logits, row * n, n), labels, k);
+  }
+
+  /** The {@code k} labels of highest {@code p}, highest first (ties: lower index). */
+  public static List<Scored> best(double[] p, List<String> labels, int k) {
+    int n = labels.size();
     boolean[] taken = new boolean[n];
     List<Scored> out = new ArrayList<>(Math.min(k, n));
     for (int j = 0; j < Math.min(k, n); j++) {

@@ -1,201 +1,326 @@
 package io.streaminfer.models.preprocess;
 
-import static io.streaminfer.models.InferenceException.Reason.IMAGE_DIMENSIONS;
-import static io.streaminfer.models.InferenceException.Reason.IMAGE_UNDECODABLE;
-
-import io.streaminfer.models.InferenceException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streaminfer.models.ModelLoadException;
 import io.streaminfer.models.card.ModelCard;
-import java.awt.image.BufferedImage;
-import java.awt.image.IndexColorModel;
-import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
+import io.streaminfer.models.card.TensorSpec;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * The card's {@code image} preprocessing: decode (PNG, JPEG, raw uint8) → grey (ITU-R BT.601, alpha
- * ignored) → bilinear resize with half-pixel centres → {@code (v / scale_divisor - mean) / std},
- * written as one {@code (1, H, W)} example into a float buffer. Stateless and thread-safe.
+ * The card's {@code image} preprocessing, for whatever image model a user brings: decode ({@link
+ * ImageDecoder}: PNG, JPEG, raw uint8; EXIF orientation; alpha composited on {@code background}) →
+ * the model's colour ({@code grey-bt601}, {@code rgb}, {@code bgr}; grey expanded to RGB, RGB
+ * reduced to BT.601 grey) → geometry ({@code resize}: {@code exact} / {@code bilinear-half-pixel}
+ * to height × width, {@code shorter-side-center-crop} as torchvision's {@code Resize(resize_size)}
+ * + {@code CenterCrop(height, width)}, {@code letterbox}: aspect kept, padded with {@code pad}; all
+ * bilinear, {@code antialias} widening the filter when reducing) → values ({@code float32}: {@code
+ * (v / scale_divisor - mean[c]) / std[c]}, mean and std one number or one per channel; {@code
+ * uint8}: the rounded 0..255 value, the model normalising itself) written in the input's {@code
+ * layout} ({@code NCHW} or {@code NHWC}). Stateless and thread-safe.
  */
 public final class ImagePreprocessor {
   /** Largest accepted width or height of an input image, before resizing. */
-  public static final int MAX_SIDE = 4096;
+  public static final int MAX_SIDE = ImageDecoder.MAX_SIDE;
 
-  private final String model;
-  private final int height;
-  private final int width;
-  private final double divisor;
-  private final double mean;
-  private final double std;
-
-  /** Reads the preprocessing from a card with {@code preprocessing.type = image}. */
-  public ImagePreprocessor(ModelCard card) {
-    if (!"image".equals(card.preprocessing().path("type").asText()) || card.pre("channels") != 1) {
-      throw new ModelLoadException(card.id() + ": preprocessing is not a 1-channel image");
-    }
-    this.model = card.id();
-    this.height = (int) card.pre("height");
-    this.width = (int) card.pre("width");
-    this.divisor = card.pre("scale_divisor");
-    this.mean = card.pre("mean");
-    this.std = card.pre("std");
+  /** How the image is brought to the model's size. */
+  public enum Resize {
+    /** Bilinear to exactly height × width (aspect not kept). */
+    EXACT,
+    /** Shorter side to {@code resize_size}, then the centre height × width. */
+    SHORTER_SIDE_CENTER_CROP,
+    /** Aspect kept, fitted inside height × width, the rest {@code pad}. */
+    LETTERBOX
   }
 
-  /** Floats one example occupies: {@code height * width}. */
+  private final String model;
+  private final int channels;
+  private final boolean bgr;
+  private final boolean nhwc;
+  private final boolean uint8;
+  private final int height;
+  private final int width;
+  private final Resize resize;
+  private final int resizeSize;
+  private final boolean antialias;
+  private final double divisor;
+  private final double[] mean;
+  private final double[] std;
+  private final double[] background;
+  private final double[] pad;
+  private final boolean exif;
+
+  /** Reads the preprocessing of a card with {@code preprocessing.type = image} for its input. */
+  public ImagePreprocessor(ModelCard card) {
+    this(card, card.inputs().get(0));
+  }
+
+  /**
+   * Reads the preprocessing of a card with {@code preprocessing.type = image} for {@code input};
+   * throws {@link ModelLoadException} naming the key that is missing or wrong, or the tensor that
+   * disagrees with it.
+   */
+  public ImagePreprocessor(ModelCard card, TensorSpec input) {
+    JsonNode p = card.preprocessing();
+    this.model = card.id();
+    if (!"image".equals(p.path("type").asText())) {
+      throw bad("type", "is not 'image'");
+    }
+    this.channels = (int) card.pre("channels");
+    String color = p.path("color").asText(channels == 1 ? "grey-bt601" : "rgb");
+    if (channels == 1
+        ? !color.equals("grey-bt601")
+        : !color.equals("rgb") && !color.equals("bgr")) {
+      throw bad(
+          "color",
+          "is '"
+              + color
+              + "'; a "
+              + channels
+              + "-channel model takes "
+              + (channels == 1 ? "grey-bt601" : "rgb or bgr"));
+    }
+    if (channels != 1 && channels != 3) {
+      throw bad("channels", "is " + channels + "; image models take 1 or 3 channels");
+    }
+    this.bgr = color.equals("bgr");
+    String layout = p.path("layout").asText("NCHW");
+    if (!layout.equals("NCHW") && !layout.equals("NHWC")) {
+      throw bad("layout", "is '" + layout + "'; expected NCHW or NHWC");
+    }
+    this.nhwc = layout.equals("NHWC");
+    this.height = positive(card, "height");
+    this.width = positive(card, "width");
+    String r = p.path("resize").asText("exact");
+    this.resize =
+        switch (r) {
+          case "exact", "bilinear-half-pixel" -> Resize.EXACT;
+          case "shorter-side-center-crop" -> Resize.SHORTER_SIDE_CENTER_CROP;
+          case "letterbox" -> Resize.LETTERBOX;
+          default ->
+              throw bad(
+                  "resize",
+                  "is '" + r + "'; expected exact, shorter-side-center-crop or letterbox");
+        };
+    this.resizeSize = resize == Resize.SHORTER_SIDE_CENTER_CROP ? positive(card, "resize_size") : 0;
+    if (resize == Resize.SHORTER_SIDE_CENTER_CROP && resizeSize < Math.min(height, width)) {
+      throw bad(
+          "resize_size", "is " + resizeSize + ", smaller than the crop " + height + "x" + width);
+    }
+    this.antialias = p.path("antialias").asBoolean(false);
+    this.uint8 = input.dtype().equals("uint8");
+    if (uint8) {
+      for (String k : new String[] {"mean", "std", "scale_divisor"}) {
+        if (p.has(k)) {
+          throw bad(k, "is set but input '" + input.name() + "' is uint8 (the model normalises)");
+        }
+      }
+      this.divisor = 1;
+      this.mean = new double[] {0, 0, 0};
+      this.std = new double[] {1, 1, 1};
+    } else if (input.dtype().equals("float32")) {
+      this.divisor = card.pre("scale_divisor");
+      this.mean = perChannel(p, "mean", null);
+      this.std = perChannel(p, "std", null);
+      for (double s : std) {
+        if (!(s > 0)) {
+          throw bad("std", "must be positive, is " + s);
+        }
+      }
+    } else {
+      throw new ModelLoadException(
+          model
+              + ": image input '"
+              + input.name()
+              + "' is "
+              + input.dtype()
+              + "; image models take float32 or uint8");
+    }
+    this.background = perChannel(p, "background", 0.0, 3);
+    this.pad = perChannel(p, "pad", 0.0, 3);
+    String orient = p.path("exif_orientation").asText("apply");
+    if (!orient.equals("apply") && !orient.equals("ignore")) {
+      throw bad("exif_orientation", "is '" + orient + "'; expected apply or ignore");
+    }
+    this.exif = orient.equals("apply");
+    checkShape(input);
+  }
+
+  /** The per-example shape the input takes: {@code [C, H, W]} or {@code [H, W, C]}. */
+  public long[] exampleShape() {
+    return nhwc ? new long[] {height, width, channels} : new long[] {channels, height, width};
+  }
+
+  /** Values one example occupies: {@code channels * height * width}. */
   public int elements() {
-    return height * width;
+    return channels * height * width;
+  }
+
+  /** Whether the model takes uint8 pixels (else float32). */
+  public boolean uint8() {
+    return uint8;
   }
 
   /** Decodes, converts, resizes and normalises {@code input} into {@code dst} at its position. */
   public void write(ImageInput input, FloatBuffer dst) {
-    double[][] grey = resize(grey(input), height, width);
-    for (double[] row : grey) {
-      for (double v : row) {
-        dst.put((float) ((v / divisor - mean) / std));
+    double[][] planes = planes(input);
+    int n = height * width;
+    if (!nhwc) {
+      for (int c = 0; c < channels; c++) {
+        double[] pl = planes[c];
+        for (int i = 0; i < n; i++) {
+          dst.put((float) ((pl[i] / divisor - mean[c]) / std[c]));
+        }
+      }
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      for (int c = 0; c < channels; c++) {
+        dst.put((float) ((planes[c][i] / divisor - mean[c]) / std[c]));
       }
     }
   }
 
-  /** The input as grey 0..255 values (H × W), before resizing. */
-  public double[][] grey(ImageInput input) {
-    if (input.data() == null || input.data().length == 0) {
-      throw new InferenceException(IMAGE_UNDECODABLE, model, "image has no bytes");
+  /** As {@link #write(ImageInput, FloatBuffer)} for a uint8 input: rounded 0..255 values. */
+  public void write(ImageInput input, ByteBuffer dst) {
+    double[][] planes = planes(input);
+    int n = height * width;
+    for (int i = 0; i < (nhwc ? n : channels); i++) {
+      for (int j = 0; j < (nhwc ? channels : n); j++) {
+        double v = nhwc ? planes[j][i] : planes[i][j];
+        dst.put((byte) Math.max(0, Math.min(255, Math.round(v))));
+      }
     }
-    return switch (input.encoding()) {
-      case RAW_UINT8 -> raw(input);
-      case PNG, JPEG -> decoded(input);
-    };
   }
 
-  private double[][] raw(ImageInput in) {
-    int w = in.width();
-    int h = in.height();
-    int c = in.channels();
-    checkSize(w, h);
-    if (c != 1 && c != 3 && c != 4) {
-      throw new InferenceException(
-          IMAGE_DIMENSIONS, model, "raw image has " + c + " channels; expected 1, 3 or 4");
-    }
-    if ((long) w * h * c != in.data().length) {
-      throw new InferenceException(
-          IMAGE_UNDECODABLE,
-          model,
-          "raw image of "
-              + w
-              + "x"
-              + h
-              + "x"
-              + c
-              + " needs "
-              + ((long) w * h * c)
-              + " bytes, got "
-              + in.data().length);
-    }
-    double[][] out = new double[h][w];
-    byte[] d = in.data();
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int i = (y * w + x) * c;
-        out[y][x] = c == 1 ? d[i] & 0xFF : bt601(d[i] & 0xFF, d[i + 1] & 0xFF, d[i + 2] & 0xFF);
+  /**
+   * The model's input planes before normalisation: {@code channels} planes of height × width in
+   * 0..255, in the model's channel order.
+   */
+  public double[][] planes(ImageInput input) {
+    ImageDecoder.Pixels px = ImageDecoder.decode(input, background, exif, model);
+    double[][] colour = colour(px);
+    double[][] out = new double[channels][];
+    int ih = px.height();
+    int iw = px.width();
+    switch (resize) {
+      case EXACT -> {
+        for (int c = 0; c < channels; c++) {
+          out[c] =
+              Resampler.resize(colour[c], ih, iw, height, width, 0, 0, height, width, antialias);
+        }
       }
-    }
-    return out;
-  }
-
-  private double[][] decoded(ImageInput in) {
-    BufferedImage img;
-    // in memory: ImageIO's default stream for an InputStream caches through a temporary file
-    try (ImageInputStream stream =
-        new MemoryCacheImageInputStream(new ByteArrayInputStream(in.data()))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
-      if (!readers.hasNext()) {
-        throw new InferenceException(IMAGE_UNDECODABLE, model, "bytes are not a PNG or JPEG image");
-      }
-      ImageReader reader = readers.next();
-      try {
-        reader.setInput(stream, true, true);
-        checkSize(reader.getWidth(0), reader.getHeight(0)); // before pixels are allocated
-        img = reader.read(0);
-      } finally {
-        reader.dispose();
-      }
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof InferenceException ie) {
-        throw ie;
-      }
-      throw new InferenceException(
-          IMAGE_UNDECODABLE, model, "cannot decode image: " + e.getMessage(), e);
-    }
-    int w = img.getWidth();
-    int h = img.getHeight();
-    double[][] out = new double[h][w];
-    Raster r = img.getRaster();
-    boolean indexed = img.getColorModel() instanceof IndexColorModel;
-    int bands = r.getNumBands();
-    if (r.getSampleModel().getSampleSize(0) != 8 && !indexed) {
-      throw new InferenceException(IMAGE_UNDECODABLE, model, "only 8-bit images are accepted");
-    }
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        if (indexed) {
-          int rgb = img.getRGB(x, y);
-          out[y][x] = bt601((rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF);
-        } else if (bands <= 2) {
-          out[y][x] = r.getSample(x, y, 0);
+      case SHORTER_SIDE_CENTER_CROP -> {
+        // torchvision: the shorter side becomes resize_size, the longer int(size * long / short)
+        int rh;
+        int rw;
+        if (ih <= iw) {
+          rh = resizeSize;
+          rw = (int) ((long) resizeSize * iw / ih);
         } else {
-          out[y][x] = bt601(r.getSample(x, y, 0), r.getSample(x, y, 1), r.getSample(x, y, 2));
+          rw = resizeSize;
+          rh = (int) ((long) resizeSize * ih / iw);
+        }
+        int top = (int) Math.rint((rh - height) / 2.0);
+        int left = (int) Math.rint((rw - width) / 2.0);
+        for (int c = 0; c < channels; c++) {
+          out[c] = Resampler.resize(colour[c], ih, iw, rh, rw, top, left, height, width, antialias);
+        }
+      }
+      case LETTERBOX -> {
+        double s = Math.min((double) height / ih, (double) width / iw);
+        int rh = Math.max(1, Math.min(height, (int) Math.round(ih * s)));
+        int rw = Math.max(1, Math.min(width, (int) Math.round(iw * s)));
+        int top = (height - rh) / 2;
+        int left = (width - rw) / 2;
+        for (int c = 0; c < channels; c++) {
+          double[] inner = Resampler.resize(colour[c], ih, iw, rh, rw, 0, 0, rh, rw, antialias);
+          double[] full = new double[height * width];
+          java.util.Arrays.fill(full, pad[bgr ? 2 - c : c]);
+          for (int y = 0; y < rh; y++) {
+            System.arraycopy(inner, y * rw, full, (top + y) * width + left, rw);
+          }
+          out[c] = full;
         }
       }
     }
     return out;
   }
 
-  private void checkSize(int w, int h) {
-    if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE) {
-      throw new InferenceException(
-          IMAGE_DIMENSIONS,
-          model,
-          "image is " + w + "x" + h + "; accepted 1.." + MAX_SIDE + " per side");
-    }
-  }
-
-  private static double bt601(int r, int g, int b) {
-    return 0.299 * r + 0.587 * g + 0.114 * b;
-  }
-
-  /** Bilinear resize, half-pixel centres, clamped edges, no antialiasing (identity when equal). */
-  public static double[][] resize(double[][] img, int outH, int outW) {
-    int inH = img.length;
-    int inW = img[0].length;
-    if (inH == outH && inW == outW) {
-      return img;
-    }
-    double[][] out = new double[outH][outW];
-    for (int y = 0; y < outH; y++) {
-      double sy = clamp((y + 0.5) * ((double) inH / outH) - 0.5, inH - 1);
-      int y0 = (int) Math.floor(sy);
-      int y1 = Math.min(y0 + 1, inH - 1);
-      double wy = sy - y0;
-      for (int x = 0; x < outW; x++) {
-        double sx = clamp((x + 0.5) * ((double) inW / outW) - 0.5, inW - 1);
-        int x0 = (int) Math.floor(sx);
-        int x1 = Math.min(x0 + 1, inW - 1);
-        double wx = sx - x0;
-        double top = img[y0][x0] * (1 - wx) + img[y0][x1] * wx;
-        double bottom = img[y1][x0] * (1 - wx) + img[y1][x1] * wx;
-        out[y][x] = top * (1 - wy) + bottom * wy;
+  /** Decoded planes in the model's colour: grey (BT.601), RGB or BGR. */
+  private double[][] colour(ImageDecoder.Pixels px) {
+    double[][] p = px.planes();
+    if (channels == 1) {
+      if (p.length == 1) {
+        return p;
       }
+      int n = p[0].length;
+      double[] grey = new double[n];
+      for (int i = 0; i < n; i++) {
+        grey[i] = 0.299 * p[0][i] + 0.587 * p[1][i] + 0.114 * p[2][i];
+      }
+      return new double[][] {grey};
+    }
+    if (p.length == 1) {
+      return new double[][] {p[0], p[0], p[0]};
+    }
+    return bgr ? new double[][] {p[2], p[1], p[0]} : p;
+  }
+
+  private void checkShape(TensorSpec input) {
+    long[] want = exampleShape();
+    long[] s = input.shape();
+    boolean ok = s.length == 4;
+    for (int i = 0; ok && i < 3; i++) {
+      ok = s[i + 1] == -1 || s[i + 1] == want[i];
+    }
+    if (!ok) {
+      throw new ModelLoadException(
+          model
+              + ": input '"
+              + input.name()
+              + "' has shape "
+              + java.util.Arrays.toString(s)
+              + " but the card's preprocessing gives "
+              + (nhwc ? "NHWC " : "NCHW ")
+              + java.util.Arrays.toString(want)
+              + " per image (check preprocessing.layout, channels, height and width)");
+    }
+  }
+
+  private double[] perChannel(JsonNode p, String key, Double fallback) {
+    return perChannel(p, key, fallback, channels);
+  }
+
+  private double[] perChannel(JsonNode p, String key, Double fallback, int n) {
+    JsonNode v = p.path(key);
+    double[] out = new double[n];
+    if (v.isMissingNode() && fallback != null) {
+      java.util.Arrays.fill(out, fallback);
+    } else if (v.isNumber()) {
+      java.util.Arrays.fill(out, v.asDouble());
+    } else if (v.isArray() && v.size() == n) {
+      for (int i = 0; i < n; i++) {
+        if (!v.get(i).isNumber()) {
+          throw bad(key, "has a non-number at " + i);
+        }
+        out[i] = v.get(i).asDouble();
+      }
+    } else {
+      throw bad(key, "must be a number or " + n + " numbers (one per channel)");
     }
     return out;
   }
 
-  private static double clamp(double v, double hi) {
-    return Math.max(0.0, Math.min(v, hi));
+  private int positive(ModelCard card, String key) {
+    double v = card.pre(key);
+    if (v < 1 || v > MAX_SIDE || v != Math.rint(v)) {
+      throw bad(key, "must be a whole number in 1.." + MAX_SIDE + ", is " + v);
+    }
+    return (int) v;
+  }
+
+  private ModelLoadException bad(String key, String what) {
+    return new ModelLoadException(model + ": model card key 'preprocessing." + key + "' " + what);
   }
 }

@@ -5,22 +5,29 @@ import io.streaminfer.models.card.ModelCard;
 import java.nio.FloatBuffer;
 
 /**
- * The card's {@code latent-noise} preprocessing: standard normal noise drawn reproducibly from a
- * request's seed with SplitMix64 and Box-Muller (both outputs used), so that the same seed gives
- * the same images in Java and in Python. A request for n samples fills an (n, latent) matrix row by
- * row; sample i is row i.
+ * The card's {@code latent-noise} preprocessing: noise drawn reproducibly from a request's seed
+ * with SplitMix64, so that the same seed gives the same images in Java and in Python: {@code
+ * box-muller-normal} (standard normal, Box-Muller, both outputs used) or {@code uniform} (one draw
+ * u per value, {@code 2u - 1} in [-1, 1)). A request for n samples fills an (n, latent) matrix row
+ * by row; sample i is row i.
  */
 public final class LatentNoise {
   private final int latent;
+  private final boolean uniform;
 
   /** Reads the preprocessing from a card with {@code preprocessing.type = latent-noise}. */
   public LatentNoise(ModelCard card) {
+    String distribution = card.preprocessing().path("distribution").asText();
     if (!"latent-noise".equals(card.preprocessing().path("type").asText())
         || !"splitmix64".equals(card.preprocessing().path("generator").asText())
-        || !"box-muller-normal".equals(card.preprocessing().path("distribution").asText())) {
+        || !(distribution.equals("box-muller-normal") || distribution.equals("uniform"))) {
       throw new ModelLoadException(
-          card.id() + ": preprocessing is not splitmix64 box-muller latent noise");
+          card.id()
+              + ": preprocessing is not splitmix64 latent noise (model card keys"
+              + " 'preprocessing.generator' = splitmix64, 'preprocessing.distribution' ="
+              + " box-muller-normal or uniform)");
     }
+    this.uniform = distribution.equals("uniform");
     this.latent = (int) card.pre("latent_dim");
   }
 
@@ -31,7 +38,17 @@ public final class LatentNoise {
 
   /** Writes row {@code index} of the noise matrix of a request with {@code seed} into dst. */
   public void write(long seed, int index, FloatBuffer dst) {
-    dst.put(row(seed, index, latent));
+    dst.put(uniform ? uniformRow(seed, index, latent) : row(seed, index, latent));
+  }
+
+  /** Row {@code index} of the uniform noise of {@code seed}: draw k is value k. */
+  static float[] uniformRow(long seed, int index, int latent) {
+    SplitMix64 rng = new SplitMix64(seed + (long) index * latent * SplitMix64.GAMMA);
+    float[] out = new float[latent];
+    for (int i = 0; i < latent; i++) {
+      out[i] = (float) (2.0 * rng.nextDouble() - 1.0);
+    }
+    return out;
   }
 
   /**

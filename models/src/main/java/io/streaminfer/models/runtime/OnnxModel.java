@@ -86,7 +86,12 @@ public final class OnnxModel implements AutoCloseable {
     }
     for (TensorSpec spec : specs) {
       TensorInfo info = (TensorInfo) actual.get(spec.name()).getInfo();
-      OnnxJavaType want = spec.dtype().equals("int64") ? OnnxJavaType.INT64 : OnnxJavaType.FLOAT;
+      OnnxJavaType want =
+          switch (spec.dtype()) {
+            case "int64" -> OnnxJavaType.INT64;
+            case "uint8" -> OnnxJavaType.UINT8;
+            default -> OnnxJavaType.FLOAT;
+          };
       long[] shape = info.getShape();
       boolean same = info.type == want && shape.length == spec.shape().length;
       for (int i = 0; same && i < shape.length; i++) {
@@ -150,6 +155,21 @@ public final class OnnxModel implements AutoCloseable {
     }
   }
 
+  /** A direct byte buffer of {@code n} elements (uint8 inputs). */
+  public static ByteBuffer byteBuffer(int n) {
+    return ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder());
+  }
+
+  /** Wraps a direct buffer as a uint8 tensor; the caller owns (and closes) the tensor. */
+  public OnnxTensor tensor(ByteBuffer data, long[] shape) {
+    try {
+      return OnnxTensor.createTensor(env, data.rewind(), shape, OnnxJavaType.UINT8);
+    } catch (OrtException e) {
+      throw new InferenceException(
+          InferenceException.Reason.RUNTIME, card().id(), "cannot create tensor", e);
+    }
+  }
+
   /** Wraps a direct buffer as a tensor; the caller owns (and closes) the tensor. */
   public OnnxTensor tensor(LongBuffer data, long[] shape) {
     try {
@@ -165,7 +185,15 @@ public final class OnnxModel implements AutoCloseable {
    * by the caller; the native result is closed here.
    */
   public float[] run(Map<String, OnnxTensor> inputs) {
-    try (OrtSession.Result result = session.run(inputs)) {
+    return run(inputs, card().outputs().get(0).name());
+  }
+
+  /**
+   * Runs the model for its output {@code output} alone and copies it out as floats (row-major).
+   * Input tensors stay owned by the caller; the native result is closed here.
+   */
+  public float[] run(Map<String, OnnxTensor> inputs, String output) {
+    try (OrtSession.Result result = session.run(inputs, java.util.Set.of(output))) {
       OnnxValue value = result.get(0);
       FloatBuffer out = ((OnnxTensor) value).getFloatBuffer();
       float[] copy = new float[out.remaining()];

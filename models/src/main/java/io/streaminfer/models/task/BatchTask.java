@@ -2,6 +2,7 @@ package io.streaminfer.models.task;
 
 import ai.onnxruntime.OnnxTensor;
 import io.streaminfer.models.InferenceException;
+import io.streaminfer.models.card.TensorSpec;
 import io.streaminfer.models.runtime.OnnxModel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -102,15 +103,22 @@ public abstract class BatchTask<I, C, R> {
     try {
       for (var spec : model.card().inputs()) {
         java.nio.Buffer b = buffers.get(spec.name());
-        int n = rows * spec.elementsPerExample();
-        long[] shape = spec.shapeForBatch(rows);
-        OnnxTensor t =
-            b instanceof java.nio.FloatBuffer f
-                ? model.tensor(f.limit(n), shape)
-                : model.tensor(((java.nio.LongBuffer) b).limit(n), shape);
+        long[] example = exampleShape(spec);
+        int n = rows * elements(example);
+        long[] shape = new long[example.length + 1];
+        shape[0] = rows;
+        System.arraycopy(example, 0, shape, 1, example.length);
+        OnnxTensor t;
+        if (b instanceof java.nio.FloatBuffer f) {
+          t = model.tensor(f.limit(n), shape);
+        } else if (b instanceof java.nio.LongBuffer l) {
+          t = model.tensor(l.limit(n), shape);
+        } else {
+          t = model.tensor(((java.nio.ByteBuffer) b).limit(n), shape);
+        }
         tensors.put(spec.name(), t);
       }
-      return model.run(tensors);
+      return model.run(tensors, outputName());
     } finally {
       tensors.values().forEach(OnnxTensor::close); // tensors are ours; the buffers stay in Scratch
     }
@@ -119,12 +127,37 @@ public abstract class BatchTask<I, C, R> {
   private Map<String, java.nio.Buffer> allocate(Scratch s, int capacity) {
     Map<String, java.nio.Buffer> out = new HashMap<>();
     for (var spec : model.card().inputs()) {
-      int n = capacity * spec.elementsPerExample();
+      int n = capacity * elements(exampleShape(spec));
       out.put(
           spec.name(),
-          spec.dtype().equals("int64") ? s.longs(spec.name(), n) : s.floats(spec.name(), n));
+          switch (spec.dtype()) {
+            case "int64" -> s.longs(spec.name(), n);
+            case "uint8" -> s.bytes(spec.name(), n);
+            default -> s.floats(spec.name(), n);
+          });
     }
     return out;
+  }
+
+  private static int elements(long[] shape) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    return Math.toIntExact(n);
+  }
+
+  /**
+   * The shape of one example of input {@code spec} (all axes but the batch axis): the card's, or,
+   * where the graph leaves an axis dynamic, what the task's preprocessing makes of it.
+   */
+  protected long[] exampleShape(TensorSpec spec) {
+    return java.util.Arrays.copyOfRange(spec.shape(), 1, spec.shape().length);
+  }
+
+  /** The output the task reads: the card's first unless the task names another. */
+  protected String outputName() {
+    return model.card().outputs().get(0).name();
   }
 
   /**
@@ -134,6 +167,6 @@ public abstract class BatchTask<I, C, R> {
    */
   protected abstract C prepare(I input, int row, Map<String, java.nio.Buffer> buffers);
 
-  /** Builds the result of row {@code row} from the model's (batch-major) first output. */
+  /** Builds the result of row {@code row} from the model's (batch-major) output. */
   protected abstract R finish(float[] output, int row, C context);
 }

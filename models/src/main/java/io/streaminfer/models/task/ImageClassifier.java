@@ -1,40 +1,59 @@
 package io.streaminfer.models.task;
 
 import io.streaminfer.models.card.Task;
+import io.streaminfer.models.card.TensorSpec;
+import io.streaminfer.models.postprocess.ClassScores;
 import io.streaminfer.models.postprocess.TopK;
 import io.streaminfer.models.preprocess.ImageInput;
 import io.streaminfer.models.preprocess.ImagePreprocessor;
 import io.streaminfer.models.runtime.OnnxModel;
 import java.nio.Buffer;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
 
-/** Image classification: card preprocessing → model → softmax top-k labels. */
+/** Image classification: the card's image preprocessing → model → the card's class scores. */
 public final class ImageClassifier extends BatchTask<ImageInput, Void, List<TopK.Scored>> {
   private final ImagePreprocessor pre;
   private final String input;
-  private final int topK;
+  private final ClassScores scores;
 
   /** Builds the task from an image-classification model. */
   public ImageClassifier(OnnxModel model) {
     super(model);
     Tasks.require(model, Task.IMAGE_CLASSIFICATION);
-    this.pre = new ImagePreprocessor(model.card());
-    this.input = model.card().inputs().get(0).name();
-    this.topK = (int) model.card().post("top_k");
+    Tasks.requireInputs(model, 1);
+    TensorSpec in = model.card().inputs().get(0);
+    this.pre = new ImagePreprocessor(model.card(), in);
+    this.input = in.name();
+    this.scores = new ClassScores(model.card());
   }
 
   @Override
   protected Void prepare(ImageInput in, int row, Map<String, Buffer> buffers) {
-    FloatBuffer b = (FloatBuffer) buffers.get(input);
+    Buffer b = buffers.get(input);
     b.position(row * pre.elements());
-    pre.write(in, b);
+    if (b instanceof ByteBuffer bytes) {
+      pre.write(in, bytes);
+    } else {
+      pre.write(in, (FloatBuffer) b);
+    }
     return null;
   }
 
   @Override
+  protected long[] exampleShape(TensorSpec spec) {
+    return pre.exampleShape();
+  }
+
+  @Override
+  protected String outputName() {
+    return scores.output();
+  }
+
+  @Override
   protected List<TopK.Scored> finish(float[] output, int row, Void context) {
-    return TopK.topK(output, row, model.card().labels(), topK);
+    return scores.scores(output, row);
   }
 }

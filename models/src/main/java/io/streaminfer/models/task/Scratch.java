@@ -1,6 +1,7 @@
 package io.streaminfer.models.task;
 
 import io.streaminfer.models.runtime.OnnxModel;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import java.util.Map;
 final class Scratch {
   private final Map<String, FloatBuffer> floats = new HashMap<>();
   private final Map<String, LongBuffer> longs = new HashMap<>();
+  private final Map<String, ByteBuffer> bytes = new HashMap<>();
 
   /** A float buffer with room for {@code n} values, limit set to {@code n}. */
   FloatBuffer floats(String name, int n) {
@@ -31,6 +33,17 @@ final class Scratch {
     if (b == null || b.capacity() < n) {
       b = OnnxModel.longBuffer(Math.max(n, b == null ? 0 : 2 * b.capacity()));
       longs.put(name, b);
+    }
+    b.clear().limit(n);
+    return b;
+  }
+
+  /** A byte buffer with room for {@code n} values, limit set to {@code n}. */
+  ByteBuffer bytes(String name, int n) {
+    ByteBuffer b = bytes.get(name);
+    if (b == null || b.capacity() < n) {
+      b = OnnxModel.byteBuffer(Math.max(n, b == null ? 0 : 2 * b.capacity()));
+      bytes.put(name, b);
     }
     b.clear().limit(n);
     return b;

@@ -14,4 +14,24 @@ final class Tasks {
           model.card().id() + " is a " + model.card().task().id() + " model, not " + task.id());
     }
   }
+
+  /** The family feeds exactly {@code n} inputs; a graph with more cannot be served. */
+  static void requireInputs(OnnxModel model, int n) {
+    var inputs = model.card().inputs();
+    if (inputs.size() != n) {
+      throw new ModelLoadException(
+          model.card().id()
+              + ": a "
+              + model.card().task().id()
+              + " model takes "
+              + n
+              + " input"
+              + (n == 1 ? "" : "s")
+              + "; this one has "
+              + inputs
+              + " (inputs beyond "
+              + n
+              + " cannot be fed)");
+    }
+  }
 }

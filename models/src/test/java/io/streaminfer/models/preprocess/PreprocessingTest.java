@@ -53,13 +53,50 @@ class PreprocessingTest {
 
   @Test
   void halvingResizeAveragesBlocks() {
-    double[][] img = new double[4][4];
+    double[] img = new double[16];
     for (int i = 0; i < 16; i++) {
-      img[i / 4][i % 4] = i;
+      img[i] = i;
     }
-    double[][] out = ImagePreprocessor.resize(img, 2, 2);
-    assertThat(out[0]).containsExactly(new double[] {2.5, 4.5}, within(1e-12));
-    assertThat(out[1]).containsExactly(new double[] {10.5, 12.5}, within(1e-12));
+    assertThat(Resampler.resize(img, 4, 4, 2, 2, 0, 0, 2, 2, false))
+        .containsExactly(new double[] {2.5, 4.5, 10.5, 12.5}, within(1e-12));
+  }
+
+  @Test
+  void antialiasedResizeEqualsPyTorchsInterpolate() {
+    // torch.nn.functional.interpolate(arange, mode="bilinear", align_corners=False,
+    // antialias=True) in float64: a 4x4 halved, and a 3x4 enlarged to 5x7 (first 8 values)
+    double[] img = new double[16];
+    for (int i = 0; i < 16; i++) {
+      img[i] = i;
+    }
+    assertThat(Resampler.resize(img, 4, 4, 2, 2, 0, 0, 2, 2, true))
+        .containsExactly(
+            new double[] {
+              3.5714285714285707, 5.142857142857142, 9.857142857142856, 11.428571428571427
+            },
+            within(1e-12));
+    double[] up = Resampler.resize(java.util.Arrays.copyOf(img, 12), 3, 4, 5, 7, 0, 0, 5, 7, true);
+    assertThat(java.util.Arrays.copyOf(up, 8))
+        .containsExactly(
+            new double[] {
+              0.0,
+              0.3571428571428571,
+              0.9285714285714284,
+              1.5,
+              2.071428571428571,
+              2.642857142857143,
+              3.0,
+              1.5999999999999996
+            },
+            within(1e-12));
+    // a window of the resized image is that part of the whole
+    double[] whole = Resampler.resize(img, 4, 4, 9, 9, 0, 0, 9, 9, true);
+    double[] part = Resampler.resize(img, 4, 4, 9, 9, 2, 3, 4, 5, true);
+    for (int y = 0; y < 4; y++) {
+      for (int x = 0; x < 5; x++) {
+        assertThat(part[y * 5 + x]).isCloseTo(whole[(y + 2) * 9 + x + 3], within(1e-12));
+      }
+    }
   }
 
   @Test
@@ -89,7 +126,7 @@ class PreprocessingTest {
                 image.write(
                     ImageInput.encoded(ImageInput.Encoding.PNG, "not an image".getBytes()),
                     FloatBuffer.allocate(64)))
-        .hasMessageContaining("not a PNG or JPEG");
+        .hasMessageContaining("neither PNG nor JPEG");
     ImageInput huge = new ImageInput(ImageInput.Encoding.RAW_UINT8, new byte[1], 5000, 1, 1);
     assertThatThrownBy(() -> image.write(huge, FloatBuffer.allocate(64)))
         .isInstanceOfSatisfying(
@@ -107,10 +144,17 @@ class PreprocessingTest {
     img.getRaster().setPixels(0, 0, 16, 16, px);
     var bytes = new java.io.ByteArrayOutputStream();
     javax.imageio.ImageIO.write(img, "jpg", bytes);
-    double[][] grey = image.grey(ImageInput.encoded(ImageInput.Encoding.JPEG, bytes.toByteArray()));
-    assertThat(grey).hasDimensions(16, 16);
+    ImageDecoder.Pixels grey =
+        ImageDecoder.decode(
+            ImageInput.encoded(ImageInput.Encoding.JPEG, bytes.toByteArray()),
+            new double[3],
+            true,
+            "test");
+    assertThat(grey.channels()).isEqualTo(1);
+    assertThat(grey.height()).isEqualTo(16);
+    assertThat(grey.width()).isEqualTo(16);
     for (int i = 0; i < px.length; i++) {
-      assertThat(grey[i / 16][i % 16]).isCloseTo(px[i], within(24.0));
+      assertThat(grey.planes()[0][i]).isCloseTo(px[i], within(24.0));
     }
   }
 

@@ -2,6 +2,8 @@ package io.streaminfer.pipeline.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.testkit.SampleData;
@@ -13,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,10 +26,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the walkthrough of docs/routes.md as written: its properties block becomes the file, and its
- * {@code java -jar pipeline/target/streaminfer.jar ...} commands run in order from the repository
- * root (broker and run in the background), with three substitutions only: a free port for 9092, and
- * temporary paths for scans.properties and digit.png.
+ * Runs the walkthroughs of docs/routes.md and docs/bring-your-own-model.md as written: the
+ * properties block becomes the file, and the {@code java -jar pipeline/target/streaminfer.jar ...}
+ * commands run in order from the repository root (broker and run in the background), with three
+ * substitutions only: a free port for 9092, and temporary paths for the properties file and the
+ * image.
  */
 class RoutesWalkthroughIT {
   private static final String JAR_COMMAND = "java -jar pipeline/target/streaminfer.jar ";
@@ -35,42 +40,93 @@ class RoutesWalkthroughIT {
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void shouldServeTheNewRouteAsTheWalkthroughSays() throws Exception {
+    SampleData.Digit digit = SampleData.load().digits().get(0);
+    walk(
+        "docs/routes.md",
+        "scans.properties",
+        "digit.png",
+        PngEncoder.png(digit.pixels(), digit.width(), digit.height()),
+        "scan-predictions \\(scans\\) digit\\.png +" + digit.label() + " \\(",
+        "[digits-cnn:1 on CPU");
+  }
+
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void shouldServeTheBroughtModelAsBringYourOwnModelSays() throws Exception {
+    // a colour photograph of a digit, as the model's reference set has it
+    Path root = Path.of(TestConfigs.repository());
+    JsonNode ex =
+        new ObjectMapper()
+            .readTree(root.resolve("digits-mobilenet/1/reference.json").toFile())
+            .path("examples")
+            .get(0);
+    assertThat(ex.path("variant").asText()).isEqualTo("rgb-png");
+    walk(
+        "docs/bring-your-own-model.md",
+        "photos.properties",
+        "photo.png",
+        Base64.getDecoder().decode(ex.path("input").path("data_base64").asText()),
+        "photo-predictions \\(photos\\) photo\\.png +"
+            + ex.path("expected").path("label").asText()
+            + " \\(",
+        "[digits-mobilenet:1 on CPU");
+  }
+
+  /**
+   * Runs the walkthrough of {@code docName}: its properties block becomes {@code propsName}, its
+   * commands run with a free port for 9092 and temporary paths for {@code propsName} and {@code
+   * imageName} (written with {@code image}); the tail must print {@code expected} and {@code
+   * model}.
+   */
+  private void walk(
+      String docName,
+      String propsName,
+      String imageName,
+      byte[] image,
+      String expected,
+      String model)
+      throws Exception {
     Path root = Path.of(TestConfigs.repository()).toAbsolutePath().getParent().getParent();
-    String doc = Files.readString(root.resolve("docs/routes.md"));
+    String doc = Files.readString(root.resolve(docName));
     int port = freePort();
     Matcher props = Pattern.compile("```properties\\n(.*?)```", Pattern.DOTALL).matcher(doc);
     assertThat(props.find()).as("a properties block").isTrue();
-    Path properties = work.resolve("scans.properties");
+    Path properties = work.resolve(propsName);
     Files.writeString(properties, props.group(1).replace("9092", Integer.toString(port)));
-    SampleData.Digit digit = SampleData.load().digits().get(0);
-    Path png = work.resolve("digit.png");
-    Files.write(png, PngEncoder.png(digit.pixels(), digit.width(), digit.height()));
+    Path png = work.resolve(imageName);
+    Files.write(png, image);
     List<String> commands =
         doc.lines().map(String::strip).filter(l -> l.startsWith(JAR_COMMAND)).toList();
     assertThat(commands)
         .extracting(c -> c.split(" ")[3])
         .containsExactly("broker", "run", "produce", "tail");
+    Map<String, String> subst =
+        Map.of(
+            "9092",
+            Integer.toString(port),
+            propsName,
+            properties.toString(),
+            imageName,
+            png.toString());
 
     List<Process> background = new ArrayList<>();
     try {
-      Process broker = start(root, commands.get(0), port, properties, png, "walkthrough-broker");
+      Process broker = start(root, commands.get(0), subst, "walkthrough-broker");
       background.add(broker);
       awaitLine(
           PipelineProcess.logFile("walkthrough-broker").toPath(),
           "Kafka broker on 127.0.0.1:" + port,
           broker);
-      background.add(start(root, commands.get(1), port, properties, png, "walkthrough-run"));
-      Process produce = start(root, commands.get(2), port, properties, png, "walkthrough-produce");
+      background.add(start(root, commands.get(1), subst, "walkthrough-run"));
+      Process produce = start(root, commands.get(2), subst, "walkthrough-produce");
       assertThat(produce.waitFor(90, TimeUnit.SECONDS)).isTrue();
       assertThat(produce.exitValue()).isZero();
-      Process tail = start(root, commands.get(3), port, properties, png, "walkthrough-tail");
+      Process tail = start(root, commands.get(3), subst, "walkthrough-tail");
       assertThat(tail.waitFor(150, TimeUnit.SECONDS))
           .as("tail --max 1 ends after one record")
           .isTrue();
       String printed = Files.readString(PipelineProcess.logFile("walkthrough-tail").toPath());
-      assertThat(printed)
-          .containsPattern("scan-predictions \\(scans\\) digit\\.png +" + digit.label() + " \\(")
-          .contains("[digits-cnn:1 on CPU");
+      assertThat(printed).containsPattern(expected).contains(model);
     } finally {
       for (int i = background.size() - 1; i >= 0; i--) {
         background.get(i).destroy();
@@ -81,13 +137,12 @@ class RoutesWalkthroughIT {
     }
   }
 
-  private Process start(Path root, String command, int port, Path properties, Path png, String log)
+  private Process start(Path root, String command, Map<String, String> subst, String log)
       throws IOException {
-    String line =
-        command
-            .replace("9092", Integer.toString(port))
-            .replace("scans.properties", properties.toString())
-            .replace("digit.png", png.toString());
+    String line = command;
+    for (Map.Entry<String, String> e : subst.entrySet()) {
+      line = line.replace(e.getKey(), e.getValue());
+    }
     List<String> cmd = new ArrayList<>(Arrays.asList(line.split(" +")));
     cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add(1, "-Djava.io.tmpdir=" + work);

@@ -1,0 +1,124 @@
+package io.streaminfer.models.preprocess;
+
+/**
+ * Separable bilinear resampling of one plane, in double precision, as PyTorch's {@code
+ * interpolate(mode="bilinear", align_corners=False)} computes it: half-pixel centres, edges
+ * clamped; with {@code antialias} the triangle filter is widened by the reduction factor and its
+ * weights normalised over the part inside the image (PyTorch's {@code _upsample_bilinear2d_aa}, the
+ * kernel torchvision's {@code Resize} uses on tensors, and Pillow's when it reduces).
+ *
+ * <p>An output window can be asked for (a centre crop of the resized image), so only the pixels
+ * kept are computed. Stateless and thread-safe.
+ */
+public final class Resampler {
+  private Resampler() {}
+
+  /** The input taps and weights of each output index along one axis. */
+  record Axis(int[] first, int[] count, double[][] weights) {}
+
+  /**
+   * Weights of output indices {@code from .. from + n} of an axis resized from {@code in} to {@code
+   * out} samples.
+   */
+  static Axis axis(int in, int out, int from, int n, boolean antialias) {
+    int[] first = new int[n];
+    int[] count = new int[n];
+    double[][] weights = new double[n][];
+    double scale = (double) in / out;
+    for (int k = 0; k < n; k++) {
+      int i = from + k;
+      if (!antialias) {
+        double src = Math.max(0.0, (i + 0.5) * scale - 0.5);
+        int x0 = Math.min((int) Math.floor(src), in - 1);
+        int x1 = Math.min(x0 + 1, in - 1);
+        double l = Math.min(src - x0, 1.0);
+        first[k] = x0;
+        count[k] = x1 > x0 ? 2 : 1;
+        weights[k] = x1 > x0 ? new double[] {1.0 - l, l} : new double[] {1.0};
+        continue;
+      }
+      double support = scale >= 1.0 ? scale : 1.0;
+      double invScale = scale >= 1.0 ? 1.0 / scale : 1.0;
+      double center = scale * (i + 0.5);
+      int xmin = Math.max((int) (center - support + 0.5), 0);
+      int xsize = Math.min((int) (center + support + 0.5), in) - xmin;
+      double[] w = new double[Math.max(xsize, 0)];
+      double total = 0;
+      for (int j = 0; j < w.length; j++) {
+        double t = Math.abs((j + xmin - center + 0.5) * invScale);
+        w[j] = t < 1.0 ? 1.0 - t : 0.0;
+        total += w[j];
+      }
+      if (total != 0) {
+        for (int j = 0; j < w.length; j++) {
+          w[j] /= total;
+        }
+      }
+      first[k] = xmin;
+      count[k] = w.length;
+      weights[k] = w;
+    }
+    return new Axis(first, count, weights);
+  }
+
+  /**
+   * Resizes {@code src} (row-major {@code inH × inW}) to {@code outH × outW} and returns the window
+   * of {@code winH × winW} starting at ({@code top}, {@code left}) of the resized image.
+   */
+  public static double[] resize(
+      double[] src,
+      int inH,
+      int inW,
+      int outH,
+      int outW,
+      int top,
+      int left,
+      int winH,
+      int winW,
+      boolean antialias) {
+    if (inH == outH && inW == outW) {
+      double[] out = new double[winH * winW];
+      for (int y = 0; y < winH; y++) {
+        System.arraycopy(src, (top + y) * inW + left, out, y * winW, winW);
+      }
+      return out;
+    }
+    Axis xs = axis(inW, outW, left, winW, antialias);
+    Axis ys = axis(inH, outH, top, winH, antialias);
+    // horizontal pass over the input rows the window needs, then the vertical pass
+    int rowFrom = ys.first()[0];
+    int rowTo = 0;
+    for (int k = 0; k < winH; k++) {
+      rowFrom = Math.min(rowFrom, ys.first()[k]);
+      rowTo = Math.max(rowTo, ys.first()[k] + ys.count()[k]);
+    }
+    double[] mid = new double[(rowTo - rowFrom) * winW];
+    for (int y = rowFrom; y < rowTo; y++) {
+      int base = y * inW;
+      int o = (y - rowFrom) * winW;
+      for (int x = 0; x < winW; x++) {
+        double[] w = xs.weights()[x];
+        int f = xs.first()[x];
+        double v = 0;
+        for (int j = 0; j < w.length; j++) {
+          v += src[base + f + j] * w[j];
+        }
+        mid[o + x] = v;
+      }
+    }
+    double[] out = new double[winH * winW];
+    for (int y = 0; y < winH; y++) {
+      double[] w = ys.weights()[y];
+      int f = ys.first()[y] - rowFrom;
+      int o = y * winW;
+      for (int j = 0; j < w.length; j++) {
+        int m = (f + j) * winW;
+        double wj = w[j];
+        for (int x = 0; x < winW; x++) {
+          out[o + x] += mid[m + x] * wj;
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,200 @@
+package io.streaminfer.pipeline.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.pipeline.dlq.DeadLetters;
+import io.streaminfer.pipeline.model.ModelRegistry;
+import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.GeneratedImage;
+import io.streaminfer.schemas.GenerationRequest;
+import io.streaminfer.schemas.ImageEncoding;
+import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.serde.AvroSerdes;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Models of the kind users bring, served next to the bundled five by configuration alone: a
+ * torchvision mobilenet_v3_small (RGB 224, ImageNet normalisation) on a {@code photos} route and an
+ * unconditional RGB generator on a {@code colour-art} route. Every form of image its reference set
+ * holds gets the label PyTorch gave it; images whose bytes are not what the event says, and a label
+ * sent to the unconditional generator, are dead-lettered with their codes; the other routes keep
+ * serving.
+ */
+class UsersModelsTopologyTest {
+  @TempDir Path state;
+
+  private static final String PHOTOS_IN = "photos";
+  private static final String PHOTOS_OUT = "photo-predictions";
+  private static final String ART_IN = "art-requests";
+  private static final String ART_OUT = "colour-images";
+
+  private static byte[] encode(BufferedImage img, String format) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, format, out);
+    return out.toByteArray();
+  }
+
+  private static ImageEvent image(String id, ImageEncoding enc, byte[] data, String label) {
+    return ImageEvent.newBuilder()
+        .setId(id)
+        .setEventTime(Instant.parse("2026-12-01T00:00:00Z"))
+        .setEncoding(enc)
+        .setData(ByteBuffer.wrap(data))
+        .setLabel(label)
+        .build();
+  }
+
+  @Test
+  void shouldServeUsersCnnAndGeneratorFromConfigurationAlone() throws Exception {
+    Map<String, Object> p = new HashMap<>();
+    p.put(StreamInferConfig.ROUTES, "images,texts,sensors,generation,photos,colour-art");
+    p.put("routes.photos.input", PHOTOS_IN);
+    p.put("routes.photos.task", "image-classification");
+    p.put("routes.photos.models", "digits-mobilenet");
+    p.put("routes.photos.output", PHOTOS_OUT);
+    p.put("routes.colour-art.input", ART_IN);
+    p.put("routes.colour-art.task", "image-generation");
+    p.put("routes.colour-art.models", "digits-dcgan");
+    p.put("routes.colour-art.output", ART_OUT);
+    StreamInferConfig config = TestConfigs.config(p);
+
+    JsonNode ref =
+        new ObjectMapper()
+            .readTree(
+                Path.of(TestConfigs.repository(), "digits-mobilenet/1/reference.json").toFile());
+    Map<String, String> expected = new LinkedHashMap<>();
+    List<ImageEvent> photos = new ArrayList<>();
+    for (JsonNode ex : ref.path("examples")) {
+      JsonNode in = ex.path("input");
+      String id = ex.path("variant").asText() + "-" + photos.size();
+      ImageEvent.Builder b =
+          ImageEvent.newBuilder(
+              image(
+                  id,
+                  ImageEncoding.valueOf(in.path("encoding").asText()),
+                  Base64.getDecoder().decode(in.path("data_base64").asText()),
+                  in.path("label").asText()));
+      if (in.path("encoding").asText().equals("RAW_UINT8")) {
+        b.setWidth(in.path("width").asInt())
+            .setHeight(in.path("height").asInt())
+            .setChannels(in.path("channels").asInt());
+      }
+      photos.add(b.build());
+      expected.put(id, ex.path("expected").path("label").asText());
+    }
+    BufferedImage rgb = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+    byte[] png = encode(rgb, "png");
+    byte[] jpeg = encode(rgb, "jpg");
+    byte[] gif = encode(rgb, "gif");
+    photos.add(image("gif-as-png", ImageEncoding.PNG, gif, null));
+    photos.add(image("png-as-jpeg", ImageEncoding.JPEG, png, null));
+    photos.add(image("jpeg-as-png", ImageEncoding.PNG, jpeg, null));
+
+    List<GenerationRequest> requests =
+        List.of(
+            request("art-1", "", 2, 42),
+            request("art-2", "", 1, 7),
+            request("art-labelled", "7", 1, 1));
+
+    Map<String, List<TestRecord<String, byte[]>>> out = new HashMap<>();
+    try (ModelRegistry models = ModelRegistry.open(config);
+        TopologyTestDriver driver = TestConfigs.driver(config, models, state)) {
+      TestInputTopic<String, byte[]> photoIn =
+          driver.createInputTopic(PHOTOS_IN, new StringSerializer(), new ByteArraySerializer());
+      for (ImageEvent e : photos) {
+        photoIn.pipeInput(
+            e.getId(), AvroSerdes.serde(ImageEvent.class).serializer().serialize(PHOTOS_IN, e));
+      }
+      TestInputTopic<String, byte[]> artIn =
+          driver.createInputTopic(ART_IN, new StringSerializer(), new ByteArraySerializer());
+      for (GenerationRequest r : requests) {
+        artIn.pipeInput(
+            r.getId(), AvroSerdes.serde(GenerationRequest.class).serializer().serialize(ART_IN, r));
+      }
+      driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+      for (String t : Topics.of(config).outputs()) {
+        out.put(
+            t,
+            driver
+                .createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer())
+                .readRecordsToList());
+      }
+    }
+
+    // every form of image got PyTorch's label, with the route's lineage
+    Map<String, String> got = new LinkedHashMap<>();
+    for (var r : out.get(PHOTOS_OUT)) {
+      Classification c =
+          AvroSerdes.serde(Classification.class).deserializer().deserialize(PHOTOS_OUT, r.value());
+      got.put(c.getId(), c.getTopK().get(0).getLabel());
+      assertThat(c.getMetadata().getModelName()).isEqualTo("digits-mobilenet");
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.ROUTE)).isEqualTo("photos");
+    }
+    assertThat(got).isEqualTo(expected);
+    // bytes that are not what the event says, and a label for an unconditional model, are refused
+    Map<String, String> dead = new HashMap<>();
+    for (var r : out.get(Topics.of(config).deadLetters())) {
+      dead.put(r.key(), DeadLetters.header(r.headers(), DeadLetters.CODE));
+    }
+    assertThat(dead)
+        .containsEntry("gif-as-png", "IMAGE_UNDECODABLE")
+        .containsEntry("png-as-jpeg", "IMAGE_UNDECODABLE")
+        .containsEntry("jpeg-as-png", "IMAGE_UNDECODABLE")
+        .containsEntry("art-labelled", "UNKNOWN_CLASS")
+        .hasSize(4);
+    // the generator's samples are 32x32 RGB PNGs
+    List<GeneratedImage> art =
+        out.get(ART_OUT).stream()
+            .map(
+                r ->
+                    AvroSerdes.serde(GeneratedImage.class)
+                        .deserializer()
+                        .deserialize(ART_OUT, r.value()))
+            .toList();
+    assertThat(art).hasSize(3);
+    for (GeneratedImage g : art) {
+      byte[] bytes = new byte[g.getPng().remaining()];
+      g.getPng().get(bytes);
+      BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes));
+      assertThat(img.getWidth()).isEqualTo(32);
+      assertThat(img.getHeight()).isEqualTo(32);
+      assertThat(img.getColorModel().getNumColorComponents()).isEqualTo(3);
+      assertThat(g.getMetadata().getModelName()).isEqualTo("digits-dcgan");
+    }
+  }
+
+  private static GenerationRequest request(String id, String label, int samples, long seed) {
+    return GenerationRequest.newBuilder()
+        .setId(id)
+        .setEventTime(Instant.parse("2026-12-01T00:00:00Z"))
+        .setLabel(label)
+        .setSamples(samples)
+        .setSeed(seed)
+        .build();
+  }
+}
