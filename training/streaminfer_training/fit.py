@@ -84,3 +84,49 @@ def fit(
     model.load_state_dict(best_state)
     model.eval()
     return result
+
+
+def adversarial(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    *,
+    desc: str,
+    steps: int,
+    lr: float,
+    real_label: float,
+    draw: Callable[[], tuple[tuple, tuple, tuple]],
+) -> dict[str, list[float]]:
+    """Trains a GAN pair in place (Adam, betas 0.5/0.999; one discriminator then one generator
+    update per step, BCE on logits, one-sided label smoothing ``real_label``) and returns the
+    losses averaged over every 100 steps.
+
+    draw() gives each step's (discriminator inputs of the real batch, generator inputs, extra
+    discriminator inputs of the fake batch, e.g. its classes); the fake batch's own size is the
+    real batch's.
+    """
+    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    curves: dict[str, list[float]] = {"discriminator": [], "generator": []}
+    acc_d, acc_g = [], []
+    for step in tqdm(range(steps), desc=desc, unit="step", mininterval=2):
+        real, gen_in, cond = draw()
+        n = len(real[0])
+        fake = generator(*gen_in)
+        loss_d = bce(discriminator(*real), torch.full((n, 1), real_label)) + \
+            bce(discriminator(fake.detach(), *cond), torch.zeros(n, 1))
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        loss_g = bce(discriminator(fake, *cond), torch.ones(n, 1))
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        acc_d.append(loss_d.item())
+        acc_g.append(loss_g.item())
+        if (step + 1) % 100 == 0 or step + 1 == steps:
+            curves["discriminator"].append(float(sum(acc_d) / len(acc_d)))
+            curves["generator"].append(float(sum(acc_g) / len(acc_g)))
+            acc_d, acc_g = [], []
+    generator.eval()
+    return curves

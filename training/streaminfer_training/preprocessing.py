@@ -207,13 +207,16 @@ def decode_colour(data: bytes, background=(0, 0, 0), exif: bool = True) -> np.nd
         return np.asarray(img.convert("RGB"), dtype=np.float64)
 
 
-def resize_shorter_side(chw, size: int, antialias: bool = True):
-    """torchvision ``Resize(size)`` on a float tensor: the shorter side becomes ``size``, the longer
-    ``int(size * long / short)``; bilinear, half-pixel centres, antialiased when reducing."""
-    import torch
-    from torchvision.transforms.v2 import functional as F
+def input_pixels(event: dict, background=(0, 0, 0)) -> np.ndarray:
+    """An image event as a producer sends it ({encoding, data_base64, width, height, channels})
+    → float64 (H, W, 3) 0..255 pixels: decode_colour for PNG/JPEG, raw interleaved uint8 as is."""
+    import base64
 
-    return F.resize(torch.as_tensor(chw), [size], antialias=antialias)
+    data = base64.b64decode(event["data_base64"])
+    if event["encoding"] == "RAW_UINT8":
+        shape = (event["height"], event["width"], event["channels"])
+        return np.frombuffer(data, dtype=np.uint8).reshape(shape).astype(np.float64)
+    return decode_colour(data, background)
 
 
 def colour_tensor(pixels: np.ndarray, pre: dict) -> np.ndarray:
@@ -225,7 +228,8 @@ def colour_tensor(pixels: np.ndarray, pre: dict) -> np.ndarray:
 
     assert pre["resize"] == "shorter-side-center-crop" and pre["color"] == "rgb"
     t = torch.from_numpy(np.ascontiguousarray(pixels, dtype=np.float64)).permute(2, 0, 1)
-    t = resize_shorter_side(t, pre["resize_size"], pre.get("antialias", True))
+    # torchvision Resize(size): the shorter side becomes size, the longer int(size * long / short)
+    t = F.resize(t, [pre["resize_size"]], antialias=pre.get("antialias", True))
     t = F.center_crop(t, [pre["height"], pre["width"]])
     mean = torch.tensor(pre["mean"], dtype=torch.float64)[:, None, None]
     std = torch.tensor(pre["std"], dtype=torch.float64)[:, None, None]

@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from . import REPOSITORY, common, data, plots, preprocessing, repository
+from . import REPOSITORY, common, data, fit, plots, preprocessing, repository
 
 NAME = "digits-dcgan"
 CLASSIFIER = "digits-mobilenet"
@@ -118,30 +117,14 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
         for r in rendered]) / 127.5 - 1.0)
     steps = 40 if dry_run else cfg.steps
     gen_net, disc = DcganGenerator(cfg.latent, cfg.width), DcganDiscriminator(cfg.width)
-    opt_g = torch.optim.Adam(gen_net.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
-    bce = nn.BCEWithLogitsLoss()
     g = torch.Generator().manual_seed(cfg.seed)
-    curves: dict[str, list[float]] = {"discriminator": [], "generator": []}
-    acc_d, acc_g = [], []
-    for step in tqdm(range(steps), desc=NAME, unit="step", mininterval=2):
+
+    def draw():
         x = real[torch.randint(0, len(real), (cfg.batch_size,), generator=g)]
-        fake = gen_net(torch.randn(cfg.batch_size, cfg.latent, generator=g))
-        loss_d = bce(disc(x), torch.full((len(x), 1), 0.9)) + bce(disc(fake.detach()), torch.zeros(len(x), 1))
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        loss_g = bce(disc(fake), torch.ones(len(x), 1))
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
-        acc_d.append(loss_d.item())
-        acc_g.append(loss_g.item())
-        if (step + 1) % 100 == 0 or step + 1 == steps:
-            curves["discriminator"].append(float(np.mean(acc_d)))
-            curves["generator"].append(float(np.mean(acc_g)))
-            acc_d, acc_g = [], []
-    gen_net.eval()
+        return (x,), (torch.randn(cfg.batch_size, cfg.latent, generator=g),), ()
+
+    curves = fit.adversarial(gen_net, disc, desc=NAME, steps=steps, lr=cfg.lr, real_label=0.9,
+                             draw=draw)
     seconds = time.time() - t0
 
     def torch_run(z):

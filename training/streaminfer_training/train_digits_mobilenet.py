@@ -210,20 +210,20 @@ def reference_examples(model: nn.Module, test_px: np.ndarray, test_y: np.ndarray
         hits = np.flatnonzero(test_y == wanted)
         i = int(hits[0]) if len(hits) else k
         forms, rgb = variants(test_px[i], rng)
+        h, w = rgb.shape[:2]
         for variant, encoding, payload in forms:
-            pixels = rgb.astype(np.float64) if encoding == "RAW_UINT8" else \
-                preprocessing.decode_colour(payload, pre["background"])
+            event = {"encoding": encoding, "data_base64": base64.b64encode(payload).decode(),
+                     "width": w, "height": h, "channels": 3, "label": LABELS[int(test_y[i])]}
+            pixels = preprocessing.input_pixels(event, pre["background"])
             tensor = preprocessing.colour_tensor(pixels, pre)
             with torch.no_grad():
                 logits = model(torch.from_numpy(tensor)).numpy()
             probs = preprocessing.softmax(logits.astype(np.float64))[0]
-            h, w = rgb.shape[:2]
             flat = tensor.reshape(-1)
             at = np.linspace(0, len(flat) - 1, TENSOR_SAMPLES).astype(np.int64)
             out.append({
                 "variant": variant,
-                "input": {"encoding": encoding, "data_base64": base64.b64encode(payload).decode(),
-                          "width": w, "height": h, "channels": 3, "label": LABELS[int(test_y[i])]},
+                "input": event,
                 "pixels": {"height": int(pixels.shape[0]), "width": int(pixels.shape[1]),
                            "data": np.round(pixels, 6).reshape(-1).tolist()},
                 # the whole input tensor is 150,528 floats: a fixed sample of it, and its sum
@@ -234,16 +234,6 @@ def reference_examples(model: nn.Module, test_px: np.ndarray, test_y: np.ndarray
                              "probabilities": probs.tolist()},
             })
     return out
-
-
-def example_tensor(ex: dict, pre: dict) -> np.ndarray:
-    """The input tensor of a reference example, rebuilt from its producer-side bytes."""
-    data_ = base64.b64decode(ex["input"]["data_base64"])
-    if ex["input"]["encoding"] == "RAW_UINT8":
-        i = ex["input"]
-        pixels = np.frombuffer(data_, dtype=np.uint8).reshape(i["height"], i["width"], i["channels"])
-        return preprocessing.colour_tensor(pixels.astype(np.float64), pre)
-    return preprocessing.colour_tensor(preprocessing.decode_colour(data_, pre["background"]), pre)
 
 
 def evaluate_onnx(model_dir: Path) -> dict:

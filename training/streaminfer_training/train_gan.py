@@ -13,10 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
-from tqdm import tqdm
 
-from . import REPOSITORY, common, data, plots, preprocessing, repository
+from . import REPOSITORY, common, data, fit, plots, preprocessing, repository
 from .nets import Discriminator, GanConfig, Generator
 
 NAME = "digits-gan"
@@ -90,34 +88,16 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
     labels = torch.from_numpy(y)
     steps = 50 if dry_run else cfg.steps
     gen_net, disc = Generator(cfg.net), Discriminator(cfg.net)
-    opt_g = torch.optim.Adam(gen_net.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
-    bce = nn.BCEWithLogitsLoss()
     g = torch.Generator().manual_seed(cfg.seed)
-    curves: dict[str, list[float]] = {"discriminator": [], "generator": []}
-    acc_d, acc_g = [], []
-    for step in tqdm(range(steps), desc=NAME, unit="step", mininterval=2):
+
+    def draw():
         idx = torch.randint(0, len(real), (cfg.batch_size,), generator=g)
-        x, c = real[idx], labels[idx]
         z = torch.randn(cfg.batch_size, cfg.net.latent, generator=g)
         fake_c = torch.randint(0, 10, (cfg.batch_size,), generator=g)
-        fake = gen_net(z, fake_c)
-        loss_d = bce(disc(x, c), torch.full((len(x), 1), cfg.real_label)) + \
-            bce(disc(fake.detach(), fake_c), torch.zeros(len(x), 1))
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        loss_g = bce(disc(fake, fake_c), torch.ones(len(x), 1))
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
-        acc_d.append(loss_d.item())
-        acc_g.append(loss_g.item())
-        if (step + 1) % 100 == 0 or step + 1 == steps:
-            curves["discriminator"].append(float(np.mean(acc_d)))
-            curves["generator"].append(float(np.mean(acc_g)))
-            acc_d, acc_g = [], []
-    gen_net.eval()
+        return (real[idx], labels[idx]), (z, fake_c), (fake_c,)
+
+    curves = fit.adversarial(gen_net, disc, desc=NAME, steps=steps, lr=cfg.lr,
+                             real_label=cfg.real_label, draw=draw)
     seconds = time.time() - t0
 
     def torch_run(z, lab):

@@ -7,7 +7,7 @@ import onnx
 import pytest
 
 from conftest import committed_model_dirs
-from streaminfer_training import REPOSITORY
+from streaminfer_training import REPOSITORY, preprocessing
 from streaminfer_training.registry import TRAINERS as MODELS
 from streaminfer_training.common import ort_session, sha256_file
 from streaminfer_training.repository import load_card, load_reference, validate_card
@@ -63,9 +63,8 @@ def test_reference_outputs_reproduce_in_onnxruntime(model_dir):
             feeds = {t["name"]: np.array(t["data"], dtype=t["dtype"]).reshape(t["shape"])
                      for t in ex["tensors"]}
         else:  # a large input kept as a sample: rebuilt from the example's bytes, then checked
-            from streaminfer_training.train_digits_mobilenet import example_tensor
-
-            x = example_tensor(ex, card["preprocessing"])
+            pre = card["preprocessing"]
+            x = preprocessing.colour_tensor(preprocessing.input_pixels(ex["input"], pre["background"]), pre)
             sample = ex["tensor_sample"]
             assert np.abs(x.reshape(-1)[sample["at"]] - np.array(sample["data"])).max() <= 1e-5
             feeds = {sample["name"]: x}

@@ -16,7 +16,6 @@ import io.streaminfer.models.task.ImageClassifier;
 import io.streaminfer.models.task.ImageGenerator;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,15 +38,6 @@ class ColourModelParityTest {
         TestRepository.newest(name), RuntimeSettings.cpuDefaults(), new ProviderSelector());
   }
 
-  private static ImageInput input(JsonNode in) {
-    return new ImageInput(
-        ImageInput.Encoding.valueOf(in.path("encoding").asText()),
-        Base64.getDecoder().decode(in.path("data_base64").asText()),
-        in.path("width").asInt(),
-        in.path("height").asInt(),
-        in.path("channels").asInt());
-  }
-
   @Test
   void mobilenetMatchesPillowAndTorchvisionForEveryFormOfImage() {
     try (OnnxModel model = load("digits-mobilenet")) {
@@ -61,7 +51,7 @@ class ColourModelParityTest {
       Map<String, Double> worstPixel = new LinkedHashMap<>();
       for (JsonNode ex : ref.path("examples")) {
         String variant = ex.path("variant").asText();
-        ImageInput in = input(ex.path("input"));
+        ImageInput in = TestRepository.imageInput(ex.path("input"));
         inputs.add(in);
         // 1. decoding: the pixels Pillow gives (EXIF applied, alpha on the background, ...)
         ImageDecoder.Pixels px = ImageDecoder.decode(in, background, true, "test");
@@ -124,26 +114,16 @@ class ColourModelParityTest {
       JsonNode ref = TestRepository.reference(model.artifact());
       ImageGenerator gen = new ImageGenerator(model);
       assertThat(gen.conditional()).isFalse();
-      List<ImageGenerator.Sample> samples = new ArrayList<>();
-      for (JsonNode ex : ref.path("examples")) {
-        JsonNode in = ex.path("input");
-        samples.add(
-            new ImageGenerator.Sample(
-                in.path("seed").asLong(),
-                in.path("label").asText(),
-                in.path("sample_index").asInt()));
-      }
+      List<ImageGenerator.Sample> samples = TestRepository.samples(ref);
       var result = gen.run(samples);
       for (int i = 0; i < samples.size(); i++) {
         JsonNode want = ref.path("examples").get(i).path("expected");
         ImageGenerator.Image img = result.outcomes().get(i).value();
         assertThat(img.channels()).isEqualTo(3);
         assertThat(img.width()).isEqualTo(want.path("width").asInt());
-        int[] px = new int[want.path("pixels").size()];
-        for (int k = 0; k < px.length; k++) {
-          px[k] = want.path("pixels").get(k).asInt();
-        }
-        assertThat(img.pixels()).as("sample %d", i).containsExactly(px);
+        assertThat(img.pixels())
+            .as("sample %d", i)
+            .containsExactly(TestRepository.ints(want.path("pixels")));
       }
       assertThat(gen.run(List.of(new ImageGenerator.Sample(1, "7", 0))).outcomes().get(0).error())
           .as("a label on an unconditional generator is refused")

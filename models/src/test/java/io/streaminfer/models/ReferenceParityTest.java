@@ -16,7 +16,6 @@ import io.streaminfer.models.task.ImageClassifier;
 import io.streaminfer.models.task.ImageGenerator;
 import io.streaminfer.models.task.TextClassifier;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,16 +82,7 @@ class ReferenceParityTest {
     OnnxModel model = load("digits-cnn");
     JsonNode ref = TestRepository.reference(model.artifact());
     List<ImageInput> inputs = new ArrayList<>();
-    for (JsonNode ex : ref.path("examples")) {
-      JsonNode in = ex.path("input");
-      inputs.add(
-          new ImageInput(
-              ImageInput.Encoding.valueOf(in.path("encoding").asText()),
-              Base64.getDecoder().decode(in.path("data_base64").asText()),
-              in.path("width").asInt(),
-              in.path("height").asInt(),
-              in.path("channels").asInt()));
-    }
+    ref.path("examples").forEach(ex -> inputs.add(TestRepository.imageInput(ex.path("input"))));
     BatchResult<List<TopK.Scored>> result = new ImageClassifier(model).run(inputs);
     assertThat(result.batchSize()).isEqualTo(inputs.size()).isGreaterThanOrEqualTo(8);
     assertRawOutputsMatch(ref, result.output());
@@ -162,24 +152,13 @@ class ReferenceParityTest {
   void digitsGanMatchesPyTorchFromSeedAndClass() {
     OnnxModel model = load("digits-gan");
     JsonNode ref = TestRepository.reference(model.artifact());
-    List<ImageGenerator.Sample> samples = new ArrayList<>();
-    for (JsonNode ex : ref.path("examples")) {
-      JsonNode in = ex.path("input");
-      samples.add(
-          new ImageGenerator.Sample(
-              in.path("seed").asLong(),
-              in.path("label").asText(),
-              in.path("sample_index").asInt()));
-    }
+    List<ImageGenerator.Sample> samples = TestRepository.samples(ref);
     var result = new ImageGenerator(model).run(samples);
     assertThat(samples).hasSizeGreaterThanOrEqualTo(8);
     assertRawOutputsMatch(ref, result.output());
     for (int i = 0; i < samples.size(); i++) {
       JsonNode ex = ref.path("examples").get(i);
-      int[] want = new int[64];
-      for (int p = 0; p < 64; p++) {
-        want[p] = ex.path("expected").path("pixels").get(p).asInt();
-      }
+      int[] want = TestRepository.ints(ex.path("expected").path("pixels"));
       ImageGenerator.Image img = result.outcomes().get(i).value();
       // a pixel may round the other way when PyTorch's value sits within 1e-4 of a .5 boundary
       for (int p = 0; p < 64; p++) {

@@ -4,10 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streaminfer.models.card.ModelArtifact;
 import io.streaminfer.models.card.ModelRepository;
+import io.streaminfer.models.preprocess.ImageInput;
+import io.streaminfer.models.task.ImageGenerator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 
 /** The committed model repository and its reference vectors, shared by the tests. */
 public final class TestRepository {
@@ -49,6 +54,40 @@ public final class TestRepository {
     float[] out = new float[d.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = (float) d.get(i).asDouble();
+    }
+    return out;
+  }
+
+  /** The {@code data} array of a JSON object as ints. */
+  public static int[] ints(JsonNode node) {
+    JsonNode d = node.isArray() ? node : node.path("data");
+    int[] out = new int[d.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = d.get(i).asInt();
+    }
+    return out;
+  }
+
+  /** A reference example's producer-side image ({@code input} object) as the pipeline gets it. */
+  public static ImageInput imageInput(JsonNode in) {
+    return new ImageInput(
+        ImageInput.Encoding.valueOf(in.path("encoding").asText()),
+        Base64.getDecoder().decode(in.path("data_base64").asText()),
+        in.path("width").asInt(),
+        in.path("height").asInt(),
+        in.path("channels").asInt());
+  }
+
+  /** The generation requests of a generator's reference examples, one sample each. */
+  public static List<ImageGenerator.Sample> samples(JsonNode ref) {
+    List<ImageGenerator.Sample> out = new ArrayList<>();
+    for (JsonNode ex : ref.path("examples")) {
+      JsonNode in = ex.path("input");
+      out.add(
+          new ImageGenerator.Sample(
+              in.path("seed").asLong(),
+              in.path("label").asText(),
+              in.path("sample_index").asInt()));
     }
     return out;
   }

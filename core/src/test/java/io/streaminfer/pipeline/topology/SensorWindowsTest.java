@@ -40,6 +40,11 @@ class SensorWindowsTest {
         .build();
   }
 
+  /** {@code r} dated in the year 3000. */
+  private static SensorReading year3000(SensorReading r) {
+    return SensorReading.newBuilder(r).setEventTime(Instant.parse("3000-01-01T00:00:00Z")).build();
+  }
+
   private static ErrorCode codeOf(Runnable r) {
     try {
       r.run();
@@ -132,10 +137,7 @@ class SensorWindowsTest {
   void shouldRefuseAReadingFarInTheFutureAndKeepServingTheSensor() {
     SensorWindows w = new SensorWindows(store::get, 3, 2, NOW, HOUR);
     w.admit(src("s", 0), reading("s", 0, 1));
-    SensorReading year3000 =
-        SensorReading.newBuilder(reading("s", 1, 2))
-            .setEventTime(Instant.parse("3000-01-01T00:00:00Z"))
-            .build();
+    SensorReading year3000 = year3000(reading("s", 1, 2));
     assertThat(codeOf(() -> w.admit(src("s", 1), year3000))).isEqualTo(ErrorCode.READING_TIME_SKEW);
     assertThat(w.admit(src("s", 2), reading("s", 2, 3)).window())
         .as("the next normal reading")
@@ -153,10 +155,7 @@ class SensorWindowsTest {
   void shouldRefuseAFarFutureReadingReadAgainAfterACrashForTheSameReason() {
     SensorWindows first = new SensorWindows(store::get, 3, 2, NOW, HOUR);
     first.admit(src("s", 0), reading("s", 0, 1));
-    SensorReading year3000 =
-        SensorReading.newBuilder(reading("s", 1, 2))
-            .setEventTime(Instant.parse("3000-01-01T00:00:00Z"))
-            .build();
+    SensorReading year3000 = year3000(reading("s", 1, 2));
     assertThat(codeOf(() -> first.admit(src("s", 1), year3000)))
         .isEqualTo(ErrorCode.READING_TIME_SKEW);
     first.admit(src("s", 2), reading("s", 2, 3));

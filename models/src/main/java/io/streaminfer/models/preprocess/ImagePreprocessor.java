@@ -20,9 +20,6 @@ import java.nio.FloatBuffer;
  * layout} ({@code NCHW} or {@code NHWC}). Stateless and thread-safe.
  */
 public final class ImagePreprocessor {
-  /** Largest accepted width or height of an input image, before resizing. */
-  public static final int MAX_SIDE = ImageDecoder.MAX_SIDE;
-
   /** How the image is brought to the model's size. */
   public enum Resize {
     /** Bilinear to exactly height × width (aspect not kept). */
@@ -200,32 +197,17 @@ public final class ImagePreprocessor {
   public double[][] planes(ImageInput input) {
     ImageDecoder.Pixels px = ImageDecoder.decode(input, background, exif, model);
     double[][] colour = colour(px);
-    double[][] out = new double[channels][];
     int ih = px.height();
     int iw = px.width();
-    switch (resize) {
-      case EXACT -> {
-        for (int c = 0; c < channels; c++) {
-          out[c] =
-              Resampler.resize(colour[c], ih, iw, height, width, 0, 0, height, width, antialias);
-        }
-      }
+    return switch (resize) {
+      case EXACT -> Resampler.resize(colour, ih, iw, height, width, 0, 0, height, width, antialias);
       case SHORTER_SIDE_CENTER_CROP -> {
         // torchvision: the shorter side becomes resize_size, the longer int(size * long / short)
-        int rh;
-        int rw;
-        if (ih <= iw) {
-          rh = resizeSize;
-          rw = (int) ((long) resizeSize * iw / ih);
-        } else {
-          rw = resizeSize;
-          rh = (int) ((long) resizeSize * ih / iw);
-        }
+        int rh = ih <= iw ? resizeSize : (int) ((long) resizeSize * ih / iw);
+        int rw = ih <= iw ? (int) ((long) resizeSize * iw / ih) : resizeSize;
         int top = (int) Math.rint((rh - height) / 2.0);
         int left = (int) Math.rint((rw - width) / 2.0);
-        for (int c = 0; c < channels; c++) {
-          out[c] = Resampler.resize(colour[c], ih, iw, rh, rw, top, left, height, width, antialias);
-        }
+        yield Resampler.resize(colour, ih, iw, rh, rw, top, left, height, width, antialias);
       }
       case LETTERBOX -> {
         double s = Math.min((double) height / ih, (double) width / iw);
@@ -233,18 +215,17 @@ public final class ImagePreprocessor {
         int rw = Math.max(1, Math.min(width, (int) Math.round(iw * s)));
         int top = (height - rh) / 2;
         int left = (width - rw) / 2;
+        double[][] inner = Resampler.resize(colour, ih, iw, rh, rw, 0, 0, rh, rw, antialias);
+        double[][] out = new double[channels][height * width];
         for (int c = 0; c < channels; c++) {
-          double[] inner = Resampler.resize(colour[c], ih, iw, rh, rw, 0, 0, rh, rw, antialias);
-          double[] full = new double[height * width];
-          java.util.Arrays.fill(full, pad[bgr ? 2 - c : c]);
+          java.util.Arrays.fill(out[c], pad[bgr ? 2 - c : c]);
           for (int y = 0; y < rh; y++) {
-            System.arraycopy(inner, y * rw, full, (top + y) * width + left, rw);
+            System.arraycopy(inner[c], y * rw, out[c], (top + y) * width + left, rw);
           }
-          out[c] = full;
         }
+        yield out;
       }
-    }
-    return out;
+    };
   }
 
   /** Decoded planes in the model's colour: grey (BT.601), RGB or BGR. */
@@ -314,8 +295,8 @@ public final class ImagePreprocessor {
 
   private int positive(ModelCard card, String key) {
     double v = card.pre(key);
-    if (v < 1 || v > MAX_SIDE || v != Math.rint(v)) {
-      throw bad(key, "must be a whole number in 1.." + MAX_SIDE + ", is " + v);
+    if (v < 1 || v > ImageDecoder.MAX_SIDE || v != Math.rint(v)) {
+      throw bad(key, "must be a whole number in 1.." + ImageDecoder.MAX_SIDE + ", is " + v);
     }
     return (int) v;
   }

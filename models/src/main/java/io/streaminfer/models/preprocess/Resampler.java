@@ -76,22 +76,52 @@ public final class Resampler {
       int winH,
       int winW,
       boolean antialias) {
+    return resize(new double[][] {src}, inH, inW, outH, outW, top, left, winH, winW, antialias)[0];
+  }
+
+  /**
+   * As {@link #resize(double[], int, int, int, int, int, int, int, int, boolean)} for every plane
+   * of one image, the filter weights computed once for all of them.
+   */
+  public static double[][] resize(
+      double[][] planes,
+      int inH,
+      int inW,
+      int outH,
+      int outW,
+      int top,
+      int left,
+      int winH,
+      int winW,
+      boolean antialias) {
+    double[][] out = new double[planes.length][];
     if (inH == outH && inW == outW) {
-      double[] out = new double[winH * winW];
-      for (int y = 0; y < winH; y++) {
-        System.arraycopy(src, (top + y) * inW + left, out, y * winW, winW);
+      for (int c = 0; c < planes.length; c++) {
+        out[c] = new double[winH * winW];
+        for (int y = 0; y < winH; y++) {
+          System.arraycopy(planes[c], (top + y) * inW + left, out[c], y * winW, winW);
+        }
       }
       return out;
     }
     Axis xs = axis(inW, outW, left, winW, antialias);
     Axis ys = axis(inH, outH, top, winH, antialias);
-    // horizontal pass over the input rows the window needs, then the vertical pass
+    // the input rows the window needs
     int rowFrom = ys.first()[0];
     int rowTo = 0;
     for (int k = 0; k < winH; k++) {
       rowFrom = Math.min(rowFrom, ys.first()[k]);
       rowTo = Math.max(rowTo, ys.first()[k] + ys.count()[k]);
     }
+    for (int c = 0; c < planes.length; c++) {
+      out[c] = resizePlane(planes[c], inW, xs, ys, rowFrom, rowTo, winH, winW);
+    }
+    return out;
+  }
+
+  /** The horizontal pass over rows {@code rowFrom .. rowTo} of {@code src}, then the vertical. */
+  private static double[] resizePlane(
+      double[] src, int inW, Axis xs, Axis ys, int rowFrom, int rowTo, int winH, int winW) {
     double[] mid = new double[(rowTo - rowFrom) * winW];
     for (int y = rowFrom; y < rowTo; y++) {
       int base = y * inW;

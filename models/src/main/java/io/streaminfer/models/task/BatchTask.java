@@ -127,14 +127,7 @@ public abstract class BatchTask<I, C, R> {
   private Map<String, java.nio.Buffer> allocate(Scratch s, int capacity) {
     Map<String, java.nio.Buffer> out = new HashMap<>();
     for (var spec : model.card().inputs()) {
-      int n = capacity * elements(exampleShape(spec));
-      out.put(
-          spec.name(),
-          switch (spec.dtype()) {
-            case "int64" -> s.longs(spec.name(), n);
-            case "uint8" -> s.bytes(spec.name(), n);
-            default -> s.floats(spec.name(), n);
-          });
+      out.put(spec.name(), s.buffer(spec, capacity * elements(exampleShape(spec))));
     }
     return out;
   }

@@ -97,11 +97,7 @@ public final class ImageGenerator
               + "; expected 1 or 3");
     }
     TensorSpec out = card.output(output);
-    long per = 1;
-    for (int i = 1; i < out.shape().length; i++) {
-      per *= out.shape()[i];
-    }
-    if (per != (long) width * height * channels) {
+    if (out.elementsPerExample() != width * height * channels) {
       throw new ModelLoadException(
           card.id()
               + ": output '"

@@ -1,9 +1,8 @@
 package io.streaminfer.models.task;
 
+import io.streaminfer.models.card.TensorSpec;
 import io.streaminfer.models.runtime.OnnxModel;
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
+import java.nio.Buffer;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -12,38 +11,23 @@ import java.util.Map;
  * no native memory per record. Not thread-safe: {@link BatchTask} keeps one per stream thread.
  */
 final class Scratch {
-  private final Map<String, FloatBuffer> floats = new HashMap<>();
-  private final Map<String, LongBuffer> longs = new HashMap<>();
-  private final Map<String, ByteBuffer> bytes = new HashMap<>();
+  private final Map<String, Buffer> buffers = new HashMap<>();
 
-  /** A float buffer with room for {@code n} values, limit set to {@code n}. */
-  FloatBuffer floats(String name, int n) {
-    FloatBuffer b = floats.get(name);
+  /**
+   * A buffer of {@code spec}'s element type ({@code float32}, {@code int64} or {@code uint8}) with
+   * room for {@code n} values, limit set to {@code n}.
+   */
+  Buffer buffer(TensorSpec spec, int n) {
+    Buffer b = buffers.get(spec.name());
     if (b == null || b.capacity() < n) {
-      b = OnnxModel.floatBuffer(Math.max(n, b == null ? 0 : 2 * b.capacity()));
-      floats.put(name, b);
-    }
-    b.clear().limit(n);
-    return b;
-  }
-
-  /** A long buffer with room for {@code n} values, limit set to {@code n}. */
-  LongBuffer longs(String name, int n) {
-    LongBuffer b = longs.get(name);
-    if (b == null || b.capacity() < n) {
-      b = OnnxModel.longBuffer(Math.max(n, b == null ? 0 : 2 * b.capacity()));
-      longs.put(name, b);
-    }
-    b.clear().limit(n);
-    return b;
-  }
-
-  /** A byte buffer with room for {@code n} values, limit set to {@code n}. */
-  ByteBuffer bytes(String name, int n) {
-    ByteBuffer b = bytes.get(name);
-    if (b == null || b.capacity() < n) {
-      b = OnnxModel.byteBuffer(Math.max(n, b == null ? 0 : 2 * b.capacity()));
-      bytes.put(name, b);
+      int size = Math.max(n, b == null ? 0 : 2 * b.capacity());
+      b =
+          switch (spec.dtype()) {
+            case "int64" -> OnnxModel.longBuffer(size);
+            case "uint8" -> OnnxModel.byteBuffer(size);
+            default -> OnnxModel.floatBuffer(size);
+          };
+      buffers.put(spec.name(), b);
     }
     b.clear().limit(n);
     return b;
