@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /**
  * StreamInfer's command line: {@code run}, {@code broker}, {@code demo}, {@code produce}, {@code
- * tail}, {@code config}.
+ * tail}, {@code config}, {@code model}.
  */
 @Command(
     name = "streaminfer",
@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ProduceCommand.class,
       TailCommand.class,
-      ConfigCommand.class
+      ConfigCommand.class,
+      ModelCommand.class
     })
 public final class StreamInferCli implements Runnable {
 
