@@ -28,9 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the walkthroughs of docs/routes.md and docs/bring-your-own-model.md as written: the
  * properties block becomes the file, and the {@code java -jar pipeline/target/streaminfer.jar ...}
- * commands run in order from the repository root (broker and run in the background), with three
- * substitutions only: a free port for 9092, and temporary paths for the properties file and the
- * image.
+ * commands run in order from the repository root ({@code model import} to completion first, broker
+ * and run in the background), with these substitutions only: a free port for 9092, temporary paths
+ * for the properties file, the image and the user's model repository, and the committed mobilenet's
+ * ONNX file for the user's {@code model.onnx}.
  */
 class RoutesWalkthroughIT {
   private static final String JAR_COMMAND = "java -jar pipeline/target/streaminfer.jar ";
@@ -43,6 +44,7 @@ class RoutesWalkthroughIT {
     SampleData.Digit digit = SampleData.load().digits().get(0);
     walk(
         "docs/routes.md",
+        Map.of(),
         "scans.properties",
         "digit.png",
         PngEncoder.png(digit.pixels(), digit.width(), digit.height()),
@@ -61,25 +63,30 @@ class RoutesWalkthroughIT {
             .path("examples")
             .get(0);
     assertThat(ex.path("variant").asText()).isEqualTo("rgb-png");
+    Path exported = root.resolve("digits-mobilenet/1/model.onnx").toAbsolutePath();
     walk(
         "docs/bring-your-own-model.md",
+        Map.of(
+            "model.onnx", exported.toString(), "my-models", work.resolve("my-models").toString()),
         "photos.properties",
         "photo.png",
         Base64.getDecoder().decode(ex.path("input").path("data_base64").asText()),
         "photo-predictions \\(photos\\) photo\\.png +"
             + ex.path("expected").path("label").asText()
             + " \\(",
-        "[digits-mobilenet:1 on CPU");
+        "[my-classifier:1 on CPU");
+    assertThat(work.resolve("my-models/my-classifier/1/model.json")).exists();
   }
 
   /**
    * Runs the walkthrough of {@code docName}: its properties block becomes {@code propsName}, its
-   * commands run with a free port for 9092 and temporary paths for {@code propsName} and {@code
-   * imageName} (written with {@code image}); the tail must print {@code expected} and {@code
-   * model}.
+   * commands run with a free port for 9092, temporary paths for {@code propsName} and {@code
+   * imageName} (written with {@code image}) and the doc's own {@code paths}; the tail must print
+   * {@code expected} and {@code model}.
    */
   private void walk(
       String docName,
+      Map<String, String> paths,
       String propsName,
       String imageName,
       byte[] image,
@@ -92,22 +99,30 @@ class RoutesWalkthroughIT {
     Matcher props = Pattern.compile("```properties\\n(.*?)```", Pattern.DOTALL).matcher(doc);
     assertThat(props.find()).as("a properties block").isTrue();
     Path properties = work.resolve(propsName);
-    Files.writeString(properties, props.group(1).replace("9092", Integer.toString(port)));
+    String text = props.group(1).replace("9092", Integer.toString(port));
+    for (Map.Entry<String, String> e : paths.entrySet()) {
+      text = text.replace(e.getKey(), e.getValue());
+    }
+    Files.writeString(properties, text);
     Path png = work.resolve(imageName);
     Files.write(png, image);
     List<String> commands =
-        doc.lines().map(String::strip).filter(l -> l.startsWith(JAR_COMMAND)).toList();
+        new ArrayList<>(
+            doc.lines().map(String::strip).filter(l -> l.startsWith(JAR_COMMAND)).toList());
+    Map<String, String> subst = new java.util.LinkedHashMap<>(paths);
+    subst.put("9092", Integer.toString(port));
+    subst.put(propsName, properties.toString());
+    subst.put(imageName, png.toString());
+    if (commands.get(0).split(" ")[3].equals("model")) {
+      Process imported = start(root, commands.remove(0), subst, "walkthrough-import");
+      assertThat(imported.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      String printed = Files.readString(PipelineProcess.logFile("walkthrough-import").toPath());
+      assertThat(imported.exitValue()).as(printed).isZero();
+      assertThat(printed).contains("smoke    ").contains("wrote ");
+    }
     assertThat(commands)
         .extracting(c -> c.split(" ")[3])
         .containsExactly("broker", "run", "produce", "tail");
-    Map<String, String> subst =
-        Map.of(
-            "9092",
-            Integer.toString(port),
-            propsName,
-            properties.toString(),
-            imageName,
-            png.toString());
 
     List<Process> background = new ArrayList<>();
     try {
@@ -139,10 +154,15 @@ class RoutesWalkthroughIT {
 
   private Process start(Path root, String command, Map<String, String> subst, String log)
       throws IOException {
-    String line = command;
-    for (Map.Entry<String, String> e : subst.entrySet()) {
-      line = line.replace(e.getKey(), e.getValue());
+    // one pass, so a substituted path is never substituted again
+    Matcher m =
+        Pattern.compile(String.join("|", subst.keySet().stream().map(Pattern::quote).toList()))
+            .matcher(command);
+    StringBuilder replaced = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(replaced, Matcher.quoteReplacement(subst.get(m.group())));
     }
+    String line = m.appendTail(replaced).toString();
     List<String> cmd = new ArrayList<>(Arrays.asList(line.split(" +")));
     cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add(1, "-Djava.io.tmpdir=" + work);
