@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.TestTopics;
+import io.streaminfer.pipeline.UsersRoutes;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.model.ModelRegistry;
+import io.streaminfer.schemas.GenerationRequest;
+import io.streaminfer.schemas.ImageEvent;
 import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import io.streaminfer.testkit.SampleData;
@@ -37,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Sends random bytes and random mutations of valid events (bit flips, truncation, insertion,
  * overwrites, duplicated slices, tombstones, missing keys, random {@code model} headers) to every
- * input topic, bounded in count and time, and accounts for every input through the lineage headers:
+ * input topic — the four default routes and the routes of users' models ({@link UsersRoutes}: the
+ * mobilenet's photos in every form of its reference set, the unconditional colour generator's
+ * requests) — bounded in count and time, and accounts for every input through the lineage headers:
  * each one ends in exactly one dead letter with a typed reason (never INTERNAL) or in predictions,
  * never both, never neither. The seed is printed and can be set with -Dstreaminfer.fuzz.seed.
  */
@@ -52,7 +57,7 @@ class BadInputFuzzTest {
     long seed = Long.getLong("streaminfer.fuzz.seed", System.nanoTime());
     System.out.println("fuzz seed " + seed + " (rerun with -Dstreaminfer.fuzz.seed=" + seed + ")");
     Random rnd = new Random(seed);
-    var config = TestConfigs.config(Map.of());
+    var config = TestConfigs.config(UsersRoutes.keys());
     TestTopics topics = TestTopics.of(config);
     SampleData samples = SampleData.load();
     // valid events of every kind to mutate; sensors get their windows filled first, so every
@@ -73,12 +78,15 @@ class BadInputFuzzTest {
                 t0.plusSeconds(i)));
       }
     }
+    List<UsersRoutes.Photo> photos = UsersRoutes.photos();
     String[] modelHeaders = {
       "digits-cnn",
       "digits-cnn:1",
       "langid-transformer",
       "digits-gan",
       "sensor-lstm",
+      "digits-mobilenet",
+      "digits-dcgan:1",
       "nope",
       "digits-cnn:0",
       ":",
@@ -113,8 +121,22 @@ class BadInputFuzzTest {
         int n = 0;
         for (; n < MAX_INPUTS && System.nanoTime() < deadline; n++) {
           ProducerRecord<String, byte[]> base;
-          int lane = rnd.nextInt(4);
-          if (lane == 2) { // a reading of a warm sensor, newer than any before
+          int lane = rnd.nextInt(6);
+          if (lane == 4) { // a photo for the users' CNN
+            ImageEvent e = photos.get(rnd.nextInt(photos.size())).event();
+            base =
+                new ProducerRecord<>(
+                    UsersRoutes.PHOTOS_IN,
+                    e.getId(),
+                    AvroSerdes.serde(ImageEvent.class).serializer().serialize("", e));
+          } else if (lane == 5) { // a request to the users' unconditional generator
+            GenerationRequest r = UsersRoutes.request("art-" + n, "", 1 + rnd.nextInt(3), n);
+            base =
+                new ProducerRecord<>(
+                    UsersRoutes.ART_IN,
+                    r.getId(),
+                    AvroSerdes.serde(GenerationRequest.class).serializer().serialize("", r));
+          } else if (lane == 2) { // a reading of a warm sensor, newer than any before
             int s = rnd.nextInt(sensors.size());
             base =
                 reading(
@@ -192,6 +214,14 @@ class BadInputFuzzTest {
               .isTrue();
         }
         assertThat(n).isGreaterThanOrEqualTo(500);
+        for (String topic : List.of(UsersRoutes.PHOTOS_IN, UsersRoutes.ART_IN)) {
+          var ofTopic =
+              sent.keySet().stream().filter(k -> k.startsWith(topic + "/")).map(outcome::get);
+          long[] split = new long[2]; // predicted, dead-lettered
+          ofTopic.forEach(o -> split[o[0] > 0 ? 0 : 1]++);
+          System.out.printf("fuzz: %s %d predicted, %d dead-lettered%n", topic, split[0], split[1]);
+          assertThat(split).as("the fuzz reaches both outcomes on %s", topic).doesNotContain(0L);
+        }
         assertThat(codes)
             .as("the fuzz reaches many kinds of rejection")
             .hasSizeGreaterThanOrEqualTo(6);

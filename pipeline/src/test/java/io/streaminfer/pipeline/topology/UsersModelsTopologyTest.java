@@ -1,10 +1,15 @@
 package io.streaminfer.pipeline.topology;
 
+import static io.streaminfer.pipeline.UsersRoutes.ART_IN;
+import static io.streaminfer.pipeline.UsersRoutes.ART_OUT;
+import static io.streaminfer.pipeline.UsersRoutes.PHOTOS_IN;
+import static io.streaminfer.pipeline.UsersRoutes.PHOTOS_OUT;
+import static io.streaminfer.pipeline.UsersRoutes.image;
+import static io.streaminfer.pipeline.UsersRoutes.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streaminfer.pipeline.TestConfigs;
+import io.streaminfer.pipeline.UsersRoutes;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.model.ModelRegistry;
@@ -17,11 +22,8 @@ import io.streaminfer.schemas.serde.AvroSerdes;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,64 +50,20 @@ import org.junit.jupiter.api.io.TempDir;
 class UsersModelsTopologyTest {
   @TempDir Path state;
 
-  private static final String PHOTOS_IN = "photos";
-  private static final String PHOTOS_OUT = "photo-predictions";
-  private static final String ART_IN = "art-requests";
-  private static final String ART_OUT = "colour-images";
-
   private static byte[] encode(BufferedImage img, String format) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(img, format, out);
     return out.toByteArray();
   }
 
-  private static ImageEvent image(String id, ImageEncoding enc, byte[] data, String label) {
-    return ImageEvent.newBuilder()
-        .setId(id)
-        .setEventTime(Instant.parse("2026-12-01T00:00:00Z"))
-        .setEncoding(enc)
-        .setData(ByteBuffer.wrap(data))
-        .setLabel(label)
-        .build();
-  }
-
   @Test
   void shouldServeUsersCnnAndGeneratorFromConfigurationAlone() throws Exception {
-    Map<String, Object> p = new HashMap<>();
-    p.put(StreamInferConfig.ROUTES, "images,texts,sensors,generation,photos,colour-art");
-    p.put("routes.photos.input", PHOTOS_IN);
-    p.put("routes.photos.task", "image-classification");
-    p.put("routes.photos.models", "digits-mobilenet");
-    p.put("routes.photos.output", PHOTOS_OUT);
-    p.put("routes.colour-art.input", ART_IN);
-    p.put("routes.colour-art.task", "image-generation");
-    p.put("routes.colour-art.models", "digits-dcgan");
-    p.put("routes.colour-art.output", ART_OUT);
-    StreamInferConfig config = TestConfigs.config(p);
-
-    JsonNode ref =
-        new ObjectMapper()
-            .readTree(
-                Path.of(TestConfigs.repository(), "digits-mobilenet/1/reference.json").toFile());
+    StreamInferConfig config = TestConfigs.config(UsersRoutes.keys());
     Map<String, String> expected = new LinkedHashMap<>();
     List<ImageEvent> photos = new ArrayList<>();
-    for (JsonNode ex : ref.path("examples")) {
-      JsonNode in = ex.path("input");
-      String id = ex.path("variant").asText() + "-" + photos.size();
-      ImageEvent.Builder b =
-          ImageEvent.newBuilder(
-              image(
-                  id,
-                  ImageEncoding.valueOf(in.path("encoding").asText()),
-                  Base64.getDecoder().decode(in.path("data_base64").asText()),
-                  in.path("label").asText()));
-      if (in.path("encoding").asText().equals("RAW_UINT8")) {
-        b.setWidth(in.path("width").asInt())
-            .setHeight(in.path("height").asInt())
-            .setChannels(in.path("channels").asInt());
-      }
-      photos.add(b.build());
-      expected.put(id, ex.path("expected").path("label").asText());
+    for (UsersRoutes.Photo photo : UsersRoutes.photos()) {
+      photos.add(photo.event());
+      expected.put(photo.event().getId(), photo.expected());
     }
     BufferedImage rgb = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
     byte[] png = encode(rgb, "png");
@@ -186,15 +144,5 @@ class UsersModelsTopologyTest {
       assertThat(img.getColorModel().getNumColorComponents()).isEqualTo(3);
       assertThat(g.getMetadata().getModelName()).isEqualTo("digits-dcgan");
     }
-  }
-
-  private static GenerationRequest request(String id, String label, int samples, long seed) {
-    return GenerationRequest.newBuilder()
-        .setId(id)
-        .setEventTime(Instant.parse("2026-12-01T00:00:00Z"))
-        .setLabel(label)
-        .setSamples(samples)
-        .setSeed(seed)
-        .build();
   }
 }

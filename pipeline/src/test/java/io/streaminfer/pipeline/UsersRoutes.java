@@ -1,0 +1,105 @@
+package io.streaminfer.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.schemas.GenerationRequest;
+import io.streaminfer.schemas.ImageEncoding;
+import io.streaminfer.schemas.ImageEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routes for models of the kind users bring, declared next to the four default routes by
+ * configuration alone: the torchvision mobilenet_v3_small (RGB 224, ImageNet normalisation) on
+ * {@code photos} and the unconditional RGB generator on {@code colour-art}; and the events they
+ * take, from the mobilenet's reference set (every form of image, with the label PyTorch gave it).
+ */
+public final class UsersRoutes {
+  public static final String PHOTOS_IN = "photos";
+  public static final String PHOTOS_OUT = "photo-predictions";
+  public static final String ART_IN = "art-requests";
+  public static final String ART_OUT = "colour-images";
+
+  private UsersRoutes() {}
+
+  /** The route keys: the default four, {@code photos} and {@code colour-art}. */
+  public static Map<String, Object> keys() {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put(StreamInferConfig.ROUTES, "images,texts,sensors,generation,photos,colour-art");
+    p.put("routes.photos.input", PHOTOS_IN);
+    p.put("routes.photos.task", "image-classification");
+    p.put("routes.photos.models", "digits-mobilenet");
+    p.put("routes.photos.output", PHOTOS_OUT);
+    p.put("routes.colour-art.input", ART_IN);
+    p.put("routes.colour-art.task", "image-generation");
+    p.put("routes.colour-art.models", "digits-dcgan");
+    p.put("routes.colour-art.output", ART_OUT);
+    return p;
+  }
+
+  /** A photo event and the label PyTorch gave its image. */
+  public record Photo(ImageEvent event, String expected) {}
+
+  /** Every example of the mobilenet's reference set as the event a producer sends. */
+  public static List<Photo> photos() {
+    JsonNode ref;
+    try {
+      ref =
+          new ObjectMapper()
+              .readTree(
+                  Path.of(TestConfigs.repository(), "digits-mobilenet/1/reference.json").toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<Photo> out = new ArrayList<>();
+    for (JsonNode ex : ref.path("examples")) {
+      JsonNode in = ex.path("input");
+      String id = ex.path("variant").asText() + "-" + out.size();
+      ImageEvent.Builder b =
+          ImageEvent.newBuilder(
+              image(
+                  id,
+                  ImageEncoding.valueOf(in.path("encoding").asText()),
+                  Base64.getDecoder().decode(in.path("data_base64").asText()),
+                  in.path("label").asText()));
+      if (in.path("encoding").asText().equals("RAW_UINT8")) {
+        b.setWidth(in.path("width").asInt())
+            .setHeight(in.path("height").asInt())
+            .setChannels(in.path("channels").asInt());
+      }
+      out.add(new Photo(b.build(), ex.path("expected").path("label").asText()));
+    }
+    return out;
+  }
+
+  /** An image event. */
+  public static ImageEvent image(String id, ImageEncoding enc, byte[] data, String label) {
+    return ImageEvent.newBuilder()
+        .setId(id)
+        .setEventTime(Instant.parse("2026-12-01T00:00:00Z"))
+        .setEncoding(enc)
+        .setData(ByteBuffer.wrap(data))
+        .setLabel(label)
+        .build();
+  }
+
+  /** A generation request. */
+  public static GenerationRequest request(String id, String label, int samples, long seed) {
+    return GenerationRequest.newBuilder()
+        .setId(id)
+        .setEventTime(Instant.parse("2026-12-01T00:00:00Z"))
+        .setLabel(label)
+        .setSamples(samples)
+        .setSeed(seed)
+        .build();
+  }
+}
