@@ -91,6 +91,17 @@ final class PipelineBench {
       p.put(RouteKeys.key(r.name(), RouteKeys.INPUT), run + "-" + r.input());
       r.outputs().forEach((role, topic) -> p.put(RouteKeys.key(r.name(), role), run + "-" + topic));
     }
+    // the users' CNN on its own route, after the default four
+    p.put(
+        StreamInferConfig.ROUTES,
+        String.join(",", StreamInferConfig.of(Map.of()).routes().stream().map(Route::name).toList())
+            + ","
+            + Workload.PHOTOS.route);
+    Workload.PHOTOS_ROUTE.forEach(
+        (k, v) ->
+            p.put(
+                RouteKeys.key(Workload.PHOTOS.route, k),
+                k.equals("input") || k.equals("output") ? run + "-" + v : v));
     p.put(StreamInferConfig.TOPIC_DEAD_LETTERS, run + "-dead-letters");
     StreamInferConfig c = StreamInferConfig.of(p);
     Map<String, String> topicConfig =
@@ -206,14 +217,25 @@ final class PipelineBench {
     String out = w.output(c);
     preload(w, in, n);
     ThreadCpu cpu = ThreadCpu.snapshot();
+    boolean breakdown = Boolean.getBoolean("streaminfer.bench.cpu");
     try (Sink sink = new Sink(kafka.bootstrapServers(), out);
         StreamInferApp app = StreamInferApp.start(c)) {
+      sink.keep = breakdown;
       if (!sink.await(w.expectedOutputs(n), Duration.ofMinutes(quickTimeoutMinutes))) {
         throw new IllegalStateException(
             w + ": only " + sink.count + " of " + w.expectedOutputs(n) + " outputs");
       }
-      if (Boolean.getBoolean("streaminfer.bench.cpu")) {
+      if (breakdown) {
         System.out.print(w + " batch " + batch + ": " + ThreadCpu.since(cpu));
+        // each output carries its batch's ONNX Runtime time: the run's share per event
+        double ortMicros = 0;
+        for (Sink.Received r : sink.received) {
+          InferenceMetadata md = w.metadata(r.value());
+          ortMicros += (double) md.getInferenceMicros() / md.getBatchSize();
+        }
+        System.out.printf(
+            "  ONNX Runtime in the pipeline: %.0f us per event of %.0f us wall per event%n",
+            ortMicros / sink.received.size(), 1e6 / sink.eventsPerSecond(n));
       }
       return sink.eventsPerSecond(n);
     }

@@ -17,6 +17,7 @@ import io.streaminfer.testkit.SampleData;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -24,13 +25,25 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The events one model branch consumes, built from the bundled held-out samples: PNG digits,
- * sentences, readings of nine sensors in turn, one-sample generation requests.
+ * sentences, readings of nine sensors in turn, one-sample generation requests, and for the users'
+ * CNN the photographs of its reference set (RGB, grey, 16-bit, palette and RGBA PNG; RGB, CMYK and
+ * EXIF-rotated JPEG; raw RGB) in turn.
  */
 enum Workload {
   IMAGES("digits-cnn", "images", Classification.class),
   TEXTS("langid-transformer", "texts", Classification.class),
   SENSORS("sensor-lstm+sensor-gru", "sensors", Forecast.class),
-  GENERATION("digits-gan", "generation", GeneratedImage.class);
+  GENERATION("digits-gan", "generation", GeneratedImage.class),
+  /** A user's CNN: torchvision mobilenet_v3_small on the {@code photos} route. */
+  PHOTOS("digits-mobilenet", "photos", Classification.class);
+
+  /** The non-default route of {@link #PHOTOS}: its input, task, model and output. */
+  static final Map<String, String> PHOTOS_ROUTE =
+      Map.of(
+          "input", "photos",
+          "task", "image-classification",
+          "models", "digits-mobilenet",
+          "output", "photo-predictions");
 
   final String model;
 
@@ -134,6 +147,11 @@ enum Workload {
                 .build();
         return new ProducerRecord<>(topic, s.sensorId(), READINGS.serialize(topic, r));
       }
+      case PHOTOS -> {
+        ImageEvent e =
+            ImageEvent.newBuilder(photo(i % photos().size())).setId("photo-" + i).build();
+        return new ProducerRecord<>(topic, e.getId(), IMAGE_EVENTS.serialize(topic, e));
+      }
       default -> {
         GenerationRequest g =
             GenerationRequest.newBuilder()
@@ -146,6 +164,48 @@ enum Workload {
         return new ProducerRecord<>(topic, g.getId(), REQUESTS.serialize(topic, g));
       }
     }
+  }
+
+  private static List<ImageEvent> photos;
+
+  private static ImageEvent photo(int i) {
+    return photos().get(i);
+  }
+
+  /** The mobilenet's reference images as events (read once from models/repository). */
+  private static synchronized List<ImageEvent> photos() {
+    if (photos == null) {
+      try {
+        var ref =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(
+                    java.nio.file.Path.of("models/repository/digits-mobilenet/1/reference.json")
+                        .toFile());
+        List<ImageEvent> out = new java.util.ArrayList<>();
+        for (var ex : ref.path("examples")) {
+          var in = ex.path("input");
+          ImageEvent.Builder b =
+              ImageEvent.newBuilder()
+                  .setId("photo")
+                  .setEventTime(BASE)
+                  .setEncoding(ImageEncoding.valueOf(in.path("encoding").asText()))
+                  .setData(
+                      ByteBuffer.wrap(
+                          java.util.Base64.getDecoder().decode(in.path("data_base64").asText())))
+                  .setLabel(in.path("label").asText());
+          if (in.path("encoding").asText().equals("RAW_UINT8")) {
+            b.setWidth(in.path("width").asInt())
+                .setHeight(in.path("height").asInt())
+                .setChannels(in.path("channels").asInt());
+          }
+          out.add(b.build());
+        }
+        photos = List.copyOf(out);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return photos;
   }
 
   private static final byte[][] PNGS = new byte[DATA.digits().size()][];

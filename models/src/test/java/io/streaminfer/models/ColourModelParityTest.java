@@ -108,6 +108,54 @@ class ColourModelParityTest {
     }
   }
 
+  /**
+   * A batch's images are prepared in parallel: broken images between good ones fail alone, and
+   * every good one keeps its row and its logits.
+   */
+  @Test
+  void brokenImagesInABatchFailAloneAndTheRestKeepTheirLogits() {
+    try (OnnxModel model = load("digits-mobilenet")) {
+      JsonNode ref = TestRepository.reference(model.artifact());
+      ImageInput broken =
+          new ImageInput(ImageInput.Encoding.PNG, new byte[] {(byte) 0x89, 'P', 'N', 'G'}, 0, 0, 0);
+      List<ImageInput> inputs = new ArrayList<>();
+      List<Integer> exampleOf = new ArrayList<>();
+      inputs.add(broken);
+      exampleOf.add(-1);
+      for (int e = 0; e < ref.path("examples").size(); e++) {
+        inputs.add(TestRepository.imageInput(ref.path("examples").get(e).path("input")));
+        exampleOf.add(e);
+        if (e % 5 == 2) {
+          inputs.add(broken);
+          exampleOf.add(-1);
+        }
+      }
+      BatchResult<List<TopK.Scored>> result = new ImageClassifier(model).run(inputs);
+      assertThat(result.batchSize()).isEqualTo(ref.path("examples").size());
+      assertThat(result.runMicros()).isPositive().isLessThanOrEqualTo(result.inferenceMicros());
+      int row = 0;
+      for (int i = 0; i < inputs.size(); i++) {
+        var outcome = result.outcomes().get(i);
+        if (exampleOf.get(i) < 0) {
+          assertThat(outcome.ok()).as("input %d", i).isFalse();
+          assertThat(outcome.error().reason())
+              .isEqualTo(InferenceException.Reason.IMAGE_UNDECODABLE);
+          continue;
+        }
+        JsonNode ex = ref.path("examples").get(exampleOf.get(i));
+        float[] logits = TestRepository.floats(ex.path("outputs").get(0));
+        for (int k = 0; k < logits.length; k++) {
+          assertThat((double) result.output()[row * logits.length + k])
+              .as("%s logit %d", ex.path("variant").asText(), k)
+              .isCloseTo(logits[k], within(1e-4));
+        }
+        assertThat(outcome.value().get(0).label())
+            .isEqualTo(ex.path("expected").path("label").asText());
+        row++;
+      }
+    }
+  }
+
   @Test
   void unconditionalColourGeneratorReproducesPyTorchsPixels() {
     try (OnnxModel model = load("digits-dcgan")) {

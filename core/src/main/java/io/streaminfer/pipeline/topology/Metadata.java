@@ -26,7 +26,7 @@ final class Metadata {
         .setExecutionProvider(model.provider())
         .setBatchSize(batch.batchSize())
         .setQueueMicros(queueMicros)
-        .setInferenceMicros(batch.inferenceMicros())
+        .setInferenceMicros(batch.runMicros())
         .build();
   }
 }

@@ -139,7 +139,7 @@ final class SensorProcessor extends BatchingProcessor {
         .alert(p, r.getValue())
         .ifPresent(
             z -> {
-              BatchResult<?> none = new BatchResult<>(List.of(), 1, 0, new float[0]);
+              BatchResult<?> none = new BatchResult<>(List.of(), 1, 0, 0, new float[0]);
               AnomalyAlert alert =
                   AnomalyAlert.newBuilder()
                       .setId(r.getId())

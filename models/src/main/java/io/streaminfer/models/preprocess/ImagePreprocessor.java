@@ -160,34 +160,153 @@ public final class ImagePreprocessor {
 
   /** Decodes, converts, resizes and normalises {@code input} into {@code dst} at its position. */
   public void write(ImageInput input, FloatBuffer dst) {
-    double[][] planes = planes(input);
-    int n = height * width;
-    if (!nhwc) {
-      for (int c = 0; c < channels; c++) {
-        double[] pl = planes[c];
-        for (int i = 0; i < n; i++) {
-          dst.put((float) ((pl[i] / divisor - mean[c]) / std[c]));
-        }
-      }
-      return;
-    }
-    for (int i = 0; i < n; i++) {
-      for (int c = 0; c < channels; c++) {
-        dst.put((float) ((planes[c][i] / divisor - mean[c]) / std[c]));
-      }
-    }
+    write(stage(input), dst);
   }
 
   /** As {@link #write(ImageInput, FloatBuffer)} for a uint8 input: rounded 0..255 values. */
   public void write(ImageInput input, ByteBuffer dst) {
-    double[][] planes = planes(input);
-    int n = height * width;
-    for (int i = 0; i < (nhwc ? n : channels); i++) {
-      for (int j = 0; j < (nhwc ? channels : n); j++) {
-        double v = nhwc ? planes[j][i] : planes[i][j];
-        dst.put((byte) Math.max(0, Math.min(255, Math.round(v))));
-      }
+    write(stage(input), dst);
+  }
+
+  /**
+   * An image decoded, in the model's colour and resized horizontally: the part of preprocessing a
+   * batch may do for its images in parallel; {@link #write(Staged, FloatBuffer)} does the rest
+   * (vertical pass, normalisation) straight into the tensor, row by row, so that the whole resized
+   * image is never held (a 224 × 224 × 3 image in doubles would be a 1.2 MB allocation).
+   */
+  public static final class Staged {
+    private final Resampler.Staged image;
+    private final int top;
+    private final int left;
+
+    private Staged(Resampler.Staged image, int top, int left) {
+      this.image = image;
+      this.top = top;
+      this.left = left;
     }
+  }
+
+  /** Decodes {@code input} and does the first part of its resize; throws as {@link #write}. */
+  public Staged stage(ImageInput input) {
+    ImageDecoder.Pixels px = ImageDecoder.decode(input, background, exif, model);
+    double[][] colour = colour(px);
+    int ih = px.height();
+    int iw = px.width();
+    return switch (resize) {
+      case EXACT ->
+          new Staged(
+              Resampler.stage(colour, ih, iw, height, width, 0, 0, height, width, antialias), 0, 0);
+      case SHORTER_SIDE_CENTER_CROP -> {
+        // torchvision: the shorter side becomes resize_size, the longer int(size * long / short)
+        int rh = ih <= iw ? resizeSize : (int) ((long) resizeSize * ih / iw);
+        int rw = ih <= iw ? (int) ((long) resizeSize * iw / ih) : resizeSize;
+        int top = (int) Math.rint((rh - height) / 2.0);
+        int left = (int) Math.rint((rw - width) / 2.0);
+        yield new Staged(
+            Resampler.stage(colour, ih, iw, rh, rw, top, left, height, width, antialias), 0, 0);
+      }
+      case LETTERBOX -> {
+        double s = Math.min((double) height / ih, (double) width / iw);
+        int rh = Math.max(1, Math.min(height, (int) Math.round(ih * s)));
+        int rw = Math.max(1, Math.min(width, (int) Math.round(iw * s)));
+        yield new Staged(
+            Resampler.stage(colour, ih, iw, rh, rw, 0, 0, rh, rw, antialias),
+            (height - rh) / 2,
+            (width - rw) / 2);
+      }
+    };
+  }
+
+  /**
+   * Row {@code y} of channel {@code c} of the model's input before normalisation, in 0..255: the
+   * resized image's row, or the letterbox's {@code pad} outside it.
+   */
+  private void row(Staged s, int c, int y, double[] dst, double[] tmp) {
+    Resampler.Staged im = s.image;
+    int iy = y - s.top;
+    double padding = pad[bgr ? 2 - c : c];
+    if (iy < 0 || iy >= im.height()) {
+      java.util.Arrays.fill(dst, 0, width, padding);
+      return;
+    }
+    if (im.width() == width) {
+      im.row(c, iy, dst);
+      return;
+    }
+    im.row(c, iy, tmp);
+    java.util.Arrays.fill(dst, 0, width, padding);
+    System.arraycopy(tmp, 0, dst, s.left, im.width());
+  }
+
+  /** Finishes {@code s} (vertical resize, normalisation) into {@code dst} at its position. */
+  public void write(Staged s, FloatBuffer dst) {
+    // (v / divisor - mean) / std as one multiply-add per value, written in bulk
+    double[] scale = new double[channels];
+    double[] shift = new double[channels];
+    for (int c = 0; c < channels; c++) {
+      scale[c] = 1.0 / (divisor * std[c]);
+      shift[c] = -mean[c] / std[c];
+    }
+    float[] out = new float[nhwc ? width * channels : width];
+    rows(
+        s,
+        (v, c) -> {
+          for (int i = 0; i < out.length; i++) {
+            int k = c < 0 ? i % channels : c;
+            out[i] = (float) (v[i] * scale[k] + shift[k]);
+          }
+          dst.put(out);
+        });
+  }
+
+  /** As {@link #write(Staged, FloatBuffer)} for a uint8 input: rounded 0..255 values. */
+  public void write(Staged s, ByteBuffer dst) {
+    byte[] out = new byte[nhwc ? width * channels : width];
+    rows(
+        s,
+        (v, c) -> {
+          for (int i = 0; i < out.length; i++) {
+            out[i] = pixel(v[i]);
+          }
+          dst.put(out);
+        });
+  }
+
+  /** One row of the tensor in 0..255: of channel {@code c}, or (c = -1) interleaved NHWC. */
+  private interface RowSink {
+    void accept(double[] values, int channel);
+  }
+
+  /** The tensor's rows of {@code s} in the input's layout, in order. */
+  private void rows(Staged s, RowSink sink) {
+    double[] v = new double[width];
+    double[] tmp = new double[width];
+    if (!nhwc) {
+      for (int c = 0; c < channels; c++) {
+        for (int y = 0; y < height; y++) {
+          row(s, c, y, v, tmp);
+          sink.accept(v, c);
+        }
+      }
+      return;
+    }
+    double[][] planes = new double[channels][width];
+    double[] interleaved = new double[width * channels];
+    for (int y = 0; y < height; y++) {
+      for (int c = 0; c < channels; c++) {
+        row(s, c, y, planes[c], tmp);
+      }
+      for (int x = 0; x < width; x++) {
+        for (int c = 0; c < channels; c++) {
+          interleaved[x * channels + c] = planes[c][x];
+        }
+      }
+      sink.accept(interleaved, -1);
+    }
+  }
+
+  private static byte pixel(double v) {
+    return (byte) Math.max(0, Math.min(255, Math.round(v)));
   }
 
   /**
@@ -195,37 +314,17 @@ public final class ImagePreprocessor {
    * 0..255, in the model's channel order.
    */
   public double[][] planes(ImageInput input) {
-    ImageDecoder.Pixels px = ImageDecoder.decode(input, background, exif, model);
-    double[][] colour = colour(px);
-    int ih = px.height();
-    int iw = px.width();
-    return switch (resize) {
-      case EXACT -> Resampler.resize(colour, ih, iw, height, width, 0, 0, height, width, antialias);
-      case SHORTER_SIDE_CENTER_CROP -> {
-        // torchvision: the shorter side becomes resize_size, the longer int(size * long / short)
-        int rh = ih <= iw ? resizeSize : (int) ((long) resizeSize * ih / iw);
-        int rw = ih <= iw ? (int) ((long) resizeSize * iw / ih) : resizeSize;
-        int top = (int) Math.rint((rh - height) / 2.0);
-        int left = (int) Math.rint((rw - width) / 2.0);
-        yield Resampler.resize(colour, ih, iw, rh, rw, top, left, height, width, antialias);
+    Staged s = stage(input);
+    double[][] out = new double[channels][height * width];
+    double[] v = new double[width];
+    double[] tmp = new double[width];
+    for (int c = 0; c < channels; c++) {
+      for (int y = 0; y < height; y++) {
+        row(s, c, y, v, tmp);
+        System.arraycopy(v, 0, out[c], y * width, width);
       }
-      case LETTERBOX -> {
-        double s = Math.min((double) height / ih, (double) width / iw);
-        int rh = Math.max(1, Math.min(height, (int) Math.round(ih * s)));
-        int rw = Math.max(1, Math.min(width, (int) Math.round(iw * s)));
-        int top = (height - rh) / 2;
-        int left = (width - rw) / 2;
-        double[][] inner = Resampler.resize(colour, ih, iw, rh, rw, 0, 0, rh, rw, antialias);
-        double[][] out = new double[channels][height * width];
-        for (int c = 0; c < channels; c++) {
-          java.util.Arrays.fill(out[c], pad[bgr ? 2 - c : c]);
-          for (int y = 0; y < rh; y++) {
-            System.arraycopy(inner[c], y * rw, out[c], (top + y) * width + left, rw);
-          }
-        }
-        yield out;
-      }
-    };
+    }
+    return out;
   }
 
   /** Decoded planes in the model's colour: grey (BT.601), RGB or BGR. */

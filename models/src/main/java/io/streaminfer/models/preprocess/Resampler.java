@@ -76,14 +76,23 @@ public final class Resampler {
       int winH,
       int winW,
       boolean antialias) {
-    return resize(new double[][] {src}, inH, inW, outH, outW, top, left, winH, winW, antialias)[0];
+    Staged s = stage(new double[][] {src}, inH, inW, outH, outW, top, left, winH, winW, antialias);
+    double[] out = new double[winH * winW];
+    double[] row = new double[winW];
+    for (int y = 0; y < winH; y++) {
+      s.row(0, y, row);
+      System.arraycopy(row, 0, out, y * winW, winW);
+    }
+    return out;
   }
 
   /**
-   * As {@link #resize(double[], int, int, int, int, int, int, int, int, boolean)} for every plane
-   * of one image, the filter weights computed once for all of them.
+   * The horizontal pass of {@link #resize(double[], int, int, int, int, int, int, int, int,
+   * boolean)} for every plane of one image (the filter weights computed once for all of them), the
+   * vertical one left to {@link Staged#row}: a caller writing the window row by row into a tensor
+   * never holds the whole resized image.
    */
-  public static double[][] resize(
+  public static Staged stage(
       double[][] planes,
       int inH,
       int inW,
@@ -94,18 +103,8 @@ public final class Resampler {
       int winH,
       int winW,
       boolean antialias) {
-    double[][] out = new double[planes.length][];
-    if (inH == outH && inW == outW) {
-      for (int c = 0; c < planes.length; c++) {
-        out[c] = new double[winH * winW];
-        for (int y = 0; y < winH; y++) {
-          System.arraycopy(planes[c], (top + y) * inW + left, out[c], y * winW, winW);
-        }
-      }
-      return out;
-    }
-    Axis xs = axis(inW, outW, left, winW, antialias);
-    Axis ys = axis(inH, outH, top, winH, antialias);
+    Axis xs = inW == outW ? identity(left, winW) : axis(inW, outW, left, winW, antialias);
+    Axis ys = inH == outH ? identity(top, winH) : axis(inH, outH, top, winH, antialias);
     // the input rows the window needs
     int rowFrom = ys.first()[0];
     int rowTo = 0;
@@ -113,15 +112,30 @@ public final class Resampler {
       rowFrom = Math.min(rowFrom, ys.first()[k]);
       rowTo = Math.max(rowTo, ys.first()[k] + ys.count()[k]);
     }
+    double[][] mid = new double[planes.length][];
     for (int c = 0; c < planes.length; c++) {
-      out[c] = resizePlane(planes[c], inW, xs, ys, rowFrom, rowTo, winH, winW);
+      mid[c] = horizontal(planes[c], inW, xs, rowFrom, rowTo, winW);
     }
-    return out;
+    return new Staged(mid, ys, rowFrom, winW, winH);
   }
 
-  /** The horizontal pass over rows {@code rowFrom .. rowTo} of {@code src}, then the vertical. */
-  private static double[] resizePlane(
-      double[] src, int inW, Axis xs, Axis ys, int rowFrom, int rowTo, int winH, int winW) {
+  /** Output index k of an axis taken as input index {@code from + k} (no resize along it). */
+  private static Axis identity(int from, int n) {
+    int[] first = new int[n];
+    int[] count = new int[n];
+    double[][] weights = new double[n][];
+    double[] one = {1.0};
+    for (int k = 0; k < n; k++) {
+      first[k] = from + k;
+      count[k] = 1;
+      weights[k] = one;
+    }
+    return new Axis(first, count, weights);
+  }
+
+  /** The horizontal pass over rows {@code rowFrom .. rowTo} of {@code src}. */
+  private static double[] horizontal(
+      double[] src, int inW, Axis xs, int rowFrom, int rowTo, int winW) {
     double[] mid = new double[(rowTo - rowFrom) * winW];
     for (int y = rowFrom; y < rowTo; y++) {
       int base = y * inW;
@@ -136,19 +150,54 @@ public final class Resampler {
         mid[o + x] = v;
       }
     }
-    double[] out = new double[winH * winW];
-    for (int y = 0; y < winH; y++) {
+    return mid;
+  }
+
+  /**
+   * An image resized horizontally: the rows of each plane the window needs, at the window's width.
+   * Immutable once made, so one may be made on any thread and read on another.
+   */
+  public static final class Staged {
+    private final double[][] mid;
+    private final Axis ys;
+    private final int rowFrom;
+    private final int width;
+    private final int height;
+
+    private Staged(double[][] mid, Axis ys, int rowFrom, int width, int height) {
+      this.mid = mid;
+      this.ys = ys;
+      this.rowFrom = rowFrom;
+      this.width = width;
+      this.height = height;
+    }
+
+    /** Width of the window. */
+    public int width() {
+      return width;
+    }
+
+    /** Height of the window. */
+    public int height() {
+      return height;
+    }
+
+    /**
+     * Row {@code y} of plane {@code c} of the window (the vertical pass) into {@code
+     * dst[0..width)}.
+     */
+    public void row(int c, int y, double[] dst) {
+      double[] m = mid[c];
       double[] w = ys.weights()[y];
       int f = ys.first()[y] - rowFrom;
-      int o = y * winW;
+      java.util.Arrays.fill(dst, 0, width, 0.0);
       for (int j = 0; j < w.length; j++) {
-        int m = (f + j) * winW;
+        int base = (f + j) * width;
         double wj = w[j];
-        for (int x = 0; x < winW; x++) {
-          out[o + x] += mid[m + x] * wj;
+        for (int x = 0; x < width; x++) {
+          dst[x] += m[base + x] * wj;
         }
       }
     }
-    return out;
   }
 }

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Runs a batch of raw inputs through one model: each input is preprocessed into its row of the
@@ -53,24 +54,32 @@ public abstract class BatchTask<I, C, R> {
     List<C> contexts = new ArrayList<>(inputs.size());
     int rows = 0;
     float[] output = new float[0];
-    for (int i = 0; i < inputs.size(); i++) {
-      try {
-        contexts.add(prepare(inputs.get(i), rows, buffers));
-        rowOf[i] = rows++;
-      } catch (RuntimeException e) {
-        outcomes[i] = Outcome.failed(failure("preprocessing", e));
+    long runNanos = 0;
+    Object[] staged = stage(inputs, outcomes);
+    if (staged == null) {
+      for (int i = 0; i < inputs.size(); i++) {
+        try {
+          contexts.add(prepare(inputs.get(i), rows, buffers));
+          rowOf[i] = rows++;
+        } catch (RuntimeException e) {
+          outcomes[i] = Outcome.failed(failure("preprocessing", e));
+        }
       }
+    } else {
+      rows = finishStaged(inputs, staged, outcomes, rowOf, buffers, contexts);
     }
     if (rows > 0) {
       InferenceException failed = null;
+      long ran = System.nanoTime();
       try {
         output = infer(buffers, rows);
       } catch (RuntimeException e) {
         failed = failure("inference", e);
       }
+      runNanos = System.nanoTime() - ran;
       for (int i = 0; i < inputs.size(); i++) {
         if (rowOf[i] < 0) {
-          continue;
+          continue; // no row, or a row left unused (its input failed after the row was given)
         }
         if (failed != null) { // the run failed: every row of it fails with it, none is lost
           outcomes[i] = Outcome.failed(failed);
@@ -84,7 +93,100 @@ public abstract class BatchTask<I, C, R> {
       }
     }
     long micros = (System.nanoTime() - start) / 1_000;
-    return new BatchResult<>(List.of(outcomes), rows, micros, output);
+    return new BatchResult<>(List.of(outcomes), rows, micros, runNanos / 1_000, output);
+  }
+
+  /**
+   * The parallel stage of preprocessing: {@link #stage(Object)} of every input on the common
+   * fork-join pool (the calling thread takes part), a failure recorded in {@code outcomes}; null
+   * when the task has no such stage or the batch has one input.
+   */
+  private Object[] stage(List<I> inputs, Outcome<R>[] outcomes) {
+    if (!parallelStage() || inputs.size() < 2) {
+      return null;
+    }
+    Object[] staged = new Object[inputs.size()];
+    IntStream.range(0, inputs.size())
+        .parallel()
+        .forEach(
+            i -> {
+              try {
+                staged[i] = stage(inputs.get(i));
+              } catch (RuntimeException e) {
+                outcomes[i] = Outcome.failed(failure("preprocessing", e));
+              }
+            });
+    return staged;
+  }
+
+  /**
+   * Gives each staged input its row, in input order, then writes the rows in parallel, each through
+   * views of the batch buffers of its own (one position per thread); returns the rows given. An
+   * input that fails here keeps its row, which runs unused: {@code rowOf} is -1 for it.
+   */
+  @SuppressWarnings("unchecked")
+  private int finishStaged(
+      List<I> inputs,
+      Object[] staged,
+      Outcome<R>[] outcomes,
+      int[] rowOf,
+      Map<String, java.nio.Buffer> buffers,
+      List<C> contexts) {
+    int rows = 0;
+    for (int i = 0; i < inputs.size(); i++) {
+      if (outcomes[i] == null) {
+        rowOf[i] = rows++;
+      }
+    }
+    Object[] byRow = new Object[rows];
+    IntStream.range(0, inputs.size())
+        .parallel()
+        .filter(i -> rowOf[i] >= 0)
+        .forEach(
+            i -> {
+              Map<String, java.nio.Buffer> views = new HashMap<>();
+              buffers.forEach((name, b) -> views.put(name, b.duplicate()));
+              try {
+                byRow[rowOf[i]] = prepare(inputs.get(i), staged[i], rowOf[i], views);
+              } catch (RuntimeException e) {
+                outcomes[i] = Outcome.failed(failure("preprocessing", e));
+              }
+            });
+    for (int i = 0; i < inputs.size(); i++) {
+      if (outcomes[i] != null) {
+        rowOf[i] = -1;
+      }
+    }
+    for (Object c : byRow) {
+      contexts.add((C) c);
+    }
+    return rows;
+  }
+
+  /**
+   * Whether {@link #stage(Object)} does the costly, independent part of preprocessing (decoding and
+   * resizing an image), so that a batch's inputs are staged in parallel, and then their rows
+   * written in parallel by {@link #prepare(Object, Object, int, Map)}.
+   */
+  protected boolean parallelStage() {
+    return false;
+  }
+
+  /**
+   * The costly part of preprocessing one input, thread-safe and free of the batch buffers; its
+   * result goes to {@link #prepare(Object, Object, int, Map)}. Throws like {@code prepare}.
+   */
+  protected Object stage(I input) {
+    throw new UnsupportedOperationException("no parallel stage");
+  }
+
+  /**
+   * {@link #prepare(Object, int, Map)} from the result of {@link #stage(Object)}; called for
+   * several rows at once from several threads, each with buffer views of its own, so it must write
+   * only its row and touch no shared state.
+   */
+  protected C prepare(I input, Object staged, int row, Map<String, java.nio.Buffer> buffers) {
+    return prepare(input, row, buffers);
   }
 
   /**

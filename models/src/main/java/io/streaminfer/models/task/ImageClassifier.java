@@ -32,12 +32,30 @@ public final class ImageClassifier extends BatchTask<ImageInput, Void, List<TopK
 
   @Override
   protected Void prepare(ImageInput in, int row, Map<String, Buffer> buffers) {
+    return prepare(in, stage(in), row, buffers);
+  }
+
+  @Override
+  protected boolean parallelStage() {
+    return true;
+  }
+
+  /** Decoding, colour and the first pass of the resize ({@link ImagePreprocessor#stage}). */
+  @Override
+  protected Object stage(ImageInput in) {
+    return pre.stage(in);
+  }
+
+  /** The rest of the resize and the normalisation, straight into the image's row. */
+  @Override
+  protected Void prepare(ImageInput in, Object staged, int row, Map<String, Buffer> buffers) {
+    ImagePreprocessor.Staged image = (ImagePreprocessor.Staged) staged;
     Buffer b = buffers.get(input);
     b.position(row * pre.elements());
     if (b instanceof ByteBuffer bytes) {
-      pre.write(in, bytes);
+      pre.write(image, bytes);
     } else {
-      pre.write(in, (FloatBuffer) b);
+      pre.write(image, (FloatBuffer) b);
     }
     return null;
   }
