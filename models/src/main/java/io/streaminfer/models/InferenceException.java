@@ -15,6 +15,10 @@ public class InferenceException extends RuntimeException {
     IMAGE_DIMENSIONS,
     /** Text that is empty or only whitespace after normalisation. */
     TEXT_EMPTY,
+    /** Text with more tokens than the model takes, where its card refuses rather than truncates. */
+    TEXT_TOO_LONG,
+    /** Text whose every token is the tokenizer's unknown token. */
+    TEXT_UNENCODABLE,
     /** A reading that is NaN or infinite. */
     READING_NOT_FINITE,
     /** A generation request naming a class the model does not have. */

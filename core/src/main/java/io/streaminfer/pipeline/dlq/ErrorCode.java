@@ -38,6 +38,8 @@ public enum ErrorCode {
   TEXT_EMPTY,
   /** Text longer than accepted. */
   TEXT_TOO_LONG,
+  /** Text whose every token is the model's tokenizer's unknown token: nothing for it to read. */
+  TEXT_UNENCODABLE,
   /** Text containing U+FFFD (it was not valid UTF-8 before decoding). */
   TEXT_INVALID_UTF8,
   /** A NaN or infinite reading. */
@@ -90,6 +92,8 @@ public enum ErrorCode {
       case IMAGE_UNDECODABLE -> IMAGE_UNDECODABLE;
       case IMAGE_DIMENSIONS -> IMAGE_DIMENSIONS;
       case TEXT_EMPTY -> TEXT_EMPTY;
+      case TEXT_TOO_LONG -> TEXT_TOO_LONG;
+      case TEXT_UNENCODABLE -> TEXT_UNENCODABLE;
       case READING_NOT_FINITE -> READING_NOT_FINITE;
       case UNKNOWN_CLASS -> UNKNOWN_CLASS;
       case SAMPLE_COUNT -> SAMPLE_COUNT;

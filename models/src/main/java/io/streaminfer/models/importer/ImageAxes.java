@@ -61,7 +61,8 @@ record ImageAxes(String layout, int channels, int height, int width) {
               + v.name()
               + "' has "
               + (nchw ? dims[1] : dims[3])
-              + " channels on axis "
+              + ((nchw ? dims[1] : dims[3]) == 1 ? " channel" : " channels")
+              + " on axis "
               + (nchw ? 1 : 3));
     }
     String layout = d.get(layoutKey).asText();
