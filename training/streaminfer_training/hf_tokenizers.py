@@ -14,7 +14,8 @@ every language, and made ones with accents, combining marks, CJK, emoji and ZWJ 
 zero-width and invisible characters, right-to-left scripts, control characters, and over-long
 texts — with Python's ids, type ids and attention masks for each family, untruncated and
 truncated to `MAX_LENGTH` on the right and on the left. HfTokenizerParityTest (Java) must
-reproduce every one.
+reproduce every one. It then writes a tiny ONNX classifier over the WordPiece tokenizer into a
+model repository of its own (`classifier_fixture`), whose logits Java's padded batches must match.
 """
 
 from __future__ import annotations
@@ -180,6 +181,106 @@ def write(out: Path = OUT) -> list[Path]:
     return written + [ref]
 
 
+
+
+# ----------------------------------------------------------------- a tokenized-text model fixture
+
+FIXTURE_REPO = ROOT / "models" / "src" / "test" / "resources" / "text-fixtures"
+
+
+def classifier_fixture(repo: Path = FIXTURE_REPO, tokenizer: Path = OUT / "wordpiece" / "tokenizer.json") -> Path:
+    """A tiny ONNX text classifier over the WordPiece tokenizer, in a model repository of its own.
+
+    Inputs `input_ids`, `attention_mask`, `token_type_ids`, int64 [batch, sequence] with both axes
+    dynamic; token and type embeddings, mean-pooled over the attention mask, then a Gemm into three
+    logits (seeded weights: it checks the plumbing — ids, mask, types, padding — not a skill).
+    Its reference holds ONNX Runtime's logits for every text of texts.json tokenized by Python
+    alone (no padding), so Java's padded batches must give the same numbers.
+    """
+    import hashlib
+    import shutil
+
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    tok = Tokenizer.from_file(str(tokenizer))
+    vocab, dim, classes = tok.get_vocab_size(), 16, 3
+    rng = np.random.default_rng(11)
+    inits = [
+        numpy_helper.from_array(rng.normal(0, 1, (vocab, dim)).astype(np.float32), "emb"),
+        numpy_helper.from_array(rng.normal(0, 1, (2, dim)).astype(np.float32), "types"),
+        numpy_helper.from_array(rng.normal(0, 0.5, (classes, dim)).astype(np.float32), "W"),
+        numpy_helper.from_array(rng.normal(0, 0.1, (classes,)).astype(np.float32), "B"),
+        numpy_helper.from_array(np.array([2], dtype=np.int64), "axis2"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+    ]
+    nodes = [
+        helper.make_node("Gather", ["emb", "input_ids"], ["e"]),
+        helper.make_node("Gather", ["types", "token_type_ids"], ["t"]),
+        helper.make_node("Add", ["e", "t"], ["x"]),
+        helper.make_node("Cast", ["attention_mask"], ["mf"], to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["mf", "axis2"], ["m"]),
+        helper.make_node("Mul", ["x", "m"], ["xm"]),
+        helper.make_node("ReduceSum", ["xm", "axis1"], ["num"], keepdims=0),
+        helper.make_node("ReduceSum", ["m", "axis1"], ["den"], keepdims=0),
+        helper.make_node("Div", ["num", "den"], ["pooled"]),
+        helper.make_node("Gemm", ["pooled", "W", "B"], ["logits"], transB=1),
+    ]
+    ins = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "sequence"])
+           for n in ("input_ids", "attention_mask", "token_type_ids")]
+    outs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", classes])]
+    graph = helper.make_graph(nodes, "tokenized_text_fixture", ins, outs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="streaminfer-fixture")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    d = repo / "wp-bag" / "1"
+    d.mkdir(parents=True, exist_ok=True)
+    onnx_path = d / "model.onnx"
+    onnx_path.write_bytes(model.SerializeToString())
+    shutil.copyfile(tokenizer, d / "tokenizer.json")
+    sha = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+    card = {
+        "card_version": 1, "name": "wp-bag", "version": "1", "task": "text-classification",
+        "description": "Test fixture: WordPiece ids, mask and types, mean-pooled embeddings, 3 logits",
+        "file": "model.onnx", "sha256": sha(onnx_path), "size_bytes": onnx_path.stat().st_size,
+        "opset": 17,
+        "inputs": [{"name": n, "dtype": "int64", "shape": [-1, -1]}
+                   for n in ("input_ids", "attention_mask", "token_type_ids")],
+        "outputs": [{"name": "logits", "dtype": "float32", "shape": [-1, classes]}],
+        "preprocessing": {
+            "type": "hf-tokenizer", "tokenizer_file": "tokenizer.json",
+            "tokenizer_sha256": sha(d / "tokenizer.json"), "max_length": MAX_LENGTH,
+            "truncation": "right", "pad_id": tok.token_to_id("[PAD]"),
+            "inputs": {"input_ids": "input_ids", "attention_mask": "attention_mask",
+                       "token_type_ids": "token_type_ids"},
+        },
+        "postprocessing": {"type": "softmax-top-k", "output": "logits", "top_k": 3},
+        "labels": ["a", "b", "c"],
+        "origin": "import",
+        "import": {"source": "hf_tokenizers.classifier_fixture", "tool": "streaminfer-fixture",
+                   "inferred": {}, "assumed": {}},
+    }
+    (d / "model.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    tok.no_padding()
+    tok.enable_truncation(MAX_LENGTH, direction="right")
+    examples = []
+    for text in texts():
+        e = tok.encode(text)
+        feed = {"input_ids": np.array([e.ids], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
+        logits = session.run(["logits"], feed)[0][0]
+        examples.append({"text": text, "ids": e.ids, "logits": [float(v) for v in logits]})
+    (d / "reference.json").write_text(
+        json.dumps({"examples": examples}, ensure_ascii=False) + "\n", encoding="utf-8")
+    return d
+
+
 if __name__ == "__main__":
     for p in write(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT):
         print(p)
+    print(classifier_fixture())

@@ -30,3 +30,22 @@ def test_each_recipe_trains_and_round_trips(family):
     assert len(enc.ids) > 2
     assert "hello" in tok.decode(enc.ids).lower()
     assert Tokenizer.from_str(tok.to_str()).encode("hello world, hallo Welt").ids == enc.ids
+
+
+def test_text_fixture_card_validates_and_matches_its_files():
+    import hashlib
+
+    import jsonschema
+
+    d = hf_tokenizers.FIXTURE_REPO / "wp-bag" / "1"
+    card = json.loads((d / "model.json").read_text())
+    schema = json.loads((hf_tokenizers.ROOT / "models" / "repository" /
+                         "model-card.schema.json").read_text())
+    jsonschema.validate(card, schema)
+    assert card["sha256"] == hashlib.sha256((d / "model.onnx").read_bytes()).hexdigest()
+    assert (card["preprocessing"]["tokenizer_sha256"]
+            == hashlib.sha256((d / "tokenizer.json").read_bytes()).hexdigest())
+    assert (d / "tokenizer.json").read_bytes() == (
+        hf_tokenizers.OUT / "wordpiece" / "tokenizer.json").read_bytes()
+    ref = json.loads((d / "reference.json").read_text(encoding="utf-8"))
+    assert [e["text"] for e in ref["examples"]] == hf_tokenizers.texts()

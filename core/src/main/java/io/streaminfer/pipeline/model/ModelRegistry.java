@@ -207,6 +207,7 @@ public final class ModelRegistry implements AutoCloseable {
   /** Closes every session; call after the streams that use them are closed. */
   @Override
   public void close() {
+    tasks.values().forEach(BatchTask::close); // tokenizers, before the sessions
     sessions.forEach(OnnxModel::close);
   }
 }

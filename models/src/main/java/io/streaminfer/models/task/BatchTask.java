@@ -21,7 +21,7 @@ import java.util.stream.IntStream;
  * @param <C> what preprocessing remembers for postprocessing (e.g. a window's mean and std)
  * @param <R> result
  */
-public abstract class BatchTask<I, C, R> {
+public abstract class BatchTask<I, C, R> implements AutoCloseable {
   /** The model this task runs (owned by the application, not by the task). */
   protected final OnnxModel model;
 
@@ -38,6 +38,13 @@ public abstract class BatchTask<I, C, R> {
   }
 
   /**
+   * Releases what the task owns besides the model (a native tokenizer); nothing by default. The
+   * model is the application's to close, after its tasks.
+   */
+  @Override
+  public void close() {}
+
+  /**
    * Preprocesses, runs and postprocesses {@code inputs}; outcomes come back in input order. Never
    * throws for one input or for the run: an input that cannot be preprocessed or postprocessed
    * fails alone, and a run that fails (ONNX Runtime, e.g. out of device memory) fails every row of
@@ -47,7 +54,6 @@ public abstract class BatchTask<I, C, R> {
   public final BatchResult<R> run(List<I> inputs) {
     long start = System.nanoTime();
     Scratch s = scratch.get();
-    Map<String, java.nio.Buffer> buffers = allocate(s, inputs.size());
     Outcome<R>[] outcomes = new Outcome[inputs.size()];
     int[] rowOf = new int[inputs.size()];
     Arrays.fill(rowOf, -1);
@@ -56,6 +62,8 @@ public abstract class BatchTask<I, C, R> {
     float[] output = new float[0];
     long runNanos = 0;
     Object[] staged = stage(inputs, outcomes);
+    // after staging: an example's shape may depend on the batch (texts padded to the longest)
+    Map<String, java.nio.Buffer> buffers = allocate(s, inputs.size(), staged);
     if (staged == null) {
       for (int i = 0; i < inputs.size(); i++) {
         try {
@@ -72,7 +80,7 @@ public abstract class BatchTask<I, C, R> {
       InferenceException failed = null;
       long ran = System.nanoTime();
       try {
-        output = infer(buffers, rows);
+        output = infer(buffers, rows, staged);
       } catch (RuntimeException e) {
         failed = failure("inference", e);
       }
@@ -99,15 +107,15 @@ public abstract class BatchTask<I, C, R> {
   /**
    * The parallel stage of preprocessing: {@link #stage(Object)} of every input on the common
    * fork-join pool (the calling thread takes part), a failure recorded in {@code outcomes}; null
-   * when the task has no such stage or the batch has one input.
+   * when the task has no such stage.
    */
   private Object[] stage(List<I> inputs, Outcome<R>[] outcomes) {
-    if (!parallelStage() || inputs.size() < 2) {
+    if (!parallelStage()) {
       return null;
     }
     Object[] staged = new Object[inputs.size()];
     IntStream.range(0, inputs.size())
-        .parallel()
+        .parallel() // a one-input stream runs on the calling thread
         .forEach(
             i -> {
               try {
@@ -144,8 +152,19 @@ public abstract class BatchTask<I, C, R> {
         .filter(i -> rowOf[i] >= 0)
         .forEach(
             i -> {
+              // each row's own view of every buffer: its position the row's start, its limit the
+              // row's end
               Map<String, java.nio.Buffer> views = new HashMap<>();
-              buffers.forEach((name, b) -> views.put(name, b.duplicate()));
+              for (var spec : model.card().inputs()) {
+                int n = elements(exampleShape(spec, staged));
+                views.put(
+                    spec.name(),
+                    buffers
+                        .get(spec.name())
+                        .duplicate()
+                        .limit((rowOf[i] + 1) * n)
+                        .position(rowOf[i] * n));
+              }
               try {
                 byRow[rowOf[i]] = prepare(inputs.get(i), staged[i], rowOf[i], views);
               } catch (RuntimeException e) {
@@ -182,8 +201,9 @@ public abstract class BatchTask<I, C, R> {
 
   /**
    * {@link #prepare(Object, int, Map)} from the result of {@link #stage(Object)}; called for
-   * several rows at once from several threads, each with buffer views of its own, so it must write
-   * only its row and touch no shared state.
+   * several rows at once from several threads, each with views of the buffers of its own whose
+   * position is the row's start and whose limit is its end, so it writes its row from there and
+   * touches no shared state.
    */
   protected C prepare(I input, Object staged, int row, Map<String, java.nio.Buffer> buffers) {
     return prepare(input, row, buffers);
@@ -200,12 +220,12 @@ public abstract class BatchTask<I, C, R> {
             InferenceException.Reason.RUNTIME, model.card().id(), stage + " failed: " + e, e);
   }
 
-  private float[] infer(Map<String, java.nio.Buffer> buffers, int rows) {
+  private float[] infer(Map<String, java.nio.Buffer> buffers, int rows, Object[] staged) {
     Map<String, OnnxTensor> tensors = new HashMap<>();
     try {
       for (var spec : model.card().inputs()) {
         java.nio.Buffer b = buffers.get(spec.name());
-        long[] example = exampleShape(spec);
+        long[] example = exampleShape(spec, staged);
         int n = rows * elements(example);
         long[] shape = new long[example.length + 1];
         shape[0] = rows;
@@ -226,10 +246,10 @@ public abstract class BatchTask<I, C, R> {
     }
   }
 
-  private Map<String, java.nio.Buffer> allocate(Scratch s, int capacity) {
+  private Map<String, java.nio.Buffer> allocate(Scratch s, int capacity, Object[] staged) {
     Map<String, java.nio.Buffer> out = new HashMap<>();
     for (var spec : model.card().inputs()) {
-      out.put(spec.name(), s.buffer(spec, capacity * elements(exampleShape(spec))));
+      out.put(spec.name(), s.buffer(spec, capacity * elements(exampleShape(spec, staged))));
     }
     return out;
   }
@@ -248,6 +268,15 @@ public abstract class BatchTask<I, C, R> {
    */
   protected long[] exampleShape(TensorSpec spec) {
     return java.util.Arrays.copyOfRange(spec.shape(), 1, spec.shape().length);
+  }
+
+  /**
+   * As {@link #exampleShape(TensorSpec)} for one batch, given what {@link #stage(Object)} made of
+   * its inputs ({@code staged[i]} null where input i failed; {@code staged} null when the task has
+   * no stage): a task padding each batch to its longest member overrides this.
+   */
+  protected long[] exampleShape(TensorSpec spec, Object[] staged) {
+    return exampleShape(spec);
   }
 
   /** The output the task reads: the card's first unless the task names another. */

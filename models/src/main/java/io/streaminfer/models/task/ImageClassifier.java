@@ -30,8 +30,11 @@ public final class ImageClassifier extends BatchTask<ImageInput, Void, List<TopK
     this.scores = new ClassScores(model.card());
   }
 
+  /** Not called: every batch goes through {@link #stage(ImageInput)}; kept for the contract. */
   @Override
   protected Void prepare(ImageInput in, int row, Map<String, Buffer> buffers) {
+    Buffer b = buffers.get(input);
+    b.position(row * pre.elements());
     return prepare(in, stage(in), row, buffers);
   }
 
@@ -50,8 +53,7 @@ public final class ImageClassifier extends BatchTask<ImageInput, Void, List<TopK
   @Override
   protected Void prepare(ImageInput in, Object staged, int row, Map<String, Buffer> buffers) {
     ImagePreprocessor.Staged image = (ImagePreprocessor.Staged) staged;
-    Buffer b = buffers.get(input);
-    b.position(row * pre.elements());
+    Buffer b = buffers.get(input); // positioned at the row
     if (b instanceof ByteBuffer bytes) {
       pre.write(image, bytes);
     } else {

@@ -1,17 +1,26 @@
 package io.streaminfer.models.task;
 
 import io.streaminfer.models.card.Task;
+import io.streaminfer.models.card.TensorSpec;
 import io.streaminfer.models.postprocess.TopK;
+import io.streaminfer.models.preprocess.HfTokenizer;
 import io.streaminfer.models.preprocess.TextPreprocessor;
+import io.streaminfer.models.preprocess.TokenizedText;
 import io.streaminfer.models.runtime.OnnxModel;
 import java.nio.Buffer;
 import java.nio.LongBuffer;
 import java.util.List;
 import java.util.Map;
 
-/** Text classification: byte tokens → model → softmax top-k labels. */
+/**
+ * Text classification: tokens → model → softmax top-k labels. The tokens are the card's {@code
+ * byte-tokens} (one fixed-length input) or a Hugging Face {@code hf-tokenizer} ({@link
+ * TokenizedText}: ids, attention mask and type ids as the graph takes them, each batch tokenised in
+ * parallel and padded to its longest text).
+ */
 public final class TextClassifier extends BatchTask<String, Void, List<TopK.Scored>> {
-  private final TextPreprocessor pre;
+  private final TextPreprocessor bytes;
+  private final TokenizedText tokenized;
   private final String input;
   private final int topK;
 
@@ -19,7 +28,12 @@ public final class TextClassifier extends BatchTask<String, Void, List<TopK.Scor
   public TextClassifier(OnnxModel model) {
     super(model);
     Tasks.require(model, Task.TEXT_CLASSIFICATION);
-    this.pre = new TextPreprocessor(model.card());
+    boolean hf = "hf-tokenizer".equals(model.card().preprocessing().path("type").asText());
+    this.tokenized = hf ? new TokenizedText(model.artifact()) : null;
+    this.bytes = hf ? null : new TextPreprocessor(model.card());
+    if (!hf) {
+      Tasks.requireInputs(model, 1);
+    }
     this.input = model.card().inputs().get(0).name();
     this.topK = (int) model.card().post("top_k");
   }
@@ -27,13 +41,43 @@ public final class TextClassifier extends BatchTask<String, Void, List<TopK.Scor
   @Override
   protected Void prepare(String text, int row, Map<String, Buffer> buffers) {
     LongBuffer b = (LongBuffer) buffers.get(input);
-    b.position(row * pre.elements());
-    pre.write(text, b);
+    b.position(row * bytes.elements());
+    bytes.write(text, b);
+    return null;
+  }
+
+  @Override
+  protected boolean parallelStage() {
+    return tokenized != null;
+  }
+
+  @Override
+  protected Object stage(String text) {
+    return tokenized.tokenize(text);
+  }
+
+  @Override
+  protected long[] exampleShape(TensorSpec spec, Object[] staged) {
+    return tokenized == null
+        ? exampleShape(spec)
+        : new long[] {staged == null ? 1 : tokenized.length(staged)};
+  }
+
+  @Override
+  protected Void prepare(String text, Object staged, int row, Map<String, Buffer> buffers) {
+    tokenized.write((HfTokenizer.Tokens) staged, buffers);
     return null;
   }
 
   @Override
   protected List<TopK.Scored> finish(float[] output, int row, Void context) {
     return TopK.topK(output, row, model.card().labels(), topK);
+  }
+
+  @Override
+  public void close() {
+    if (tokenized != null) {
+      tokenized.close();
+    }
   }
 }
