@@ -159,13 +159,18 @@ def flops_per_inference(model: torch.nn.Module, inputs: tuple) -> int:
 
 
 def export_onnx(model: torch.nn.Module, inputs: tuple, input_names: list[str],
-                output_names: list[str], path: Path, metadata: dict[str, str]) -> None:
-    """eval(), named inputs/outputs, dynamic batch axis, opset OPSET, onnx.checker, metadata."""
+                output_names: list[str], path: Path, metadata: dict[str, str],
+                sequence_axis: bool = False) -> None:
+    """eval(), named inputs/outputs, dynamic batch axis (and the inputs' axis 1 as a dynamic
+    `sequence` with sequence_axis), opset OPSET, onnx.checker, metadata."""
     import onnx
 
     model.eval()
     path.parent.mkdir(parents=True, exist_ok=True)
     dynamic_axes = {n: {0: "batch"} for n in input_names + output_names}
+    if sequence_axis:
+        for n in input_names:
+            dynamic_axes[n][1] = "sequence"
     with torch.no_grad():
         torch.onnx.export(model, inputs, str(path), input_names=input_names,
                           output_names=output_names, dynamic_axes=dynamic_axes,

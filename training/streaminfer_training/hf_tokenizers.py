@@ -35,12 +35,12 @@ MAX_LENGTH = 32
 VOCAB = 3000
 
 
-def wordpiece(texts: list[str], vocab: int = VOCAB) -> Tokenizer:
+def wordpiece(texts: list[str], vocab: int = VOCAB, strip_accents: bool = True) -> Tokenizer:
     """BERT's recipe: BertNormalizer + BertPreTokenizer + WordPiece, `[CLS] A [SEP]`."""
     special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
     tok.normalizer = normalizers.BertNormalizer(
-        clean_text=True, handle_chinese_chars=True, strip_accents=True, lowercase=True
+        clean_text=True, handle_chinese_chars=True, strip_accents=strip_accents, lowercase=True
     )
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece(prefix="##")

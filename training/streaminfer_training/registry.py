@@ -7,7 +7,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from . import train_dcgan, train_digits_cnn, train_digits_mobilenet, train_gan, train_langid, train_sensor
+from . import (train_dcgan, train_digits_cnn, train_digits_mobilenet, train_gan, train_langid,
+               train_langid_bert, train_sensor)
 from .nets import RnnConfig
 
 
@@ -36,6 +37,8 @@ TRAINERS: dict[str, Trainer] = {
         _sensor("sensor-lstm", "lstm"),
         _sensor("sensor-gru", "gru"),
         Trainer(train_langid.NAME, train_langid.Config, train_langid.train, train_langid.evaluate_onnx),
+        Trainer(train_langid_bert.NAME, train_langid_bert.Config, train_langid_bert.train,
+                train_langid_bert.evaluate_onnx),
         Trainer(train_gan.NAME, train_gan.Config, train_gan.train, train_gan.evaluate_onnx),
         Trainer(train_digits_mobilenet.NAME, train_digits_mobilenet.Config, train_digits_mobilenet.train,
                 train_digits_mobilenet.evaluate_onnx),

@@ -24,8 +24,8 @@ def tensor_json(name: str, array: np.ndarray) -> dict:
 
 
 def io_spec(name: str, dtype: str, shape: list[int | str]) -> dict:
-    """Input/output description; the batch axis is -1 (dynamic)."""
-    return {"name": name, "dtype": dtype, "shape": [-1 if s == "batch" else s for s in shape]}
+    """Input/output description; named axes ("batch", "sequence") are -1 (dynamic)."""
+    return {"name": name, "dtype": dtype, "shape": [-1 if isinstance(s, str) else s for s in shape]}
 
 
 def build_card(*, name: str, version: str, task: str, description: str, model_dir: Path,

@@ -62,7 +62,8 @@ public final class Routes {
         Path to = dir.resolve(from.relativize(f).toString());
         if (Files.isDirectory(f)) {
           Files.createDirectories(to);
-        } else if (f.getFileName().toString().startsWith("model.")) {
+        } else if (f.getFileName().toString().startsWith("model.")
+            || f.getFileName().toString().equals("tokenizer.json")) {
           Files.copy(f, to);
         }
       }

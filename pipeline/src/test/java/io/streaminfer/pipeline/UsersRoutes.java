@@ -6,6 +6,7 @@ import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.schemas.GenerationRequest;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.TextEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -20,21 +21,25 @@ import java.util.Map;
 /**
  * Routes for models of the kind users bring, declared next to the four default routes by
  * configuration alone: the torchvision mobilenet_v3_small (RGB 224, ImageNet normalisation) on
- * {@code photos} and the unconditional RGB generator on {@code colour-art}; and the events they
- * take, from the mobilenet's reference set (every form of image, with the label PyTorch gave it).
+ * {@code photos}, the unconditional RGB generator on {@code colour-art} and the Hugging Face BERT
+ * language identifier (WordPiece tokenizer.json, three graph inputs) on {@code languages}; and the
+ * events they take, from the mobilenet's reference set (every form of image, with the label PyTorch
+ * gave it).
  */
 public final class UsersRoutes {
   public static final String PHOTOS_IN = "photos";
   public static final String PHOTOS_OUT = "photo-predictions";
   public static final String ART_IN = "art-requests";
   public static final String ART_OUT = "colour-images";
+  public static final String SENTENCES_IN = "sentences";
+  public static final String SENTENCES_OUT = "language-predictions";
 
   private UsersRoutes() {}
 
-  /** The route keys: the default four, {@code photos} and {@code colour-art}. */
+  /** The route keys: the default four, {@code photos}, {@code colour-art} and {@code languages}. */
   public static Map<String, Object> keys() {
     Map<String, Object> p = new LinkedHashMap<>();
-    p.put(StreamInferConfig.ROUTES, "images,texts,sensors,generation,photos,colour-art");
+    p.put(StreamInferConfig.ROUTES, "images,texts,sensors,generation,photos,colour-art,languages");
     p.put("routes.photos.input", PHOTOS_IN);
     p.put("routes.photos.task", "image-classification");
     p.put("routes.photos.models", "digits-mobilenet");
@@ -43,6 +48,10 @@ public final class UsersRoutes {
     p.put("routes.colour-art.task", "image-generation");
     p.put("routes.colour-art.models", "digits-dcgan");
     p.put("routes.colour-art.output", ART_OUT);
+    p.put("routes.languages.input", SENTENCES_IN);
+    p.put("routes.languages.task", "text-classification");
+    p.put("routes.languages.models", "langid-bert");
+    p.put("routes.languages.output", SENTENCES_OUT);
     return p;
   }
 
@@ -79,6 +88,38 @@ public final class UsersRoutes {
       out.add(new Photo(b.build(), ex.path("expected").path("label").asText()));
     }
     return out;
+  }
+
+  /** A text event and the language PyTorch gave it. */
+  public record Sentence(TextEvent event, String expected) {}
+
+  /** Every example of the BERT language identifier's reference set as a producer's event. */
+  public static List<Sentence> sentences() {
+    JsonNode ref;
+    try {
+      ref =
+          new ObjectMapper()
+              .readTree(Path.of(TestConfigs.repository(), "langid-bert/1/reference.json").toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<Sentence> out = new ArrayList<>();
+    for (JsonNode ex : ref.path("examples")) {
+      out.add(
+          new Sentence(
+              text("sentence-" + out.size(), ex.path("input").path("text").asText()),
+              ex.path("expected").path("label").asText()));
+    }
+    return out;
+  }
+
+  /** A text event. */
+  public static TextEvent text(String id, String text) {
+    return TextEvent.newBuilder()
+        .setId(id)
+        .setEventTime(Instant.parse("2026-12-01T00:00:00Z"))
+        .setText(text)
+        .build();
   }
 
   /** An image event. */

@@ -37,10 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The users' models of {@link UsersRoutes} (torchvision mobilenet_v3_small on {@code photos}, the
- * unconditional colour DCGAN on {@code colour-art}) served on a real broker under exactly_once_v2
- * next to the bundled five on the default routes, by configuration alone: every photo gets the
- * label PyTorch gave it, each generation request its samples, bad inputs of the new routes one
- * typed dead letter each, and every default route accounts for its inputs as before.
+ * unconditional colour DCGAN on {@code colour-art}, the Hugging Face BERT on {@code languages})
+ * served on a real broker under exactly_once_v2 next to the bundled models on the default routes,
+ * by configuration alone: every photo and sentence gets the label PyTorch gave it, each generation
+ * request its samples, bad inputs of the new routes one typed dead letter each, and every default
+ * route accounts for its inputs as before.
  */
 class UsersModelsIT {
   @TempDir Path state;
@@ -49,7 +50,7 @@ class UsersModelsIT {
   @Timeout(value = 300, unit = TimeUnit.SECONDS)
   void shouldServeUsersModelsNextToTheBundledFiveOnARealBroker() throws Exception {
     try (KafkaEndpoint kafka = KafkaEndpoint.start()) {
-      // given: the default routes and the users' two, in one configuration
+      // given: the default routes and the users' three, in one configuration
       Map<String, Object> p = new HashMap<>(UsersRoutes.keys());
       p.put(StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       p.put(StreamInferConfig.APPLICATION_ID, "users-models-it");
@@ -83,6 +84,22 @@ class UsersModelsIT {
                 r.getId(),
                 AvroSerdes.serde(GenerationRequest.class).serializer().serialize("", r)));
       }
+      Map<String, String> expectedLanguages = new LinkedHashMap<>();
+      List<io.streaminfer.schemas.TextEvent> sentences = new ArrayList<>();
+      for (UsersRoutes.Sentence s : UsersRoutes.sentences()) {
+        sentences.add(s.event());
+        expectedLanguages.put(s.event().getId(), s.expected());
+      }
+      sentences.add(UsersRoutes.text("runes", "ᚠᛇᚻ ᛒᛦᚦ ᚠᛇᚻ"));
+      for (var t : sentences) {
+        records.add(
+            new ProducerRecord<>(
+                UsersRoutes.SENTENCES_IN,
+                t.getId(),
+                AvroSerdes.serde(io.streaminfer.schemas.TextEvent.class)
+                    .serializer()
+                    .serialize("", t)));
+      }
       Map<String, Long> expectedPredictions = new LinkedHashMap<>();
       Map<String, Long> expectedDead = new LinkedHashMap<>();
       for (Route r : config.routes()) {
@@ -103,6 +120,8 @@ class UsersModelsIT {
       expectedDead.put("photos", 1L);
       expectedPredictions.put("colour-art", 4L);
       expectedDead.put("colour-art", 1L);
+      expectedPredictions.put("languages", (long) expectedLanguages.size());
+      expectedDead.put("languages", 1L);
 
       try (StreamInferApp app = StreamInferApp.start(config);
           OutputCollector out = new OutputCollector(kafka.bootstrapServers(), config, Map.of())) {
@@ -139,6 +158,12 @@ class UsersModelsIT {
           assertThat(c.getMetadata().getModelName()).isEqualTo("digits-mobilenet");
         }
         assertThat(labels).isEqualTo(expectedLabels);
+        Map<String, String> languages = new LinkedHashMap<>();
+        for (Classification c : out.classifications("languages").values()) {
+          languages.put(c.getId(), c.getTopK().get(0).getLabel());
+          assertThat(c.getMetadata().getModelName()).isEqualTo("langid-bert");
+        }
+        assertThat(languages).isEqualTo(expectedLanguages);
         assertThat(out.generated())
             .filteredOn(g -> g.getMetadata().getModelName().equals("digits-dcgan"))
             .hasSize(4);
@@ -148,7 +173,8 @@ class UsersModelsIT {
             .forEach(d -> codes.put(new String(d.key()), d.code()));
         assertThat(codes)
             .containsEntry("gif-as-png", "IMAGE_UNDECODABLE")
-            .containsEntry("art-labelled", "UNKNOWN_CLASS");
+            .containsEntry("art-labelled", "UNKNOWN_CLASS")
+            .containsEntry("runes", "TEXT_UNENCODABLE");
       }
     }
   }

@@ -87,6 +87,7 @@ class BadInputFuzzTest {
       "sensor-lstm",
       "digits-mobilenet",
       "digits-dcgan:1",
+      "langid-bert",
       "nope",
       "digits-cnn:0",
       ":",
@@ -121,8 +122,15 @@ class BadInputFuzzTest {
         int n = 0;
         for (; n < MAX_INPUTS && System.nanoTime() < deadline; n++) {
           ProducerRecord<String, byte[]> base;
-          int lane = rnd.nextInt(6);
-          if (lane == 4) { // a photo for the users' CNN
+          int lane = rnd.nextInt(7);
+          if (lane == 6) { // a sentence for the users' Hugging Face BERT
+            ProducerRecord<String, byte[]> text =
+                valid
+                    .of(SampleEvents.Kind.TEXTS)
+                    .get(rnd.nextInt(valid.of(SampleEvents.Kind.TEXTS).size()))
+                    .record();
+            base = new ProducerRecord<>(UsersRoutes.SENTENCES_IN, text.key(), text.value());
+          } else if (lane == 4) { // a photo for the users' CNN
             ImageEvent e = photos.get(rnd.nextInt(photos.size())).event();
             base =
                 new ProducerRecord<>(
@@ -214,7 +222,8 @@ class BadInputFuzzTest {
               .isTrue();
         }
         assertThat(n).isGreaterThanOrEqualTo(500);
-        for (String topic : List.of(UsersRoutes.PHOTOS_IN, UsersRoutes.ART_IN)) {
+        for (String topic :
+            List.of(UsersRoutes.PHOTOS_IN, UsersRoutes.ART_IN, UsersRoutes.SENTENCES_IN)) {
           var ofTopic =
               sent.keySet().stream().filter(k -> k.startsWith(topic + "/")).map(outcome::get);
           long[] split = new long[2]; // predicted, dead-lettered

@@ -18,6 +18,7 @@ import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.GenerationRequest;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.TextEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -79,6 +80,15 @@ class UsersModelsTopologyTest {
             request("art-2", "", 1, 7),
             request("art-labelled", "7", 1, 1));
 
+    // the BERT language identifier: its reference texts, and one in a script its vocabulary lacks
+    Map<String, String> languages = new LinkedHashMap<>();
+    List<TextEvent> sentences = new ArrayList<>();
+    for (UsersRoutes.Sentence s : UsersRoutes.sentences()) {
+      sentences.add(s.event());
+      languages.put(s.event().getId(), s.expected());
+    }
+    sentences.add(UsersRoutes.text("runes", "ᚠᛇᚻ ᛒᛦᚦ ᚠᛇᚻ"));
+
     Map<String, List<TestRecord<String, byte[]>>> out = new HashMap<>();
     try (ModelRegistry models = ModelRegistry.open(config);
         TopologyTestDriver driver = TestConfigs.driver(config, models, state)) {
@@ -93,6 +103,14 @@ class UsersModelsTopologyTest {
       for (GenerationRequest r : requests) {
         artIn.pipeInput(
             r.getId(), AvroSerdes.serde(GenerationRequest.class).serializer().serialize(ART_IN, r));
+      }
+      TestInputTopic<String, byte[]> sentenceIn =
+          driver.createInputTopic(
+              UsersRoutes.SENTENCES_IN, new StringSerializer(), new ByteArraySerializer());
+      for (TextEvent e : sentences) {
+        sentenceIn.pipeInput(
+            e.getId(),
+            AvroSerdes.serde(TextEvent.class).serializer().serialize(UsersRoutes.SENTENCES_IN, e));
       }
       driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
       for (String t : Topics.of(config).outputs()) {
@@ -124,7 +142,19 @@ class UsersModelsTopologyTest {
         .containsEntry("png-as-jpeg", "IMAGE_UNDECODABLE")
         .containsEntry("jpeg-as-png", "IMAGE_UNDECODABLE")
         .containsEntry("art-labelled", "UNKNOWN_CLASS")
-        .hasSize(4);
+        .containsEntry("runes", "TEXT_UNENCODABLE")
+        .hasSize(5);
+    // every reference text got PyTorch's language, from the Hugging Face tokenizer's three inputs
+    Map<String, String> named = new LinkedHashMap<>();
+    for (var r : out.get(UsersRoutes.SENTENCES_OUT)) {
+      Classification c =
+          AvroSerdes.serde(Classification.class)
+              .deserializer()
+              .deserialize(UsersRoutes.SENTENCES_OUT, r.value());
+      named.put(c.getId(), c.getTopK().get(0).getLabel());
+      assertThat(c.getMetadata().getModelName()).isEqualTo("langid-bert");
+    }
+    assertThat(named).isEqualTo(languages);
     // the generator's samples are 32x32 RGB PNGs
     List<GeneratedImage> art =
         out.get(ART_OUT).stream()
