@@ -123,7 +123,7 @@ final class ImageClassificationImport implements ImportFamily {
         "preprocessing.background",
         J.numberNode(0),
         "transparent pixels are composited on black; set 255 (or [r, g, b]) for white");
-    outputs(g, r, d);
+    classScores(g, r, d, List.of(), "");
     d.describe(
         "Image classifier "
             + axes.channels()
@@ -155,8 +155,13 @@ final class ImageClassificationImport implements ImportFamily {
     d.assume("preprocessing.std", J.numberNode(1.0), "no division by a std");
   }
 
-  /** Chooses the output read, its postprocessing and the labels. */
-  private static void outputs(OnnxGraph g, ImportRequest r, CardDraft d) {
+  /**
+   * Chooses the class-score output read, its postprocessing and the labels (the request's, else
+   * {@code fallback} from {@code fallbackSource}, else the class indices): shared by every
+   * classification family.
+   */
+  static void classScores(
+      OnnxGraph g, ImportRequest r, CardDraft d, List<String> fallback, String fallbackSource) {
     OnnxGraph.Value out;
     if (d.has("postprocessing.output")) {
       String name = d.get("postprocessing.output").asText();
@@ -206,7 +211,7 @@ final class ImageClassificationImport implements ImportFamily {
                     + out.name()
                     + "' is computed by Sigmoid (independent probabilities); StreamInfer's"
                     + " sigmoid-multi-label reads logits: export without the last Sigmoid, or set"
-                    + " probabilities-top-k for one label per image");
+                    + " probabilities-top-k for one label per input");
         default ->
             d.assume(
                 "postprocessing.type",
@@ -215,7 +220,7 @@ final class ImageClassificationImport implements ImportFamily {
                     + out.name()
                     + "' (from "
                     + (op.isEmpty() ? "a graph input" : op)
-                    + ") read as logits of one label per image; set sigmoid-multi-label for"
+                    + ") read as logits of one label per input; set sigmoid-multi-label for"
                     + " independent labels, probabilities-top-k if it is already softmaxed");
       }
     }
@@ -224,6 +229,10 @@ final class ImageClassificationImport implements ImportFamily {
     }
     long classes = out.dims()[1];
     List<String> labels = ModelImporter.labels(r);
+    if (labels.isEmpty() && !fallback.isEmpty()) {
+      labels = new ArrayList<>(fallback);
+      d.note("labels = " + fallback + " (" + fallbackSource + ")");
+    }
     if (classes < 0 && labels.isEmpty()) {
       d.missing(
           "labels",

@@ -2,6 +2,8 @@ package io.streaminfer.models.importer;
 
 import io.streaminfer.models.card.Task;
 import io.streaminfer.models.runtime.OnnxModel;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -30,6 +32,14 @@ public interface ImportFamily {
    * ImportRefusedException} naming the tensor for a graph it cannot serve.
    */
   void draft(OnnxGraph graph, ImportRequest request, CardDraft draft);
+
+  /**
+   * Files the card refers to besides the model, copied beside it before it is loaded: name in the
+   * version directory → source (a text model's {@code tokenizer.json}); none by default.
+   */
+  default Map<String, Path> files(ImportRequest request) {
+    return Map.of();
+  }
 
   /**
    * Runs one inference of synthetic input through the loaded model, as the pipeline would, and says

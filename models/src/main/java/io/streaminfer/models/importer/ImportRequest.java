@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param preset a family's named set of defaults (e.g. {@code imagenet}); empty for none
  * @param labels class labels, in output order; empty when none were given
  * @param labelsFile a file of labels, one per line, copied beside the card; empty for none
+ * @param tokenizer a Hugging Face tokenizer for a text model: its {@code tokenizer.json}, or the
+ *     model folder holding it (and {@code config.json}, {@code tokenizer_config.json}); empty for
+ *     none
  * @param overrides card keys set by hand ({@code preprocessing.mean}, {@code postprocessing.top_k},
  *     {@code description}), each a JSON value; they win over the preset and over what is inferred
  * @param smoke whether to run one inference after writing the card (refusing the import when it
@@ -33,6 +36,7 @@ public record ImportRequest(
     Optional<String> preset,
     List<String> labels,
     Optional<Path> labelsFile,
+    Optional<Path> tokenizer,
     Map<String, JsonNode> overrides,
     boolean smoke) {
 

@@ -38,7 +38,10 @@ import java.util.stream.Stream;
 public final class ModelImporter {
   /** The families {@code model import} knows, one per task. */
   public static final List<ImportFamily> FAMILIES =
-      List.of(new ImageClassificationImport(), new ImageGenerationImport());
+      List.of(
+          new ImageClassificationImport(),
+          new ImageGenerationImport(),
+          new TextClassificationImport());
 
   private static final Set<String> DTYPES = Set.of("float32", "int64", "uint8");
   private static final ObjectMapper JSON =
@@ -159,6 +162,9 @@ public final class ModelImporter {
       Files.copy(r.onnx(), dir.resolve("model.onnx"));
       if (r.labelsFile().isPresent()) {
         Files.copy(r.labelsFile().get(), dir.resolve("labels.txt"));
+      }
+      for (Map.Entry<String, Path> f : family.files(r).entrySet()) {
+        Files.copy(f.getValue(), dir.resolve(f.getKey()));
       }
       write(card, dir);
       String smoke = "";

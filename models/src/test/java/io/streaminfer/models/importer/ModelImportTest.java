@@ -17,6 +17,7 @@ import io.streaminfer.models.runtime.ProviderSelector;
 import io.streaminfer.models.runtime.RuntimeSettings;
 import io.streaminfer.models.task.ImageClassifier;
 import io.streaminfer.models.task.ImageGenerator;
+import io.streaminfer.models.task.TextClassifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,16 +54,28 @@ class ModelImportTest {
     List<String> labels = new ArrayList<>();
     Optional<String> preset = Optional.empty();
     Optional<Task> task = Optional.empty();
+    Optional<Path> tokenizer = Optional.empty();
     for (var e : opts.entrySet()) {
       switch (e.getKey()) {
         case "preset" -> preset = Optional.of(e.getValue());
+        case "tokenizer" -> tokenizer = Optional.of(Path.of(e.getValue()));
         case "task" -> task = Optional.of(Task.fromId(e.getValue()));
         case "labels" -> labels.addAll(List.of(e.getValue().split(",")));
         default -> set.put(e.getKey(), json(e.getValue()));
       }
     }
     return new ImportRequest(
-        onnx, repo, name, Optional.empty(), task, preset, labels, Optional.empty(), set, true);
+        onnx,
+        repo,
+        name,
+        Optional.empty(),
+        task,
+        preset,
+        labels,
+        Optional.empty(),
+        tokenizer,
+        set,
+        true);
   }
 
   private static JsonNode json(String v) {
@@ -110,6 +123,48 @@ class ModelImportTest {
       float[] want = new ImageClassifier(theirs).run(images).output();
       assertThat(got).containsExactly(want);
     }
+  }
+
+  @Test
+  void shouldReproduceTheBertCardFromItsOnnxFileAndHuggingFaceFolder() {
+    ModelArtifact committed = TestRepository.newest("langid-bert");
+    ModelImporter.Report report =
+        ModelImporter.run(
+            request(
+                committed.onnxFile(),
+                "langid-bert",
+                Map.of(
+                    "tokenizer",
+                    committed.directory().resolve("hf").toString(),
+                    "postprocessing.top_k",
+                    "3")));
+    report.lines().forEach(System.out::println);
+    ModelArtifact a = imported(report);
+    assertThat(a.card().task()).isEqualTo(Task.TEXT_CLASSIFICATION);
+    assertServingKeysEqual(a.card(), committed.card()); // labels from config.json's id2label
+    assertThat(report.lines()).anyMatch(l -> l.contains("truncation") && l.startsWith("assumed"));
+    // the same logits from the raw texts of the reference set
+    List<String> texts = new ArrayList<>();
+    TestRepository.reference(committed)
+        .path("examples")
+        .forEach(ex -> texts.add(ex.path("input").path("text").asText()));
+    try (OnnxModel mine = load(a);
+        OnnxModel theirs = load(committed);
+        TextClassifier m = new TextClassifier(mine);
+        TextClassifier t = new TextClassifier(theirs)) {
+      assertThat(m.run(texts).output()).containsExactly(t.run(texts).output());
+    }
+  }
+
+  @Test
+  void aTextModelWithoutItsTokenizerIsRefusedNamingTheOption() {
+    ModelArtifact committed = TestRepository.newest("langid-bert");
+    assertThatThrownBy(
+            () -> ModelImporter.run(request(committed.onnxFile(), "no-tokenizer", Map.of())))
+        .isInstanceOf(ImportRefusedException.class)
+        .hasMessageContaining("preprocessing.tokenizer_file")
+        .hasMessageContaining("--tokenizer");
+    assertThat(repo.resolve("no-tokenizer")).doesNotExist();
   }
 
   @Test
@@ -326,6 +381,7 @@ class ModelImportTest {
             Optional.empty(),
             Optional.empty(),
             List.of(),
+            Optional.empty(),
             Optional.empty(),
             Map.of(),
             true);

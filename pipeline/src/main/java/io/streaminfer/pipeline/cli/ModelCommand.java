@@ -78,6 +78,13 @@ final class ModelCommand implements Runnable {
     Path labelsFile;
 
     @Option(
+        names = "--tokenizer",
+        description =
+            "A text model's Hugging Face tokenizer: its tokenizer.json, or the model folder holding"
+                + " it with config.json (labels from id2label) and tokenizer_config.json.")
+    Path tokenizer;
+
+    @Option(
         names = "--set",
         description =
             "Card key=value, e.g. preprocessing.mean=[0.5,0.5,0.5] (value as JSON, else a"
@@ -111,6 +118,7 @@ final class ModelCommand implements Runnable {
               Optional.ofNullable(preset),
               labels,
               Optional.ofNullable(labelsFile),
+              Optional.ofNullable(tokenizer),
               overrides,
               !noSmoke);
       ModelImporter.run(request).lines().forEach(System.out::println);
