@@ -230,8 +230,21 @@ final class ImageClassificationImport implements ImportFamily {
     long classes = out.dims()[1];
     List<String> labels = ModelImporter.labels(r);
     if (labels.isEmpty() && !fallback.isEmpty()) {
-      labels = new ArrayList<>(fallback);
-      d.note("labels = " + fallback + " (" + fallbackSource + ")");
+      if (classes < 0 || fallback.size() == classes) {
+        labels = new ArrayList<>(fallback);
+        d.note("labels = " + fallback + " (" + fallbackSource + ")");
+      } else {
+        d.note(
+            "the "
+                + fallback.size()
+                + " labels of "
+                + fallbackSource
+                + " left out: output '"
+                + out.name()
+                + "' scores "
+                + classes
+                + " classes");
+      }
     }
     if (classes < 0 && labels.isEmpty()) {
       d.missing(

@@ -73,6 +73,13 @@ final class TextClassificationImport implements ImportFamily {
       inputs.put(role, v.name());
     }
     d.infer("preprocessing.inputs", inputs, "the graph's input names");
+    if (d.has("preprocessing.tokenizer_file")
+        && !d.get("preprocessing.tokenizer_file").asText().equals("tokenizer.json")) {
+      throw new ImportRefusedException(
+          "preprocessing.tokenizer_file is written by --tokenizer (as tokenizer.json); leave it"
+              + " unset");
+    }
+    long fixedLength = g.inputs().get(0).dims()[1]; // -1 when dynamic
     d.fill("preprocessing.type", J.textNode("hf-tokenizer"));
     Path file = tokenizerFile(r);
     if (file == null) {
@@ -89,7 +96,12 @@ final class TextClassificationImport implements ImportFamily {
     d.fill("preprocessing.tokenizer_file", J.textNode("tokenizer.json"));
     d.fill("preprocessing.tokenizer_sha256", J.textNode(ModelRepository.sha256(file)));
     long maxLength = tokConfig.path("model_max_length").asLong(-1);
-    if (maxLength > 1 && maxLength < 1_000_000) {
+    if (fixedLength > 0) {
+      d.infer(
+          "preprocessing.max_length",
+          J.numberNode(maxLength > 1 ? Math.min(maxLength, fixedLength) : fixedLength),
+          "the graph's fixed sequence axis");
+    } else if (maxLength > 1 && maxLength < 1_000_000) {
       d.infer(
           "preprocessing.max_length",
           J.numberNode(maxLength),

@@ -102,7 +102,27 @@ public final class TokenizedText implements AutoCloseable {
                 + java.util.Arrays.toString(s.shape())
                 + "; token inputs are int64 [batch, sequence]");
       }
+      if (fixed != -1 && s.shape()[1] != fixed) {
+        throw new ModelLoadException(
+            model
+                + ": the token inputs' sequence axes disagree (input '"
+                + s.name()
+                + "' has "
+                + s.shape()[1]
+                + ", another "
+                + fixed
+                + "); re-export them with one sequence axis");
+      }
       fixed = s.shape()[1];
+    }
+    if (fixed < 0 && !roleOf.containsValue(Role.ATTENTION_MASK)) {
+      // each batch is padded to its longest text: without a mask the padding would change a
+      // text's answer with the company it is batched in
+      throw new ModelLoadException(
+          model
+              + ": the graph takes no attention_mask but its sequence axis is dynamic, so padded"
+              + " batches would change its answers; export it with an attention_mask input, or"
+              + " with a fixed sequence length");
     }
     for (Map.Entry<String, Role> e : roleOf.entrySet()) {
       if (card.inputs().stream().noneMatch(s -> s.name().equals(e.getKey()))) {

@@ -147,6 +147,10 @@ public abstract class BatchTask<I, C, R> implements AutoCloseable {
       }
     }
     Object[] byRow = new Object[rows];
+    Map<String, Integer> perRow = new HashMap<>(); // values of one row, per input
+    for (var spec : model.card().inputs()) {
+      perRow.put(spec.name(), elements(exampleShape(spec, staged)));
+    }
     IntStream.range(0, inputs.size())
         .parallel()
         .filter(i -> rowOf[i] >= 0)
@@ -156,7 +160,7 @@ public abstract class BatchTask<I, C, R> implements AutoCloseable {
               // row's end
               Map<String, java.nio.Buffer> views = new HashMap<>();
               for (var spec : model.card().inputs()) {
-                int n = elements(exampleShape(spec, staged));
+                int n = perRow.get(spec.name());
                 views.put(
                     spec.name(),
                     buffers

@@ -29,13 +29,13 @@ public final class TextClassifier extends BatchTask<String, Void, List<TopK.Scor
     super(model);
     Tasks.require(model, Task.TEXT_CLASSIFICATION);
     boolean hf = "hf-tokenizer".equals(model.card().preprocessing().path("type").asText());
-    this.tokenized = hf ? new TokenizedText(model.artifact()) : null;
-    this.bytes = hf ? null : new TextPreprocessor(model.card());
+    this.topK = (int) model.card().post("top_k");
+    this.input = model.card().inputs().get(0).name();
     if (!hf) {
       Tasks.requireInputs(model, 1);
     }
-    this.input = model.card().inputs().get(0).name();
-    this.topK = (int) model.card().post("top_k");
+    this.bytes = hf ? null : new TextPreprocessor(model.card());
+    this.tokenized = hf ? new TokenizedText(model.artifact()) : null; // last: it owns a tokenizer
   }
 
   @Override
