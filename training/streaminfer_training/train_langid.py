@@ -66,10 +66,7 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
     splits = data.text_splits(cfg.seed, cfg.max_per_language)
     labels = list(splits.languages)
     cfg.net.num_classes = len(labels)
-    train_texts, train_y = splits.train
-    if dry_run:
-        keep = np.random.default_rng(cfg.seed).permutation(len(train_texts))[:512]
-        train_texts, train_y = [train_texts[i] for i in keep], train_y[keep]
+    train_texts, train_y = training_split(splits, cfg.seed, dry_run)
     if cfg.balance:
         train_texts, train_y = _balanced(train_texts, train_y)
     xva = torch.from_numpy(encode(splits.val[0], cfg.net.max_len))
@@ -144,6 +141,15 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
     )
     repository.write_json(out_dir / "model.json", card)
     return card
+
+
+def training_split(splits: data.TextSplits, seed: int, dry_run: bool) -> tuple[list[str], np.ndarray]:
+    """The training fortunes, or 512 of them (seeded) in a dry run."""
+    texts, y = splits.train
+    if dry_run:
+        keep = np.random.default_rng(seed).permutation(len(texts))[:512]
+        texts, y = [texts[i] for i in keep], y[keep]
+    return texts, y
 
 
 def _balanced(texts: list[str], y: np.ndarray) -> tuple[list[str], np.ndarray]:

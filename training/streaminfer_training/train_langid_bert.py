@@ -23,7 +23,7 @@ from torch import nn
 
 from . import common, data, hf_tokenizers, plots, preprocessing, repository
 from .fit import fit
-from .train_langid import _balanced, random_crops
+from .train_langid import _balanced, random_crops, training_split
 
 NAME = "langid-bert"
 INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
@@ -95,10 +95,7 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
     t0 = time.time()
     splits = data.text_splits(cfg.seed, cfg.max_per_language)
     labels = list(splits.languages)
-    train_texts, train_y = splits.train
-    if dry_run:
-        keep = np.random.default_rng(cfg.seed).permutation(len(train_texts))[:512]
-        train_texts, train_y = [train_texts[i] for i in keep], train_y[keep]
+    train_texts, train_y = training_split(splits, cfg.seed, dry_run)
     tok = tokenizer(train_texts, cfg)
     train_texts, train_y = _balanced(train_texts, train_y)
     bert_cfg = BertConfig(

@@ -5,15 +5,10 @@ import io.streaminfer.models.ModelLoadException;
 import io.streaminfer.models.card.ModelArtifact;
 import io.streaminfer.models.card.ModelCard;
 import io.streaminfer.models.card.TensorSpec;
-import java.io.IOException;
 import java.nio.Buffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -146,16 +141,7 @@ public final class TokenizedText implements AutoCloseable {
     if (want.isEmpty()) {
       throw bad(model, "tokenizer_sha256", "is missing (the sha256 of " + file.getFileName() + ")");
     }
-    String got;
-    try {
-      got =
-          HexFormat.of()
-              .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    } catch (IOException e) {
-      throw new ModelLoadException(model + ": cannot read tokenizer file " + file, e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    String got = io.streaminfer.models.card.ModelRepository.sha256(file);
     if (!got.equalsIgnoreCase(want)) {
       throw new ModelLoadException(
           model
