@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import (train_dcgan, train_digits_cnn, train_digits_mobilenet, train_gan, train_langid,
-               train_langid_bert, train_sensor)
+               train_langid_bert, train_langid_bert_embed, train_sensor)
 from .nets import RnnConfig
 
 
@@ -29,7 +29,7 @@ def _sensor(name: str, cell: str) -> Trainer:
 
 
 #: name → trainer, in training order (digits-gan after digits-cnn and digits-dcgan after digits-mobilenet: their metrics classify
-#: generated digits).
+#: generated digits; langid-bert-embed after langid-bert: it is its encoder).
 TRAINERS: dict[str, Trainer] = {
     t.name: t
     for t in [
@@ -39,6 +39,8 @@ TRAINERS: dict[str, Trainer] = {
         Trainer(train_langid.NAME, train_langid.Config, train_langid.train, train_langid.evaluate_onnx),
         Trainer(train_langid_bert.NAME, train_langid_bert.Config, train_langid_bert.train,
                 train_langid_bert.evaluate_onnx),
+        Trainer(train_langid_bert_embed.NAME, train_langid_bert_embed.Config,
+                train_langid_bert_embed.train, train_langid_bert_embed.evaluate_onnx),
         Trainer(train_gan.NAME, train_gan.Config, train_gan.train, train_gan.evaluate_onnx),
         Trainer(train_digits_mobilenet.NAME, train_digits_mobilenet.Config, train_digits_mobilenet.train,
                 train_digits_mobilenet.evaluate_onnx),

@@ -11,6 +11,7 @@ THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
     "langid-transformer": {"accuracy": (">=", 0.95), "num_languages": (">=", 8)},
     "langid-bert": {"accuracy": (">=", 0.97), "worst_language_accuracy": (">=", 0.92),
                     "num_languages": (">=", 8)},
+    "langid-bert-embed": {"neighbour_language_agreement": (">=", 0.90)},
     "digits-gan": {"cnn_agreement": (">=", 0.80)},
     "digits-mobilenet": {"accuracy": (">=", 0.95), "worst_class_accuracy": (">=", 0.85)},
     "digits-dcgan": {"classifier_confident": (">=", 0.5), "classes_covered": (">=", 8)},

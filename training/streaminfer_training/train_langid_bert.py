@@ -212,24 +212,14 @@ def _evaluate(packed, x, y, loss_fn) -> tuple[float, float]:
 
 
 def reference_examples(model: Classifier, tok, splits: data.TextSplits, cfg: Config) -> list[dict]:
-    """The first held-out text of every language, two short crops, and texts that exercise the
-    tokenizer (accents, CJK and emoji, an over-long text), each run alone, unpadded."""
+    """The reference_cases, each run alone, unpadded."""
     from tokenizers import Tokenizer
 
     t = Tokenizer.from_str(tok.to_str())
     t.enable_truncation(cfg.max_length, direction="right")
-    texts, y = splits.test
-    cases = []
-    for i, lang in enumerate(splits.languages):
-        cases.append((texts[int(np.flatnonzero(y == i)[0])], lang))
-    for i in (1, 7):
-        cases.append((texts[int(np.flatnonzero(y == i)[1])][:40], splits.languages[i]))
-    cases += [("  Cafe\u0301 con\tleche,\n\n por favor  ", "es"),
-              ("Ich liebe 東京 und 😀 Emoji", "de"),
-              (_over_long(texts[int(np.flatnonzero(y == 0)[0])]), "en")]
     out = []
     model.eval()
-    for text, lang in cases:
+    for text, lang in reference_cases(splits):
         e = t.encode(text)
         ids = np.array([e.ids], dtype=np.int64)
         mask = np.array([e.attention_mask], dtype=np.int64)
@@ -245,6 +235,21 @@ def reference_examples(model: Classifier, tok, splits: data.TextSplits, cfg: Con
                          "score": float(probs.max()), "probabilities": probs.tolist()},
         })
     return out
+
+
+def reference_cases(splits: data.TextSplits) -> list[tuple[str, str]]:
+    """(text, language) of the reference texts: the first held-out text of every language, two
+    short crops, and texts that exercise the tokenizer (accents, CJK and emoji, an over-long text)."""
+    texts, y = splits.test
+    cases = []
+    for i, lang in enumerate(splits.languages):
+        cases.append((texts[int(np.flatnonzero(y == i)[0])], lang))
+    for i in (1, 7):
+        cases.append((texts[int(np.flatnonzero(y == i)[1])][:40], splits.languages[i]))
+    cases += [("  Cafe\u0301 con\tleche,\n\n por favor  ", "es"),
+              ("Ich liebe 東京 und 😀 Emoji", "de"),
+              (_over_long(texts[int(np.flatnonzero(y == 0)[0])]), "en")]
+    return cases
 
 
 def _over_long(text: str, chars: int = 3000) -> str:

@@ -32,6 +32,9 @@ final class BareOrtBench {
 
   static Result run(ModelArtifact artifact, int batch, int threads, long windowMs, int repeats)
       throws IOException {
+    if ("hf-tokenizer".equals(artifact.card().preprocessing().path("type").asText())) {
+      return runTexts(artifact, batch, threads, windowMs, repeats, false);
+    }
     RuntimeSettings settings = new RuntimeSettings(Device.parse("cpu"), threads, 1, false);
     try (OnnxModel model = OnnxModel.load(artifact, settings, new ProviderSelector())) {
       JsonNode example =
@@ -66,26 +69,72 @@ final class BareOrtBench {
             inputs.put(spec.name(), model.tensor(b, spec.shapeForBatch(batch)));
           }
         }
-        timed(model, inputs, Math.max(200, windowMs / 2)); // warm-up
-        List<Double> rates = new ArrayList<>();
-        List<Double> p50 = new ArrayList<>();
-        List<Double> p99 = new ArrayList<>();
-        for (int r = 0; r < repeats; r++) {
-          double[] callsUs = timed(model, inputs, windowMs);
-          double seconds = java.util.Arrays.stream(callsUs).sum() / 1e6;
-          rates.add(callsUs.length * batch / seconds);
-          p50.add(Stats.quantile(callsUs, 0.5));
-          p99.add(Stats.quantile(callsUs, 0.99));
-        }
-        return new Result(
-            model.card().name(),
-            batch,
-            threads,
-            Stats.median(rates),
-            Stats.median(p50),
-            Stats.median(p99));
+        return measure(model, List.of(inputs), batch, threads, windowMs, repeats);
       } finally {
         inputs.values().forEach(OnnxTensor::close);
+      }
+    }
+  }
+
+  /**
+   * B0 of a Transformer on the benchmark's own sentences (the bundled samples, in the order the
+   * workload sends them): tokenised once by the card's tokenizer, cut into batches of {@code batch}
+   * consecutive texts, each padded to its longest text as the pipeline pads it, or with {@code
+   * padToMax} to the card's {@code max_length}; the timed loop runs the batches in turn. The rate
+   * is texts per second.
+   */
+  static Result runTexts(
+      ModelArtifact artifact,
+      int batch,
+      int threads,
+      long windowMs,
+      int repeats,
+      boolean padToMax) {
+    RuntimeSettings settings = new RuntimeSettings(Device.parse("cpu"), threads, 1, false);
+    List<String> texts =
+        io.streaminfer.testkit.SampleData.load().texts().stream()
+            .map(io.streaminfer.testkit.SampleData.Sentence::text)
+            .toList();
+    List<Map<String, OnnxTensor>> batches = new ArrayList<>();
+    try (OnnxModel model = OnnxModel.load(artifact, settings, new ProviderSelector());
+        var tokenized = new io.streaminfer.models.preprocess.TokenizedText(artifact)) {
+      try {
+        for (int from = 0; from + batch <= texts.size(); from += batch) {
+          Object[] tokens = new Object[batch];
+          for (int i = 0; i < batch; i++) {
+            tokens[i] = tokenized.tokenize(texts.get(from + i));
+          }
+          long length =
+              padToMax ? (long) artifact.card().pre("max_length") : tokenized.length(tokens);
+          Map<String, java.nio.Buffer> buffers = new HashMap<>();
+          for (TensorSpec spec : model.card().inputs()) {
+            buffers.put(spec.name(), OnnxModel.longBuffer(Math.toIntExact(batch * length)));
+          }
+          for (int i = 0; i < batch; i++) {
+            Map<String, java.nio.Buffer> row = new HashMap<>();
+            for (var e : buffers.entrySet()) {
+              row.put(
+                  e.getKey(),
+                  e.getValue()
+                      .duplicate()
+                      .limit((int) ((i + 1) * length))
+                      .position((int) (i * length)));
+            }
+            tokenized.write((io.streaminfer.models.preprocess.HfTokenizer.Tokens) tokens[i], row);
+          }
+          Map<String, OnnxTensor> inputs = new HashMap<>();
+          batches.add(inputs);
+          for (var e : buffers.entrySet()) {
+            inputs.put(
+                e.getKey(), model.tensor((LongBuffer) e.getValue(), new long[] {batch, length}));
+          }
+        }
+        if (batches.isEmpty()) {
+          throw new IllegalStateException("fewer than " + batch + " sample texts");
+        }
+        return measure(model, batches, batch, threads, windowMs, repeats);
+      } finally {
+        batches.forEach(b -> b.values().forEach(OnnxTensor::close));
       }
     }
   }
@@ -111,10 +160,41 @@ final class BareOrtBench {
     return arr;
   }
 
-  private static double[] timed(OnnxModel model, Map<String, OnnxTensor> inputs, long windowMs) {
+  /** A warm-up, then {@code repeats} timed windows of {@code batches} in turn; their medians. */
+  private static Result measure(
+      OnnxModel model,
+      List<Map<String, OnnxTensor>> batches,
+      int batch,
+      int threads,
+      long windowMs,
+      int repeats) {
+    timed(model, batches, Math.max(200, windowMs / 2)); // warm-up
+    List<Double> rates = new ArrayList<>();
+    List<Double> p50 = new ArrayList<>();
+    List<Double> p99 = new ArrayList<>();
+    for (int r = 0; r < repeats; r++) {
+      double[] callsUs = timed(model, batches, windowMs);
+      double seconds = java.util.Arrays.stream(callsUs).sum() / 1e6;
+      rates.add(callsUs.length * batch / seconds);
+      p50.add(Stats.quantile(callsUs, 0.5));
+      p99.add(Stats.quantile(callsUs, 0.99));
+    }
+    return new Result(
+        model.card().name(),
+        batch,
+        threads,
+        Stats.median(rates),
+        Stats.median(p50),
+        Stats.median(p99));
+  }
+
+  /** Runs {@code batches} in turn for {@code windowMs}; each call's microseconds. */
+  private static double[] timed(
+      OnnxModel model, List<Map<String, OnnxTensor>> batches, long windowMs) {
     List<Double> us = new ArrayList<>();
     long end = System.nanoTime() + windowMs * 1_000_000;
-    while (System.nanoTime() < end) {
+    for (int i = 0; System.nanoTime() < end; i++) {
+      Map<String, OnnxTensor> inputs = batches.get(i % batches.size());
       long t = System.nanoTime();
       model.run(inputs);
       us.add((System.nanoTime() - t) / 1e3);

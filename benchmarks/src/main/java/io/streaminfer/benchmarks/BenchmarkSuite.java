@@ -110,6 +110,24 @@ public final class BenchmarkSuite {
           System.err.println(o);
         }
       }
+      var artifact = repo.select(model, java.util.Optional.empty());
+      if ("hf-tokenizer".equals(artifact.card().preprocessing().path("type").asText())) {
+        // the same sentences padded to the card's max_length instead of each batch's longest
+        for (int batch : new int[] {8, 64}) {
+          var r = BareOrtBench.runTexts(artifact, batch, 1, window, repeats, true);
+          ObjectNode o =
+              m.addObject()
+                  .put("bench", "B0")
+                  .put("model", model)
+                  .put("mode", "bare-ort-padded-to-max-length")
+                  .put("batch", batch)
+                  .put("threads", 1)
+                  .put("events_per_s", r.inferencesPerS())
+                  .put("p50_us", r.p50Us())
+                  .put("p99_us", r.p99Us());
+          System.err.println(o);
+        }
+      }
     }
 
     int n = quick ? 3000 : 20000;
@@ -261,7 +279,7 @@ public final class BenchmarkSuite {
   private static int events(Workload w, int n) {
     return switch (w) {
       case SENSORS -> Math.max(n, 2000);
-      case TEXTS -> n / 4;
+      case TEXTS, EMBEDDINGS -> n / 4;
       case PHOTOS -> n / 20; // mobilenet_v3_small: ~100/s on one thread
       default -> n;
     };
@@ -277,6 +295,10 @@ public final class BenchmarkSuite {
     String model = String.join(",", w.models());
     if (w == Workload.PHOTOS) {
       System.err.println("B2 skipped for PHOTOS: b2_loop.py has no torchvision preprocessing");
+      return null;
+    }
+    if (w == Workload.TEXTS || w == Workload.EMBEDDINGS) {
+      System.err.println("B2 skipped for " + w + ": b2_loop.py has no Hugging Face tokenizer");
       return null;
     }
     Path python = Path.of("training/.venv/bin/python");

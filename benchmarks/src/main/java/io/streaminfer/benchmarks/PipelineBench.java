@@ -91,17 +91,21 @@ final class PipelineBench {
       p.put(RouteKeys.key(r.name(), RouteKeys.INPUT), run + "-" + r.input());
       r.outputs().forEach((role, topic) -> p.put(RouteKeys.key(r.name(), role), run + "-" + topic));
     }
-    // the users' CNN on its own route, after the default four
-    p.put(
-        StreamInferConfig.ROUTES,
-        String.join(",", StreamInferConfig.of(Map.of()).routes().stream().map(Route::name).toList())
-            + ","
-            + Workload.PHOTOS.route);
-    Workload.PHOTOS_ROUTE.forEach(
-        (k, v) ->
-            p.put(
-                RouteKeys.key(Workload.PHOTOS.route, k),
-                k.equals("input") || k.equals("output") ? run + "-" + v : v));
+    // the users' CNN and the text embedding on routes of their own, after the default four
+    List<String> routes =
+        new java.util.ArrayList<>(
+            StreamInferConfig.of(Map.of()).routes().stream().map(Route::name).toList());
+    for (var declared : new java.util.TreeMap<>(Workload.DECLARED_ROUTES).entrySet()) {
+      routes.add(declared.getKey().route);
+      declared
+          .getValue()
+          .forEach(
+              (k, v) ->
+                  p.put(
+                      RouteKeys.key(declared.getKey().route, k),
+                      k.equals("input") || k.equals("output") ? run + "-" + v : v));
+    }
+    p.put(StreamInferConfig.ROUTES, String.join(",", routes));
     p.put(StreamInferConfig.TOPIC_DEAD_LETTERS, run + "-dead-letters");
     StreamInferConfig c = StreamInferConfig.of(p);
     Map<String, String> topicConfig =

@@ -4,6 +4,7 @@ import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Embedding;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.GenerationRequest;
@@ -27,23 +28,36 @@ import org.apache.kafka.common.serialization.Serializer;
  * The events one model branch consumes, built from the bundled held-out samples: PNG digits,
  * sentences, readings of nine sensors in turn, one-sample generation requests, and for the users'
  * CNN the photographs of its reference set (RGB, grey, 16-bit, palette and RGBA PNG; RGB, CMYK and
- * EXIF-rotated JPEG; raw RGB) in turn.
+ * EXIF-rotated JPEG; raw RGB) in turn, and for the text embedding the sentences.
  */
 enum Workload {
   IMAGES("digits-cnn", "images", Classification.class),
-  TEXTS("langid-transformer", "texts", Classification.class),
+  TEXTS("langid-bert", "texts", Classification.class),
   SENSORS("sensor-lstm+sensor-gru", "sensors", Forecast.class),
   GENERATION("digits-gan", "generation", GeneratedImage.class),
   /** A user's CNN: torchvision mobilenet_v3_small on the {@code photos} route. */
-  PHOTOS("digits-mobilenet", "photos", Classification.class);
+  PHOTOS("digits-mobilenet", "photos", Classification.class),
+  /** The BERT encoder as a text embedding on the {@code embeddings} route, on the sentences. */
+  EMBEDDINGS("langid-bert-embed", "embeddings", Embedding.class);
 
-  /** The non-default route of {@link #PHOTOS}: its input, task, model and output. */
-  static final Map<String, String> PHOTOS_ROUTE =
+  /**
+   * The non-default routes, by workload: their input, task, model and output ({@link #PHOTOS},
+   * {@link #EMBEDDINGS}).
+   */
+  static final Map<Workload, Map<String, String>> DECLARED_ROUTES =
       Map.of(
-          "input", "photos",
-          "task", "image-classification",
-          "models", "digits-mobilenet",
-          "output", "photo-predictions");
+          PHOTOS,
+          Map.of(
+              "input", "photos",
+              "task", "image-classification",
+              "models", "digits-mobilenet",
+              "output", "photo-predictions"),
+          EMBEDDINGS,
+          Map.of(
+              "input", "sentences",
+              "task", "text-embedding",
+              "models", "langid-bert-embed",
+              "output", "sentence-embeddings"));
 
   final String model;
 
@@ -123,7 +137,7 @@ enum Workload {
                 .build();
         return new ProducerRecord<>(topic, e.getId(), IMAGE_EVENTS.serialize(topic, e));
       }
-      case TEXTS -> {
+      case TEXTS, EMBEDDINGS -> {
         SampleData.Sentence s = DATA.texts().get(i % DATA.texts().size());
         TextEvent e =
             TextEvent.newBuilder()

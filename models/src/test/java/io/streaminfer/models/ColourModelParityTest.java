@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streaminfer.models.postprocess.TopK;
+import io.streaminfer.models.postprocess.ClassScores;
 import io.streaminfer.models.preprocess.ImageDecoder;
 import io.streaminfer.models.preprocess.ImageInput;
 import io.streaminfer.models.preprocess.ImagePreprocessor;
@@ -87,7 +87,7 @@ class ColourModelParityTest {
         assertThat(worstPixel.get(v)).as("%s pixels, Java - Pillow", v).isLessThanOrEqualTo(1.0);
       }
       // 3. the model: the whole reference set as one batch
-      BatchResult<List<TopK.Scored>> result = new ImageClassifier(model).run(inputs);
+      BatchResult<ClassScores.Classified> result = new ImageClassifier(model).run(inputs);
       assertThat(result.batchSize()).isEqualTo(inputs.size());
       int offset = 0;
       for (int i = 0; i < inputs.size(); i++) {
@@ -101,7 +101,7 @@ class ColourModelParityTest {
               .isCloseTo(logits[k], within(tol));
         }
         offset += logits.length;
-        assertThat(result.outcomes().get(i).value().get(0).label())
+        assertThat(result.outcomes().get(i).value().best().label())
             .as(variant)
             .isEqualTo(ex.path("expected").path("label").asText());
       }
@@ -130,7 +130,7 @@ class ColourModelParityTest {
           exampleOf.add(-1);
         }
       }
-      BatchResult<List<TopK.Scored>> result = new ImageClassifier(model).run(inputs);
+      BatchResult<ClassScores.Classified> result = new ImageClassifier(model).run(inputs);
       assertThat(result.batchSize()).isEqualTo(ref.path("examples").size());
       assertThat(result.runMicros()).isPositive().isLessThanOrEqualTo(result.inferenceMicros());
       int row = 0;
@@ -149,7 +149,7 @@ class ColourModelParityTest {
               .as("%s logit %d", ex.path("variant").asText(), k)
               .isCloseTo(logits[k], within(1e-4));
         }
-        assertThat(outcome.value().get(0).label())
+        assertThat(outcome.value().best().label())
             .isEqualTo(ex.path("expected").path("label").asText());
         row++;
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streaminfer.models.card.ModelArtifact;
+import io.streaminfer.models.postprocess.ClassScores;
 import io.streaminfer.models.postprocess.TopK;
 import io.streaminfer.models.preprocess.ImageInput;
 import io.streaminfer.models.runtime.OnnxModel;
@@ -83,13 +84,13 @@ class ReferenceParityTest {
     JsonNode ref = TestRepository.reference(model.artifact());
     List<ImageInput> inputs = new ArrayList<>();
     ref.path("examples").forEach(ex -> inputs.add(TestRepository.imageInput(ex.path("input"))));
-    BatchResult<List<TopK.Scored>> result = new ImageClassifier(model).run(inputs);
+    BatchResult<ClassScores.Classified> result = new ImageClassifier(model).run(inputs);
     assertThat(result.batchSize()).isEqualTo(inputs.size()).isGreaterThanOrEqualTo(8);
     assertRawOutputsMatch(ref, result.output());
     for (int i = 0; i < inputs.size(); i++) {
       assertLogitsMatch(
           ref.path("examples").get(i),
-          result.outcomes().get(i).value(),
+          result.outcomes().get(i).value().top(),
           model.card().labels(),
           tolerance(ref));
     }
@@ -111,7 +112,7 @@ class ReferenceParityTest {
         for (int i = 0; i < texts.size(); i++) {
           assertLogitsMatch(
               ref.path("examples").get(i),
-              result.outcomes().get(i).value(),
+              result.outcomes().get(i).value().top(),
               model.card().labels(),
               tolerance(ref));
         }

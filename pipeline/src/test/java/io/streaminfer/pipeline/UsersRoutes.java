@@ -22,9 +22,9 @@ import java.util.Map;
  * Routes for models of the kind users bring, declared next to the four default routes by
  * configuration alone: the torchvision mobilenet_v3_small (RGB 224, ImageNet normalisation) on
  * {@code photos}, the unconditional RGB generator on {@code colour-art} and the Hugging Face BERT
- * language identifier (WordPiece tokenizer.json, three graph inputs) on {@code languages}; and the
- * events they take, from the mobilenet's reference set (every form of image, with the label PyTorch
- * gave it).
+ * language identifier (WordPiece tokenizer.json, three graph inputs) on {@code languages} and its
+ * encoder as a text embedding on {@code embeddings} (the same input topic); and the events they
+ * take, from the mobilenet's reference set (every form of image, with the label PyTorch gave it).
  */
 public final class UsersRoutes {
   public static final String PHOTOS_IN = "photos";
@@ -33,13 +33,19 @@ public final class UsersRoutes {
   public static final String ART_OUT = "colour-images";
   public static final String SENTENCES_IN = "sentences";
   public static final String SENTENCES_OUT = "language-predictions";
+  public static final String EMBEDDINGS_OUT = "sentence-embeddings";
 
   private UsersRoutes() {}
 
-  /** The route keys: the default four, {@code photos}, {@code colour-art} and {@code languages}. */
+  /**
+   * The route keys: the default four, {@code photos}, {@code colour-art}, {@code languages} and
+   * {@code embeddings}.
+   */
   public static Map<String, Object> keys() {
     Map<String, Object> p = new LinkedHashMap<>();
-    p.put(StreamInferConfig.ROUTES, "images,texts,sensors,generation,photos,colour-art,languages");
+    p.put(
+        StreamInferConfig.ROUTES,
+        "images,texts,sensors,generation,photos,colour-art,languages,embeddings");
     p.put("routes.photos.input", PHOTOS_IN);
     p.put("routes.photos.task", "image-classification");
     p.put("routes.photos.models", "digits-mobilenet");
@@ -52,6 +58,10 @@ public final class UsersRoutes {
     p.put("routes.languages.task", "text-classification");
     p.put("routes.languages.models", "langid-bert");
     p.put("routes.languages.output", SENTENCES_OUT);
+    p.put("routes.embeddings.input", SENTENCES_IN);
+    p.put("routes.embeddings.task", "text-embedding");
+    p.put("routes.embeddings.models", "langid-bert-embed");
+    p.put("routes.embeddings.output", EMBEDDINGS_OUT);
     return p;
   }
 
@@ -60,15 +70,7 @@ public final class UsersRoutes {
 
   /** Every example of the mobilenet's reference set as the event a producer sends. */
   public static List<Photo> photos() {
-    JsonNode ref;
-    try {
-      ref =
-          new ObjectMapper()
-              .readTree(
-                  Path.of(TestConfigs.repository(), "digits-mobilenet/1/reference.json").toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    JsonNode ref = reference("digits-mobilenet");
     List<Photo> out = new ArrayList<>();
     for (JsonNode ex : ref.path("examples")) {
       JsonNode in = ex.path("input");
@@ -95,22 +97,42 @@ public final class UsersRoutes {
 
   /** Every example of the BERT language identifier's reference set as a producer's event. */
   public static List<Sentence> sentences() {
-    JsonNode ref;
-    try {
-      ref =
-          new ObjectMapper()
-              .readTree(Path.of(TestConfigs.repository(), "langid-bert/1/reference.json").toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     List<Sentence> out = new ArrayList<>();
-    for (JsonNode ex : ref.path("examples")) {
+    for (JsonNode ex : reference("langid-bert").path("examples")) {
       out.add(
           new Sentence(
               text("sentence-" + out.size(), ex.path("input").path("text").asText()),
               ex.path("expected").path("label").asText()));
     }
     return out;
+  }
+
+  /** A text event and the vector PyTorch gave it. */
+  public record Embedded(TextEvent event, float[] expected) {}
+
+  /** Every example of the embedding's reference set as a producer's event (ids "embedded-N"). */
+  public static List<Embedded> embedded() {
+    List<Embedded> out = new ArrayList<>();
+    for (JsonNode ex : reference("langid-bert-embed").path("examples")) {
+      JsonNode v = ex.path("expected").path("vector");
+      float[] want = new float[v.size()];
+      for (int i = 0; i < want.length; i++) {
+        want[i] = (float) v.get(i).asDouble();
+      }
+      out.add(
+          new Embedded(
+              text("embedded-" + out.size(), ex.path("input").path("text").asText()), want));
+    }
+    return out;
+  }
+
+  private static JsonNode reference(String model) {
+    try {
+      return new ObjectMapper()
+          .readTree(Path.of(TestConfigs.repository(), model, "1", "reference.json").toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A text event. */

@@ -6,6 +6,7 @@ import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.topology.Topics;
 import io.streaminfer.schemas.AnomalyAlert;
 import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Embedding;
 import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import java.time.Duration;
@@ -47,6 +48,7 @@ public final class OutputCollector implements AutoCloseable {
   private final Map<String, Integer> predictions = new HashMap<>();
   private final Map<String, List<Long>> latenciesMs = new HashMap<>();
   private final Map<String, Map<String, Classification>> classifications = new HashMap<>();
+  private final Map<String, Map<String, Embedding>> embeddings = new HashMap<>();
   private final List<ConsumerRecord<String, byte[]>> forecasts = new ArrayList<>();
   private final List<AnomalyAlert> anomalies = new ArrayList<>();
   private final List<GeneratedImage> generated = new ArrayList<>();
@@ -112,6 +114,9 @@ public final class OutputCollector implements AutoCloseable {
         Classification c =
             AvroSerdes.serde(Classification.class).deserializer().deserialize(t, r.value());
         classifications.computeIfAbsent(route.name(), x -> new HashMap<>()).put(c.getId(), c);
+      } else if (type == Embedding.class) {
+        Embedding e = AvroSerdes.serde(Embedding.class).deserializer().deserialize(t, r.value());
+        embeddings.computeIfAbsent(route.name(), x -> new HashMap<>()).put(e.getId(), e);
       } else if (type == GeneratedImage.class) {
         generated.add(
             AvroSerdes.serde(GeneratedImage.class).deserializer().deserialize(t, r.value()));
@@ -159,6 +164,11 @@ public final class OutputCollector implements AutoCloseable {
   /** Classifications of route {@code route} by event id. */
   public Map<String, Classification> classifications(String route) {
     return classifications.getOrDefault(route, Map.of());
+  }
+
+  /** Embeddings of route {@code route} by event id. */
+  public Map<String, Embedding> embeddings(String route) {
+    return embeddings.getOrDefault(route, Map.of());
   }
 
   /** Forecast records. */

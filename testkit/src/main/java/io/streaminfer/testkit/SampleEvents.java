@@ -495,13 +495,21 @@ public final class SampleEvents {
     out.add(text(t, goodText, "bad-txt-nbsp", "\u00A0\u3000\u2003", ErrorCode.TEXT_EMPTY));
     out.add(
         text(t, goodText, "bad-txt-invisible", "\u200B\u200D\uFEFF\u2060", ErrorCode.TEXT_EMPTY));
-    // 10,000 emoji are 10,000 characters (20,000 UTF-16 units): within text.max.chars, classified
+    // 10,000 characters with 1,250 emoji (11,250 UTF-16 units): within text.max.chars, classified
     TextEvent emoji =
         TextEvent.newBuilder(goodText)
             .setId("txt-emoji")
-            .setText("\uD83D\uDE00".repeat(10_000))
+            .setText("\uD83D\uDE00 Hallo ".repeat(1_250))
             .build();
     out.add(valid(t.texts(), emoji.getId(), emoji, Kind.TEXTS, null, 1));
+    // emoji alone: no word of any language the model knows
+    out.add(
+        text(
+            t,
+            goodText,
+            "bad-txt-only-emoji",
+            "\uD83D\uDE00".repeat(10_000),
+            ErrorCode.TEXT_UNENCODABLE));
     out.add(
         invalidEvent(
             t.texts(),

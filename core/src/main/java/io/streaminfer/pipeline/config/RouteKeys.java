@@ -94,7 +94,7 @@ public final class RouteKeys {
               ConfigDef.ValidString.in(
                   Arrays.stream(Task.values()).map(Task::id).toArray(String[]::new)),
               Importance.HIGH,
-              "Task family: image-classification, text-classification, time-series-forecast or image-generation.")
+              "Task family: image-classification, text-classification, text-embedding, time-series-forecast or image-generation.")
           .define(
               MODELS,
               Type.LIST,
@@ -150,7 +150,7 @@ public final class RouteKeys {
               null,
               nullOr(ConfigDef.Range.between(1, 1 << 20)),
               Importance.MEDIUM,
-              "text-classification: longest accepted text in characters (default: text.max.chars).")
+              "text-classification, text-embedding: longest accepted text in characters (default: text.max.chars).")
           .define(
               MAX_SAMPLES,
               Type.INT,
@@ -210,10 +210,7 @@ public final class RouteKeys {
     m.put(
         "texts",
         new DefaultRoute(
-            "texts",
-            Task.TEXT_CLASSIFICATION,
-            "langid-transformer",
-            Map.of(OUTPUT, "text-predictions")));
+            "texts", Task.TEXT_CLASSIFICATION, "langid-bert", Map.of(OUTPUT, "text-predictions")));
     m.put(
         "sensors",
         new DefaultRoute(

@@ -1,6 +1,7 @@
 package io.streaminfer.pipeline.topology;
 
 import io.streaminfer.models.card.Task;
+import io.streaminfer.models.postprocess.ClassScores;
 import io.streaminfer.models.postprocess.TopK;
 import io.streaminfer.models.task.BatchTask;
 import io.streaminfer.pipeline.batch.BatchSettings;
@@ -9,6 +10,7 @@ import io.streaminfer.pipeline.config.RouteKeys;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.LabelScore;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,8 +19,8 @@ import org.apache.kafka.streams.processor.api.Processor;
 
 /**
  * What the classification families share: a {@link Classification} out, the route's {@code top.k}
- * and one input limit, and the {@link ClassificationProcessor}; a subclass names its task, event,
- * batch task and how to read an event.
+ * and one input limit, and the {@link PredictionProcessor}; a subclass names its task, event, batch
+ * task and how to read an event.
  *
  * @param <E> the Avro event
  * @param <I> the model input read from it
@@ -26,13 +28,13 @@ import org.apache.kafka.streams.processor.api.Processor;
 abstract class ClassificationFamily<E extends SpecificRecord, I> implements TaskFamily {
   private final Task task;
   private final Class<E> eventType;
-  private final Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType;
+  private final Class<? extends BatchTask<I, ?, ClassScores.Classified>> taskType;
   private final String limitKey;
 
   ClassificationFamily(
       Task task,
       Class<E> eventType,
-      Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType,
+      Class<? extends BatchTask<I, ?, ClassScores.Classified>> taskType,
       String limitKey) {
     this.task = task;
     this.eventType = eventType;
@@ -66,10 +68,34 @@ abstract class ClassificationFamily<E extends SpecificRecord, I> implements Task
       ModelRegistry models,
       BatchSettings batching,
       PipelineMetrics.RouteMetrics metrics) {
-    return new ClassificationProcessor<>(
-        route, batching, models, metrics, taskType, eventType, reader(route));
+    int topK = route.limits().topK();
+    return new PredictionProcessor<E, I, ClassScores.Classified>(
+        route,
+        batching,
+        models,
+        metrics,
+        taskType,
+        eventType,
+        reader(route),
+        (reader, event, c, task, metadata) ->
+            Classification.newBuilder()
+                .setId(reader.id().apply(event))
+                .setEventTime(reader.eventTime().apply(event))
+                .setLabel(c.best().label())
+                .setScore(c.best().score())
+                .setTopK(scores(c.top().subList(0, Math.min(topK, c.top().size()))))
+                .setAccepted(c.accepted() == null ? null : scores(c.accepted()))
+                .setTrueLabel(reader.trueLabel().apply(event))
+                .setMetadata(metadata)
+                .build());
+  }
+
+  private static List<LabelScore> scores(List<TopK.Scored> scored) {
+    return scored.stream()
+        .map(s -> LabelScore.newBuilder().setLabel(s.label()).setScore(s.score()).build())
+        .toList();
   }
 
   /** How a route of this family reads an event (with the route's limits). */
-  abstract ClassificationProcessor.EventReader<E, I> reader(Route route);
+  abstract PredictionProcessor.EventReader<E, I> reader(Route route);
 }

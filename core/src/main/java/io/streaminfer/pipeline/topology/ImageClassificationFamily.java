@@ -26,9 +26,9 @@ public final class ImageClassificationFamily extends ClassificationFamily<ImageE
   }
 
   @Override
-  ClassificationProcessor.EventReader<ImageEvent, ImageInput> reader(Route route) {
+  PredictionProcessor.EventReader<ImageEvent, ImageInput> reader(Route route) {
     int maxBytes = route.limits().maxBytes();
-    return new ClassificationProcessor.EventReader<>(
+    return new PredictionProcessor.EventReader<>(
         ImageEvent::getId, ImageEvent::getEventTime, ImageEvent::getLabel, e -> input(e, maxBytes));
   }
 

@@ -24,9 +24,9 @@ public final class TextClassificationFamily extends ClassificationFamily<TextEve
   }
 
   @Override
-  ClassificationProcessor.EventReader<TextEvent, String> reader(Route route) {
+  PredictionProcessor.EventReader<TextEvent, String> reader(Route route) {
     int maxChars = route.limits().maxChars();
-    return new ClassificationProcessor.EventReader<>(
+    return new PredictionProcessor.EventReader<>(
         TextEvent::getId, TextEvent::getEventTime, TextEvent::getLabel, e -> input(e, maxChars));
   }
 

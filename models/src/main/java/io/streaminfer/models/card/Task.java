@@ -4,6 +4,7 @@ package io.streaminfer.models.card;
 public enum Task {
   IMAGE_CLASSIFICATION("image-classification"),
   TEXT_CLASSIFICATION("text-classification"),
+  TEXT_EMBEDDING("text-embedding"),
   TIME_SERIES_FORECAST("time-series-forecast"),
   IMAGE_GENERATION("image-generation");
 
@@ -28,7 +29,8 @@ public enum Task {
     throw new IllegalArgumentException(
         "unknown task '"
             + id
-            + "' (expected image-classification, text-classification, "
-            + "time-series-forecast or image-generation)");
+            + "' (expected one of "
+            + java.util.Arrays.stream(values()).map(Task::id).toList()
+            + ")");
   }
 }

@@ -3,7 +3,7 @@ package io.streaminfer.models.importer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.streaminfer.models.card.Task;
-import io.streaminfer.models.postprocess.TopK;
+import io.streaminfer.models.postprocess.ClassScores;
 import io.streaminfer.models.preprocess.ImageInput;
 import io.streaminfer.models.runtime.OnnxModel;
 import io.streaminfer.models.task.ImageClassifier;
@@ -301,7 +301,7 @@ final class ImageClassificationImport implements ImportFamily {
     }
     ImageInput image = new ImageInput(ImageInput.Encoding.RAW_UINT8, px, w, h, 3);
     var result = classifier.run(List.of(image, image));
-    Outcome<List<TopK.Scored>> o = result.outcomes().get(0);
+    Outcome<ClassScores.Classified> o = result.outcomes().get(0);
     if (!o.ok()) {
       throw o.error();
     }
@@ -310,10 +310,6 @@ final class ImageClassificationImport implements ImportFamily {
         throw new ImportRefusedException("smoke inference: the output holds " + v);
       }
     }
-    List<String> top = new ArrayList<>();
-    for (TopK.Scored s : o.value()) {
-      top.add(s.label() + " " + String.format(java.util.Locale.ROOT, "%.3f", s.score()));
-    }
     return "a "
         + w
         + "x"
@@ -321,6 +317,6 @@ final class ImageClassificationImport implements ImportFamily {
         + " gradient image, batch of 2, in "
         + result.inferenceMicros() / 1000
         + " ms: "
-        + (top.isEmpty() ? "no label above threshold" : String.join(", ", top));
+        + o.value().summary();
   }
 }

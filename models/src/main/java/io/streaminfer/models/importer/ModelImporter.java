@@ -41,7 +41,8 @@ public final class ModelImporter {
       List.of(
           new ImageClassificationImport(),
           new ImageGenerationImport(),
-          new TextClassificationImport());
+          new TextClassificationImport(),
+          new TextEmbeddingImport());
 
   private static final Set<String> DTYPES = Set.of("float32", "int64", "uint8");
   private static final ObjectMapper JSON =

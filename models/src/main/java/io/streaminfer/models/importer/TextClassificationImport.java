@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streaminfer.models.card.ModelRepository;
 import io.streaminfer.models.card.Task;
-import io.streaminfer.models.postprocess.TopK;
+import io.streaminfer.models.postprocess.ClassScores;
 import io.streaminfer.models.runtime.OnnxModel;
 import io.streaminfer.models.task.Outcome;
 import io.streaminfer.models.task.TextClassifier;
@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * from the tokenizer's padding, else its pad token, else {@code config.json}'s {@code
  * pad_token_id}. Truncation is assumed on the right, as Hugging Face truncates.
  */
-final class TextClassificationImport implements ImportFamily {
+class TextClassificationImport implements ImportFamily {
   private static final JsonNodeFactory J = JsonNodeFactory.instance;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> ROLES = Set.of("input_ids", "attention_mask", "token_type_ids");
@@ -40,9 +40,14 @@ final class TextClassificationImport implements ImportFamily {
     return Task.TEXT_CLASSIFICATION;
   }
 
-  /** Every input int64 of rank 2; the ids named input_ids, or the only input. */
+  /** Token inputs ({@link #takesTokens}) and an output that is not token vectors. */
   @Override
   public boolean recognises(OnnxGraph g) {
+    return takesTokens(g) && !TextEmbeddingImport.givesVectors(g);
+  }
+
+  /** Every input int64 of rank 2; the ids named input_ids, or the only input. */
+  static boolean takesTokens(OnnxGraph g) {
     boolean tokens =
         g.inputs().stream().allMatch(v -> v.dtype().equals("int64") && v.dims().length == 2);
     return tokens
@@ -57,6 +62,16 @@ final class TextClassificationImport implements ImportFamily {
 
   @Override
   public void draft(OnnxGraph g, ImportRequest r, CardDraft d) {
+    JsonNode config = tokens(g, r, d);
+    ImageClassificationImport.classScores(
+        g, r, d, config == null ? List.of() : id2label(config), "config.json id2label");
+  }
+
+  /**
+   * Fills the {@code hf-tokenizer} preprocessing from the graph's inputs and the tokenizer folder;
+   * returns the folder's config.json (missing when absent), or null when no tokenizer was given.
+   */
+  static JsonNode tokens(OnnxGraph g, ImportRequest r, CardDraft d) {
     ObjectNode inputs = J.objectNode();
     for (OnnxGraph.Value v : g.inputs()) {
       String role =
@@ -87,8 +102,7 @@ final class TextClassificationImport implements ImportFamily {
           "preprocessing.tokenizer_file",
           "a text model needs its tokenizer: pass --tokenizer with the Hugging Face model folder"
               + " or its tokenizer.json");
-      ImageClassificationImport.classScores(g, r, d, List.of(), "");
-      return;
+      return null;
     }
     JsonNode tok = read(file, true);
     JsonNode config = read(file.resolveSibling("config.json"), false);
@@ -107,10 +121,21 @@ final class TextClassificationImport implements ImportFamily {
           J.numberNode(maxLength),
           "tokenizer_config.json model_max_length");
     } else if (config.path("max_position_embeddings").asLong(-1) > 1) {
+      long positions = config.path("max_position_embeddings").asLong();
+      String type = config.path("model_type").asText("");
+      // RoBERTa-style embeddings number positions from pad_token_id + 1 (514 positions: 512 tokens)
+      long offset =
+          Set.of("roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text")
+                  .contains(type)
+              ? config.path("pad_token_id").asLong(1) + 1
+              : 0;
       d.infer(
           "preprocessing.max_length",
-          J.numberNode(config.path("max_position_embeddings").asLong()),
-          "config.json max_position_embeddings");
+          J.numberNode(positions - offset),
+          "config.json max_position_embeddings"
+              + (offset > 0
+                  ? " less " + offset + " (" + type + " positions start after padding)"
+                  : ""));
     } else {
       d.missing(
           "preprocessing.max_length",
@@ -134,7 +159,7 @@ final class TextClassificationImport implements ImportFamily {
         J.textNode("right"),
         "longer texts lose their end, as Hugging Face truncates; set left to keep the end, refuse"
             + " to dead-letter them");
-    ImageClassificationImport.classScores(g, r, d, id2label(config), "config.json id2label");
+    return config;
   }
 
   /** The tokenizer.json of the request: the path itself, or the folder's; null when none. */
@@ -202,7 +227,7 @@ final class TextClassificationImport implements ImportFamily {
   }
 
   @Override
-  public Map<String, Path> files(ImportRequest r) {
+  public final Map<String, Path> files(ImportRequest r) {
     Path file = tokenizerFile(r);
     return file == null ? Map.of() : Map.of("tokenizer.json", file);
   }
@@ -212,20 +237,16 @@ final class TextClassificationImport implements ImportFamily {
     try (TextClassifier task = new TextClassifier(model)) {
       var result =
           task.run(List.of("A short sentence to check the model.", "Eine zweite, längere Zeile."));
-      Outcome<List<TopK.Scored>> o = result.outcomes().get(0);
+      Outcome<ClassScores.Classified> o = result.outcomes().get(0);
       if (!o.ok()) {
         throw o.error();
-      }
-      List<String> top = new ArrayList<>();
-      for (TopK.Scored s : o.value()) {
-        top.add(s.label() + " " + String.format(java.util.Locale.ROOT, "%.3f", s.score()));
       }
       return "two texts, padded to the longer, through "
           + model.card().inputs().size()
           + " inputs in "
           + result.inferenceMicros() / 1000
           + " ms: "
-          + String.join(", ", top);
+          + o.value().summary();
     }
   }
 }

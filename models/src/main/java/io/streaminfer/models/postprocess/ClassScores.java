@@ -10,10 +10,10 @@ import java.util.List;
 /**
  * A classifier's output row to scored labels, as the card's {@code postprocessing.type} says:
  * {@code softmax-top-k} (logits; the {@code top_k} most probable), {@code probabilities-top-k} (the
- * graph already outputs probabilities) or {@code sigmoid-multi-label} (independent labels: every
- * label whose sigmoid reaches its threshold, most probable first, at most {@code top_k}; the
- * threshold is {@code threshold} for all or {@code thresholds}, one per label). Reads the output
- * named by {@code postprocessing.output}. Immutable.
+ * graph already outputs probabilities) or {@code sigmoid-multi-label} (independent labels: the
+ * {@code top_k} most probable, and apart every label whose sigmoid reaches its threshold, {@code
+ * threshold} for all or {@code thresholds}, one per label). Reads the output named by {@code
+ * postprocessing.output}. Immutable.
  */
 public final class ClassScores {
   /** How the output row becomes probabilities. */
@@ -101,34 +101,70 @@ public final class ClassScores {
     return kind;
   }
 
-  /** The scored labels of row {@code row} of a batch-major output. */
-  public List<TopK.Scored> scores(float[] values, int row) {
+  /**
+   * A classifier's answer for one input.
+   *
+   * @param top the {@code top_k} most probable labels, most probable first
+   * @param accepted for a {@code sigmoid-multi-label} model, every label whose probability reached
+   *     its threshold, most probable first (possibly none); null for a single-label model
+   */
+  public record Classified(List<TopK.Scored> top, List<TopK.Scored> accepted) {
+    /** The most probable label. */
+    public TopK.Scored best() {
+      return top.get(0);
+    }
+
+    /** "label 0.912, other 0.051" of the top labels, and of the accepted ones when multi-label. */
+    public String summary() {
+      String t = describe(top);
+      return accepted == null
+          ? t
+          : t + "; above threshold: " + (accepted.isEmpty() ? "none" : describe(accepted));
+    }
+
+    private static String describe(List<TopK.Scored> scored) {
+      List<String> out = new ArrayList<>();
+      for (TopK.Scored s : scored) {
+        out.add(s.label() + " " + String.format(java.util.Locale.ROOT, "%.3f", s.score()));
+      }
+      return String.join(", ", out);
+    }
+  }
+
+  /** The answer of row {@code row} of a batch-major output. */
+  public Classified scores(float[] values, int row) {
     int n = labels.size();
     int at = row * n;
     return switch (kind) {
-      case SOFTMAX -> TopK.topK(values, row, labels, topK);
+      case SOFTMAX -> new Classified(TopK.topK(values, row, labels, topK), null);
       case PROBABILITIES -> {
         double[] p = new double[n];
         for (int i = 0; i < n; i++) {
           p[i] = values[at + i];
         }
-        yield TopK.best(p, labels, topK);
+        yield new Classified(TopK.best(p, labels, topK), null);
       }
       case SIGMOID -> {
-        List<Integer> kept = new ArrayList<>();
         double[] p = new double[n];
         for (int i = 0; i < n; i++) {
           p[i] = 1.0 / (1.0 + Math.exp(-values[at + i]));
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+          order[i] = i;
+        }
+        // most probable first, ties by index
+        java.util.Arrays.sort(order, (a, b) -> p[b] != p[a] ? Double.compare(p[b], p[a]) : a - b);
+        List<TopK.Scored> all = new ArrayList<>(n);
+        List<TopK.Scored> accepted = new ArrayList<>();
+        for (int i : order) {
+          TopK.Scored s = new TopK.Scored(labels.get(i), (float) p[i]);
+          all.add(s);
           if (p[i] >= thresholds[i]) {
-            kept.add(i);
+            accepted.add(s);
           }
         }
-        kept.sort((a, b) -> p[b] != p[a] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
-        List<TopK.Scored> out = new ArrayList<>();
-        for (int i : kept.subList(0, Math.min(topK, kept.size()))) {
-          out.add(new TopK.Scored(labels.get(i), (float) p[i]));
-        }
-        yield out;
+        yield new Classified(List.copyOf(all.subList(0, Math.min(topK, n))), accepted);
       }
     };
   }

@@ -3,18 +3,16 @@ package io.streaminfer.models.task;
 import io.streaminfer.models.card.Task;
 import io.streaminfer.models.card.TensorSpec;
 import io.streaminfer.models.postprocess.ClassScores;
-import io.streaminfer.models.postprocess.TopK;
 import io.streaminfer.models.preprocess.ImageInput;
 import io.streaminfer.models.preprocess.ImagePreprocessor;
 import io.streaminfer.models.runtime.OnnxModel;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
-import java.util.List;
 import java.util.Map;
 
 /** Image classification: the card's image preprocessing → model → the card's class scores. */
-public final class ImageClassifier extends BatchTask<ImageInput, Void, List<TopK.Scored>> {
+public final class ImageClassifier extends BatchTask<ImageInput, Void, ClassScores.Classified> {
   private final ImagePreprocessor pre;
   private final String input;
   private final ClassScores scores;
@@ -73,7 +71,7 @@ public final class ImageClassifier extends BatchTask<ImageInput, Void, List<TopK
   }
 
   @Override
-  protected List<TopK.Scored> finish(float[] output, int row, Void context) {
+  protected ClassScores.Classified finish(float[] output, int row, Void context) {
     return scores.scores(output, row);
   }
 }

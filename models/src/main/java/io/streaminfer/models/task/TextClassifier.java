@@ -2,34 +2,34 @@ package io.streaminfer.models.task;
 
 import io.streaminfer.models.card.Task;
 import io.streaminfer.models.card.TensorSpec;
-import io.streaminfer.models.postprocess.TopK;
+import io.streaminfer.models.postprocess.ClassScores;
 import io.streaminfer.models.preprocess.HfTokenizer;
 import io.streaminfer.models.preprocess.TextPreprocessor;
 import io.streaminfer.models.preprocess.TokenizedText;
 import io.streaminfer.models.runtime.OnnxModel;
 import java.nio.Buffer;
 import java.nio.LongBuffer;
-import java.util.List;
 import java.util.Map;
 
 /**
- * Text classification: tokens → model → softmax top-k labels. The tokens are the card's {@code
+ * Text classification: tokens → model → labels, as the card's postprocessing says ({@link
+ * ClassScores}: softmax, probabilities or sigmoid multi-label). The tokens are the card's {@code
  * byte-tokens} (one fixed-length input) or a Hugging Face {@code hf-tokenizer} ({@link
  * TokenizedText}: ids, attention mask and type ids as the graph takes them, each batch tokenised in
  * parallel and padded to its longest text).
  */
-public final class TextClassifier extends BatchTask<String, Void, List<TopK.Scored>> {
+public final class TextClassifier extends BatchTask<String, Void, ClassScores.Classified> {
   private final TextPreprocessor bytes;
   private final TokenizedText tokenized;
   private final String input;
-  private final int topK;
+  private final ClassScores scores;
 
   /** Builds the task from a text-classification model. */
   public TextClassifier(OnnxModel model) {
     super(model);
     Tasks.require(model, Task.TEXT_CLASSIFICATION);
     boolean hf = "hf-tokenizer".equals(model.card().preprocessing().path("type").asText());
-    this.topK = (int) model.card().post("top_k");
+    this.scores = new ClassScores(model.card());
     this.input = model.card().inputs().get(0).name();
     if (!hf) {
       Tasks.requireInputs(model, 1);
@@ -70,8 +70,13 @@ public final class TextClassifier extends BatchTask<String, Void, List<TopK.Scor
   }
 
   @Override
-  protected List<TopK.Scored> finish(float[] output, int row, Void context) {
-    return TopK.topK(output, row, model.card().labels(), topK);
+  protected String outputName() {
+    return scores.output();
+  }
+
+  @Override
+  protected ClassScores.Classified finish(float[] output, int row, Void context) {
+    return scores.scores(output, row);
   }
 
   @Override

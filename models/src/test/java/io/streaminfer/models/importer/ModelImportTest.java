@@ -18,6 +18,7 @@ import io.streaminfer.models.runtime.RuntimeSettings;
 import io.streaminfer.models.task.ImageClassifier;
 import io.streaminfer.models.task.ImageGenerator;
 import io.streaminfer.models.task.TextClassifier;
+import io.streaminfer.models.task.TextEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,6 +154,36 @@ class ModelImportTest {
         TextClassifier m = new TextClassifier(mine);
         TextClassifier t = new TextClassifier(theirs)) {
       assertThat(m.run(texts).output()).containsExactly(t.run(texts).output());
+    }
+  }
+
+  @Test
+  void shouldReproduceTheEmbeddingCardFromItsOnnxFileAndTheEncodersFolder() {
+    ModelArtifact committed = TestRepository.newest("langid-bert-embed");
+    Path hf = TestRepository.newest("langid-bert").directory().resolve("hf");
+    ModelImporter.Report report =
+        ModelImporter.run(
+            request(committed.onnxFile(), "langid-bert-embed", Map.of("tokenizer", hf.toString())));
+    report.lines().forEach(System.out::println);
+    ModelArtifact a = imported(report);
+    assertThat(a.card().task()).isEqualTo(Task.TEXT_EMBEDDING); // told from its [b, s, 128] output
+    assertServingKeysEqual(a.card(), committed.card());
+    assertThat(report.lines())
+        .anyMatch(l -> l.startsWith("assumed") && l.contains("postprocessing.pooling"))
+        .anyMatch(l -> l.startsWith("smoke") && l.contains("128-d vectors"));
+    List<String> texts = new ArrayList<>();
+    TestRepository.reference(committed)
+        .path("examples")
+        .forEach(ex -> texts.add(ex.path("input").path("text").asText()));
+    try (OnnxModel mine = load(a);
+        OnnxModel theirs = load(committed);
+        TextEmbedder m = new TextEmbedder(mine);
+        TextEmbedder t = new TextEmbedder(theirs)) {
+      var got = m.run(texts).outcomes();
+      var want = t.run(texts).outcomes();
+      for (int i = 0; i < texts.size(); i++) {
+        assertThat(got.get(i).value().values()).containsExactly(want.get(i).value().values());
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.TextEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Parameters;
     name = "produce",
     mixinStandardHelpOptions = true,
     description =
-        "Publish sample events to the routes that serve them, or PNG/JPEG files as image events.")
+        "Publish sample events to the routes that serve them, PNG/JPEG files as image events, or"
+            + " --text sentences as text events.")
 final class ProduceCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
@@ -49,10 +51,16 @@ final class ProduceCommand implements Callable<Integer> {
   List<Path> files = List.of();
 
   @Option(
+      names = "--text",
+      description =
+          "A text to publish as a text event (repeatable; id text-1, text-2, ...) instead of samples.")
+  List<String> texts = List.of();
+
+  @Option(
       names = "--route",
       description =
-          "Route whose input topic gets the image files (default: the first "
-              + "image-classification route).")
+          "Route whose input topic gets the image files or texts (default: the first "
+              + "image-classification route, or the first text route).")
   String route;
 
   @Override
@@ -63,8 +71,24 @@ final class ProduceCommand implements Callable<Integer> {
     int sent = 0;
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      if (!files.isEmpty()) {
-        String topic = imageTopic(c);
+      if (!texts.isEmpty()) {
+        String topic = topic(c, Task.TEXT_CLASSIFICATION, Task.TEXT_EMBEDDING);
+        for (String text : texts) {
+          TextEvent e =
+              TextEvent.newBuilder()
+                  .setId("text-" + (sent + 1))
+                  .setEventTime(Instant.now())
+                  .setText(text)
+                  .build();
+          producer.send(
+              new ProducerRecord<>(
+                  topic,
+                  e.getId(),
+                  AvroSerdes.serde(TextEvent.class).serializer().serialize(topic, e)));
+          sent++;
+        }
+      } else if (!files.isEmpty()) {
+        String topic = topic(c, Task.IMAGE_CLASSIFICATION);
         for (Path f : files) {
           String name = f.getFileName().toString().toLowerCase();
           ImageEvent e =
@@ -105,22 +129,25 @@ final class ProduceCommand implements Callable<Integer> {
     return 0;
   }
 
-  private String imageTopic(StreamInferConfig c) {
+  /** The input topic of --route, or of the first route of one of {@code tasks}. */
+  private String topic(StreamInferConfig c, Task... tasks) {
+    List<Task> accepted = List.of(tasks);
+    String what = String.join(" or ", accepted.stream().map(Task::id).toList());
     Route r =
         route != null
             ? c.route(route)
             : c.routes().stream()
-                .filter(x -> x.task() == Task.IMAGE_CLASSIFICATION)
+                .filter(x -> accepted.contains(x.task()))
                 .findFirst()
                 .orElseThrow(
                     () ->
                         new picocli.CommandLine.ParameterException(
                             new picocli.CommandLine(this),
-                            "no image-classification route is declared; name one with --route"));
-    if (r.task() != Task.IMAGE_CLASSIFICATION) {
+                            "no " + what + " route is declared; name one with --route"));
+    if (!accepted.contains(r.task())) {
       throw new picocli.CommandLine.ParameterException(
           new picocli.CommandLine(this),
-          "route " + r.name() + " is " + r.task().id() + ", not image-classification");
+          "route " + r.name() + " is " + r.task().id() + ", not " + what);
     }
     return r.input();
   }

@@ -5,11 +5,13 @@ import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.topology.Topics;
 import io.streaminfer.schemas.AnomalyAlert;
 import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Embedding;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.InferenceMetadata;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -81,13 +83,38 @@ final class TailCommand implements Callable<Integer> {
       Classification c =
           AvroSerdes.serde(Classification.class).deserializer().deserialize(topic, r.value());
       return String.format(
-          "%-17s %-24s %s (%.3f)%s  %s",
+          "%-17s %-24s %s (%.3f)%s%s  %s",
           where,
           c.getId(),
           c.getLabel(),
           c.getScore(),
+          c.getAccepted() == null
+              ? ""
+              : " accepted ["
+                  + String.join(
+                      ", ", c.getAccepted().stream().map(s -> s.getLabel().toString()).toList())
+                  + "]",
           c.getTrueLabel() == null ? "" : " truth " + c.getTrueLabel(),
           meta(c.getMetadata()));
+    }
+    if (type == Embedding.class) {
+      Embedding e = AvroSerdes.serde(Embedding.class).deserializer().deserialize(topic, r.value());
+      List<Float> v = e.getVector();
+      StringBuilder head = new StringBuilder();
+      for (int i = 0; i < Math.min(3, v.size()); i++) {
+        head.append(String.format(java.util.Locale.ROOT, "%.4f, ", v.get(i)));
+      }
+      return String.format(
+          "%-17s %-24s %d-d %s%s vector [%s...] of %d tokens%s  %s",
+          where,
+          e.getId(),
+          v.size(),
+          e.getPooling(),
+          e.getNormalized() ? " unit" : "",
+          head,
+          e.getTokens(),
+          e.getTrueLabel() == null ? "" : " truth " + e.getTrueLabel(),
+          meta(e.getMetadata()));
     }
     if (type == Forecast.class) {
       Forecast f = AvroSerdes.serde(Forecast.class).deserializer().deserialize(topic, r.value());

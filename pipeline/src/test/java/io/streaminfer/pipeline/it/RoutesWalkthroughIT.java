@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +25,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the walkthroughs of docs/routes.md and docs/bring-your-own-model.md as written: the
- * properties block becomes the file, and the {@code java -jar pipeline/target/streaminfer.jar ...}
- * commands run in order from the repository root ({@code model import} to completion first, broker
- * and run in the background), with these substitutions only: a free port for 9092, temporary paths
- * for the properties file, the image and the user's model repository, and the committed mobilenet's
- * ONNX file for the user's {@code model.onnx}.
+ * Runs the walkthroughs of docs/routes.md, docs/bring-your-own-model.md and
+ * docs/bring-your-own-text-model.md as written: the properties block becomes the file, and the
+ * {@code java -jar pipeline/target/streaminfer.jar ...} commands run in order from the repository
+ * root ({@code model import} to completion first, broker and run in the background), with these
+ * substitutions only: a free port for 9092, temporary paths for the properties file, the image and
+ * the user's model repository, and the committed models' files for the user's ({@code model.onnx},
+ * {@code encoder.onnx}, the Hugging Face folder).
  */
 class RoutesWalkthroughIT {
   private static final String JAR_COMMAND = "java -jar pipeline/target/streaminfer.jar ";
@@ -46,10 +46,11 @@ class RoutesWalkthroughIT {
         "docs/routes.md",
         Map.of(),
         "scans.properties",
-        "digit.png",
-        PngEncoder.png(digit.pixels(), digit.width(), digit.height()),
-        "scan-predictions \\(scans\\) digit\\.png +" + digit.label() + " \\(",
-        "[digits-cnn:1 on CPU");
+        Map.of("digit.png", PngEncoder.png(digit.pixels(), digit.width(), digit.height())),
+        List.of(
+            "scan-predictions \\(scans\\) digit\\.png +"
+                + digit.label()
+                + " \\(.*\\[digits-cnn:1 on CPU"));
   }
 
   @Test
@@ -69,29 +70,49 @@ class RoutesWalkthroughIT {
         Map.of(
             "model.onnx", exported.toString(), "my-models", work.resolve("my-models").toString()),
         "photos.properties",
-        "photo.png",
-        Base64.getDecoder().decode(ex.path("input").path("data_base64").asText()),
-        "photo-predictions \\(photos\\) photo\\.png +"
-            + ex.path("expected").path("label").asText()
-            + " \\(",
-        "[my-classifier:1 on CPU");
+        Map.of(
+            "photo.png", Base64.getDecoder().decode(ex.path("input").path("data_base64").asText())),
+        List.of(
+            "photo-predictions \\(photos\\) photo\\.png +"
+                + ex.path("expected").path("label").asText()
+                + " \\(.*\\[my-classifier:1 on CPU"));
     assertThat(work.resolve("my-models/my-classifier/1/model.json")).exists();
+  }
+
+  @Test
+  @Timeout(value = 300, unit = TimeUnit.SECONDS)
+  void shouldServeTheBroughtTextModelsAsTheTextWalkthroughSays() throws Exception {
+    // the bundled BERT classifier and its encoder, with the Hugging Face folder they came with
+    Path root = Path.of(TestConfigs.repository());
+    walk(
+        "docs/bring-your-own-text-model.md",
+        Map.of(
+            "model.onnx", root.resolve("langid-bert/1/model.onnx").toAbsolutePath().toString(),
+            "encoder.onnx",
+                root.resolve("langid-bert-embed/1/model.onnx").toAbsolutePath().toString(),
+            "my-hf-folder", root.resolve("langid-bert/1/hf").toAbsolutePath().toString(),
+            "my-models", work.resolve("my-models").toString()),
+        "sentences.properties",
+        Map.of(),
+        List.of(
+            "sentence-predictions \\(sentences\\) text-1 +de \\(.*\\[my-text-classifier:1 on CPU",
+            "sentence-vectors \\(vectors\\) text-1 +128-d mean unit vector \\[.*\\] of \\d+ tokens"
+                + ".*\\[my-embedder:1 on CPU"));
+    assertThat(work.resolve("my-models/my-embedder/1/tokenizer.json")).exists();
   }
 
   /**
    * Runs the walkthrough of {@code docName}: its properties block becomes {@code propsName}, its
-   * commands run with a free port for 9092, temporary paths for {@code propsName} and {@code
-   * imageName} (written with {@code image}) and the doc's own {@code paths}; the tail must print
-   * {@code expected} and {@code model}.
+   * commands run with a free port for 9092, temporary paths for {@code propsName} and each of
+   * {@code files} (written with its bytes) and the doc's own {@code paths}; the tail must print a
+   * line matching each of {@code expected}.
    */
   private void walk(
       String docName,
       Map<String, String> paths,
       String propsName,
-      String imageName,
-      byte[] image,
-      String expected,
-      String model)
+      Map<String, byte[]> files,
+      List<String> expected)
       throws Exception {
     Path root = Path.of(TestConfigs.repository()).toAbsolutePath().getParent().getParent();
     String doc = Files.readString(root.resolve(docName));
@@ -104,16 +125,18 @@ class RoutesWalkthroughIT {
       text = text.replace(e.getKey(), e.getValue());
     }
     Files.writeString(properties, text);
-    Path png = work.resolve(imageName);
-    Files.write(png, image);
     List<String> commands =
         new ArrayList<>(
             doc.lines().map(String::strip).filter(l -> l.startsWith(JAR_COMMAND)).toList());
     Map<String, String> subst = new java.util.LinkedHashMap<>(paths);
     subst.put("9092", Integer.toString(port));
     subst.put(propsName, properties.toString());
-    subst.put(imageName, png.toString());
-    if (commands.get(0).split(" ")[3].equals("model")) {
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      Path file = work.resolve(f.getKey());
+      Files.write(file, f.getValue());
+      subst.put(f.getKey(), file.toString());
+    }
+    while (commands.get(0).split(" ")[3].equals("model")) {
       Process imported = start(root, commands.remove(0), subst, "walkthrough-import");
       assertThat(imported.waitFor(120, TimeUnit.SECONDS)).isTrue();
       String printed = Files.readString(PipelineProcess.logFile("walkthrough-import").toPath());
@@ -141,7 +164,9 @@ class RoutesWalkthroughIT {
           .as("tail --max 1 ends after one record")
           .isTrue();
       String printed = Files.readString(PipelineProcess.logFile("walkthrough-tail").toPath());
-      assertThat(printed).containsPattern(expected).contains(model);
+      for (String line : expected) {
+        assertThat(printed).containsPattern(line);
+      }
     } finally {
       for (int i = background.size() - 1; i >= 0; i--) {
         background.get(i).destroy();
@@ -163,7 +188,11 @@ class RoutesWalkthroughIT {
       m.appendReplacement(replaced, Matcher.quoteReplacement(subst.get(m.group())));
     }
     String line = m.appendTail(replaced).toString();
-    List<String> cmd = new ArrayList<>(Arrays.asList(line.split(" +")));
+    List<String> cmd = new ArrayList<>(); // words, a "quoted text" one word as a shell reads it
+    Matcher word = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(line);
+    while (word.find()) {
+      cmd.add(word.group(1) != null ? word.group(1) : word.group(2));
+    }
     cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add(1, "-Djava.io.tmpdir=" + work);
     ProcessBuilder pb =

@@ -91,6 +91,15 @@ class UsersModelsIT {
         expectedLanguages.put(s.event().getId(), s.expected());
       }
       sentences.add(UsersRoutes.text("runes", "ᚠᛇᚻ ᛒᛦᚦ ᚠᛇᚻ"));
+      // held-out sentences of every language (the demo's samples) for the embedding route, which
+      // reads the languages route's topic
+      Map<String, String> heldOut = new LinkedHashMap<>();
+      List<SampleData.Sentence> samples = SampleData.load().texts();
+      for (int i = 0; i < samples.size(); i++) {
+        String id = "held-out-" + i;
+        sentences.add(UsersRoutes.text(id, samples.get(i).text()));
+        heldOut.put(id, samples.get(i).label());
+      }
       for (var t : sentences) {
         records.add(
             new ProducerRecord<>(
@@ -120,8 +129,10 @@ class UsersModelsIT {
       expectedDead.put("photos", 1L);
       expectedPredictions.put("colour-art", 4L);
       expectedDead.put("colour-art", 1L);
-      expectedPredictions.put("languages", (long) expectedLanguages.size());
+      expectedPredictions.put("languages", (long) expectedLanguages.size() + heldOut.size());
       expectedDead.put("languages", 1L);
+      expectedPredictions.put("embeddings", (long) expectedLanguages.size() + heldOut.size());
+      expectedDead.put("embeddings", 1L);
 
       try (StreamInferApp app = StreamInferApp.start(config);
           OutputCollector out = new OutputCollector(kafka.bootstrapServers(), config, Map.of())) {
@@ -163,7 +174,36 @@ class UsersModelsIT {
           languages.put(c.getId(), c.getTopK().get(0).getLabel());
           assertThat(c.getMetadata().getModelName()).isEqualTo("langid-bert");
         }
-        assertThat(languages).isEqualTo(expectedLanguages);
+        assertThat(languages).containsAllEntriesOf(expectedLanguages);
+        // the embedding route: the nearest other held-out sentence (cosine of the unit vectors)
+        // is mostly in the same language, far above what chance gives
+        Map<String, io.streaminfer.schemas.Embedding> vectors = out.embeddings("embeddings");
+        List<String> ids = new ArrayList<>(heldOut.keySet());
+        int same = 0;
+        for (String a : ids) {
+          String nearest = null;
+          double best = -2;
+          for (String b : ids) {
+            double cos = dot(vectors.get(a).getVector(), vectors.get(b).getVector());
+            if (!a.equals(b) && cos > best) {
+              best = cos;
+              nearest = b;
+            }
+          }
+          same += heldOut.get(a).equals(heldOut.get(nearest)) ? 1 : 0;
+        }
+        Map<String, Long> perLanguage = new HashMap<>();
+        heldOut.values().forEach(l -> perLanguage.merge(l, 1L, Long::sum));
+        double chance =
+            perLanguage.values().stream()
+                .mapToDouble(c -> Math.pow((double) c / ids.size(), 2))
+                .sum();
+        double agreement = (double) same / ids.size();
+        System.out.printf(
+            "embeddings: %d held-out sentences, neighbour in the same language %.3f (chance %.3f)%n",
+            ids.size(), agreement, chance);
+        assertThat(ids).hasSizeGreaterThanOrEqualTo(50);
+        assertThat(agreement).isGreaterThan(0.85).isGreaterThan(4 * chance);
         assertThat(out.generated())
             .filteredOn(g -> g.getMetadata().getModelName().equals("digits-dcgan"))
             .hasSize(4);
@@ -184,5 +224,13 @@ class UsersModelsIT {
         UsersRoutes.PHOTOS_IN,
         e.getId(),
         AvroSerdes.serde(ImageEvent.class).serializer().serialize("", e));
+  }
+
+  private static double dot(List<Float> a, List<Float> b) {
+    double s = 0;
+    for (int i = 0; i < a.size(); i++) {
+      s += (double) a.get(i) * b.get(i);
+    }
+    return s;
   }
 }

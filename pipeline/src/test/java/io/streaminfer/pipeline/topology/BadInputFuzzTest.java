@@ -42,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * overwrites, duplicated slices, tombstones, missing keys, random {@code model} headers) to every
  * input topic — the four default routes and the routes of users' models ({@link UsersRoutes}: the
  * mobilenet's photos in every form of its reference set, the unconditional colour generator's
- * requests) — bounded in count and time, and accounts for every input through the lineage headers:
- * each one ends in exactly one dead letter with a typed reason (never INTERNAL) or in predictions,
- * never both, never neither. The seed is printed and can be set with -Dstreaminfer.fuzz.seed.
+ * requests, the BERT classifier and its embedding on one topic) — bounded in count and time, and
+ * accounts for every input through the lineage headers: on each route that reads it, each one ends
+ * in exactly one dead letter with a typed reason (never INTERNAL) or in predictions, never both,
+ * never neither. The seed is printed and can be set with -Dstreaminfer.fuzz.seed.
  */
 class BadInputFuzzTest {
   private static final int MAX_INPUTS = 3_000;
@@ -177,12 +178,18 @@ class BadInputFuzzTest {
         driver.advanceWallClockTime(Duration.ofSeconds(1));
 
         // then: every input accounted for by exactly one dead letter or by predictions
-        Map<String, int[]> outcome = new HashMap<>(); // source -> {predictions, dead letters}
+        // source -> route -> {predictions, dead letters}: a topic read by two routes (languages
+        // and embeddings both read sentences) accounts for each input once per route
+        Map<String, Map<String, int[]>> outcome = new HashMap<>();
         Map<String, Integer> codes = new TreeMap<>();
         for (TestRecord<String, byte[]> r : drain(driver, topics)) {
           String src = DeadLetters.source(r.headers());
           String code = DeadLetters.header(r.headers(), DeadLetters.CODE);
-          int[] o = outcome.computeIfAbsent(src, x -> new int[2]);
+          String route = DeadLetters.header(r.headers(), DeadLetters.ROUTE);
+          int[] o =
+              outcome
+                  .computeIfAbsent(src, x -> new HashMap<>())
+                  .computeIfAbsent(route, x -> new int[2]);
           if (code != null) {
             o[1]++;
             codes.merge(code, 1, Integer::sum);
@@ -198,7 +205,10 @@ class BadInputFuzzTest {
         System.out.printf(
             "fuzz: %d inputs, %d dead letters by code %s%n",
             n, codes.values().stream().mapToInt(i -> i).sum(), codes);
-        long predicted = outcome.values().stream().filter(o -> o[0] > 0).count();
+        long predicted =
+            outcome.values().stream()
+                .filter(byRoute -> byRoute.values().stream().anyMatch(o -> o[0] > 0))
+                .count();
         io.streaminfer.pipeline.ReliabilityReport.write(
             "fuzz",
             Map.of(
@@ -215,18 +225,39 @@ class BadInputFuzzTest {
                 "unaccounted",
                 sent.keySet().stream().filter(k -> !outcome.containsKey(k)).count()));
         assertThat(outcome.keySet()).as("outputs only for fuzz inputs").isEqualTo(sent.keySet());
+        Map<String, List<String>> routesOf = new HashMap<>(); // input topic -> its routes
+        config
+            .routes()
+            .forEach(
+                r -> routesOf.computeIfAbsent(r.input(), t -> new ArrayList<>()).add(r.name()));
+        assertThat(routesOf.get(UsersRoutes.SENTENCES_IN)).hasSize(2);
         for (var e : sent.entrySet()) {
-          int[] o = outcome.get(e.getKey());
-          assertThat(o[1] == 1 && o[0] == 0 || o[1] == 0 && o[0] > 0)
-              .as("%s (%s): %d predictions, %d dead letters", e.getKey(), e.getValue(), o[0], o[1])
-              .isTrue();
+          Map<String, int[]> byRoute = outcome.get(e.getKey());
+          String topic = e.getKey().substring(0, e.getKey().indexOf('/'));
+          if (byRoute.containsKey(null)) { // refused before any route: one dead letter
+            assertThat(byRoute).as("%s (%s)", e.getKey(), e.getValue()).hasSize(1);
+            assertThat(byRoute.get(null)).as("%s", e.getKey()).containsExactly(0, 1);
+            continue;
+          }
+          assertThat(byRoute.keySet())
+              .as("%s (%s): every route of its topic", e.getKey(), e.getValue())
+              .containsExactlyInAnyOrderElementsOf(routesOf.get(topic));
+          byRoute.forEach(
+              (route, o) ->
+                  assertThat(o[1] == 1 && o[0] == 0 || o[1] == 0 && o[0] > 0)
+                      .as(
+                          "%s (%s) on route %s: %d predictions, %d dead letters",
+                          e.getKey(), e.getValue(), route, o[0], o[1])
+                      .isTrue());
         }
         assertThat(n).isGreaterThanOrEqualTo(500);
         for (String topic :
             List.of(UsersRoutes.PHOTOS_IN, UsersRoutes.ART_IN, UsersRoutes.SENTENCES_IN)) {
           var ofTopic =
-              sent.keySet().stream().filter(k -> k.startsWith(topic + "/")).map(outcome::get);
-          long[] split = new long[2]; // predicted, dead-lettered
+              sent.keySet().stream()
+                  .filter(k -> k.startsWith(topic + "/"))
+                  .flatMap(k -> outcome.get(k).values().stream());
+          long[] split = new long[2]; // predicted, dead-lettered (per route)
           ofTopic.forEach(o -> split[o[0] > 0 ? 0 : 1]++);
           System.out.printf("fuzz: %s %d predicted, %d dead-lettered%n", topic, split[0], split[1]);
           assertThat(split).as("the fuzz reaches both outcomes on %s", topic).doesNotContain(0L);

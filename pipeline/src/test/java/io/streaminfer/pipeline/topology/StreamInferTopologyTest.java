@@ -137,7 +137,7 @@ class StreamInferTopologyTest {
     assertThat(out).hasSize(60);
     assertThat(out.stream().filter(c -> c.getLabel().equals(c.getTrueLabel())).count())
         .isGreaterThanOrEqualTo(55);
-    assertThat(out.get(0).getMetadata().getModelName()).isEqualTo("langid-transformer");
+    assertThat(out.get(0).getMetadata().getModelName()).isEqualTo("langid-bert");
   }
 
   @Test

@@ -7,6 +7,7 @@ import static io.streaminfer.pipeline.UsersRoutes.PHOTOS_OUT;
 import static io.streaminfer.pipeline.UsersRoutes.image;
 import static io.streaminfer.pipeline.UsersRoutes.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.UsersRoutes;
@@ -14,6 +15,7 @@ import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Embedding;
 import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.GenerationRequest;
 import io.streaminfer.schemas.ImageEncoding;
@@ -88,6 +90,12 @@ class UsersModelsTopologyTest {
       languages.put(s.event().getId(), s.expected());
     }
     sentences.add(UsersRoutes.text("runes", "ᚠᛇᚻ ᛒᛦᚦ ᚠᛇᚻ"));
+    // the embedding route reads the same topic: its reference texts get PyTorch's vectors
+    Map<String, float[]> vectors = new LinkedHashMap<>();
+    for (UsersRoutes.Embedded e : UsersRoutes.embedded()) {
+      sentences.add(e.event());
+      vectors.put(e.event().getId(), e.expected());
+    }
 
     Map<String, List<TestRecord<String, byte[]>>> out = new HashMap<>();
     try (ModelRegistry models = ModelRegistry.open(config);
@@ -154,7 +162,30 @@ class UsersModelsTopologyTest {
       named.put(c.getId(), c.getTopK().get(0).getLabel());
       assertThat(c.getMetadata().getModelName()).isEqualTo("langid-bert");
     }
-    assertThat(named).isEqualTo(languages);
+    assertThat(named).containsAllEntriesOf(languages).hasSize(languages.size() + vectors.size());
+    // ... and every text a vector on the embedding route, the reference ones PyTorch's
+    Map<String, Embedding> embedded = new LinkedHashMap<>();
+    for (var r : out.get(UsersRoutes.EMBEDDINGS_OUT)) {
+      Embedding e =
+          AvroSerdes.serde(Embedding.class)
+              .deserializer()
+              .deserialize(UsersRoutes.EMBEDDINGS_OUT, r.value());
+      embedded.put(e.getId(), e);
+      assertThat(e.getMetadata().getModelName()).isEqualTo("langid-bert-embed");
+      assertThat(e.getPooling()).isEqualTo("mean");
+      assertThat(e.getNormalized()).isTrue();
+      assertThat(e.getVector()).hasSize(128);
+    }
+    assertThat(embedded).hasSize(sentences.size() - 1).doesNotContainKey("runes");
+    vectors.forEach(
+        (id, want) -> {
+          List<Float> vector = embedded.get(id).getVector();
+          for (int d = 0; d < want.length; d++) {
+            assertThat((double) vector.get(d))
+                .as("%s dim %d", id, d)
+                .isCloseTo(want[d], within(1e-4));
+          }
+        });
     // the generator's samples are 32x32 RGB PNGs
     List<GeneratedImage> art =
         out.get(ART_OUT).stream()

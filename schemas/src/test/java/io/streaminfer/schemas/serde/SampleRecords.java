@@ -2,6 +2,7 @@ package io.streaminfer.schemas.serde;
 
 import io.streaminfer.schemas.AnomalyAlert;
 import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Embedding;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.GeneratedImage;
 import io.streaminfer.schemas.GenerationRequest;
@@ -32,7 +33,9 @@ final class SampleRecords {
         classification(),
         forecast(),
         anomalyAlert(),
-        generatedImage());
+        generatedImage(),
+        embedding(),
+        multiLabel());
   }
 
   static ImageEvent imageEvent() {
@@ -97,6 +100,25 @@ final class SampleRecords {
         .setScore(0.93f)
         .setTopK(List.of(new LabelScore("7", 0.93f), new LabelScore("1", 0.05f)))
         .setTrueLabel("7")
+        .setMetadata(metadata())
+        .build();
+  }
+
+  static Classification multiLabel() {
+    return Classification.newBuilder(classification())
+        .setAccepted(List.of(new LabelScore("7", 0.93f)))
+        .build();
+  }
+
+  static Embedding embedding() {
+    return Embedding.newBuilder()
+        .setId("txt-1")
+        .setEventTime(EVENT_TIME)
+        .setVector(List.of(0.6f, -0.8f, 0f))
+        .setPooling("mean")
+        .setNormalized(true)
+        .setTokens(9)
+        .setTrueLabel("de")
         .setMetadata(metadata())
         .build();
   }

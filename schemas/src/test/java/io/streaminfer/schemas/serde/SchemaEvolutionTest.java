@@ -2,18 +2,25 @@ package io.streaminfer.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.InferenceMetadata;
+import io.streaminfer.schemas.LabelScore;
 import io.streaminfer.schemas.TextEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
 
-/** TextEvent v1 (generated) against a v2 that adds an optional field with a default. */
+/**
+ * TextEvent v1 (generated) against a v2 that adds an optional field with a default; and the
+ * released Classification (v1, before multi-label {@code accepted}) against the current one.
+ */
 class SchemaEvolutionTest {
 
   private static final long EVENT_MILLIS = SampleRecords.EVENT_TIME.toEpochMilli();
@@ -65,6 +72,57 @@ class SchemaEvolutionTest {
     assertThat(read.get("text")).hasToString(SampleRecords.textEvent().getText());
     assertThat(read.get("label")).isNull();
     assertThat(read.get("source")).isNull();
+  }
+
+  @Test
+  void classificationReadersOfTheReleasedSchemaReadTodaysRecordsAndViceVersa() throws IOException {
+    // given: the released Classification, parsed with the named types it refers to
+    Schema.Parser parser = new Schema.Parser();
+    parser.parse(LabelScore.getClassSchema().toString());
+    parser.parse(InferenceMetadata.getClassSchema().toString());
+    Schema released;
+    try (InputStream in = getClass().getResourceAsStream("/evolution/Classification-v1.avsc")) {
+      released = parser.parse(in);
+    }
+    assertThat(released.getField("accepted")).isNull();
+    Schema current = Classification.getClassSchema();
+    assertThat(SchemaCompatibility.checkReaderWriterCompatibility(released, current).getType())
+        .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+    assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, released).getType())
+        .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+
+    // when: an old consumer reads a multi-label prediction of today
+    byte[] today =
+        AvroSerdes.serde(Classification.class)
+            .serializer()
+            .serialize("p", SampleRecords.multiLabel());
+    GenericRecord old =
+        new BinaryMessageDecoder<GenericRecord>(
+                GenericData.get(), released, AvroSerdes.schemaStore(current))
+            .decode(today);
+    // then: it sees every field it knows
+    assertThat(old.get("label")).hasToString("7");
+    assertThat(old.get("top_k")).asList().hasSize(2);
+
+    // and a record of the released schema reads today with accepted null (single-label)
+    Classification sample = SampleRecords.classification();
+    ByteBuffer written =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), released)
+            .encode(toGeneric(sample, released));
+    Classification read =
+        AvroSerdes.serde(Classification.class, AvroSerdes.schemaStore(released))
+            .deserializer()
+            .deserialize("p", toArray(written));
+    assertThat(read.getAccepted()).isNull();
+    assertThat(read.getTopK()).isEqualTo(sample.getTopK());
+  }
+
+  /** {@code r} as a generic record of {@code schema} (a subset of its fields), via its bytes. */
+  private static GenericRecord toGeneric(Classification r, Schema schema) throws IOException {
+    byte[] bytes = AvroSerdes.serde(Classification.class).serializer().serialize("p", r);
+    return new BinaryMessageDecoder<GenericRecord>(
+            GenericData.get(), schema, AvroSerdes.schemaStore(Classification.getClassSchema()))
+        .decode(bytes);
   }
 
   private static Schema loadSchema(String resource) {

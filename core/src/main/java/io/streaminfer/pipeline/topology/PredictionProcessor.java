@@ -1,6 +1,5 @@
 package io.streaminfer.pipeline.topology;
 
-import io.streaminfer.models.postprocess.TopK;
 import io.streaminfer.models.task.BatchTask;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.batch.BatchingProcessor;
@@ -10,8 +9,7 @@ import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
-import io.streaminfer.schemas.Classification;
-import io.streaminfer.schemas.LabelScore;
+import io.streaminfer.schemas.InferenceMetadata;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,17 +19,17 @@ import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Classifies the events of one route (images or texts) in micro-batches: each buffered event is
- * decoded, validated and routed to its model; the valid ones of a model run together; each yields a
- * {@link Classification} keyed by the event id, each invalid one a dead letter with its typed
- * reason.
+ * Serves one prediction per event on one route (image and text classification, text embedding) in
+ * micro-batches: each buffered event is decoded, validated and routed to its model; the valid ones
+ * of a model run together; each yields its output record keyed by the event id, each invalid one a
+ * dead letter with its typed reason.
  *
  * @param <E> the Avro event
  * @param <I> the model input extracted from it
+ * @param <R> the batch task's result for one input
  */
-final class ClassificationProcessor<E extends SpecificRecord, I> extends BatchingProcessor {
+final class PredictionProcessor<E extends SpecificRecord, I, R> extends BatchingProcessor {
 
-  /** How to read one kind of event. */
   /**
    * How to read one kind of event: its id, event time, true label (or null) and model input; {@code
    * input} throws RejectedEventException for an invalid event.
@@ -42,29 +40,45 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
       Function<E, String> trueLabel,
       Function<E, I> input) {}
 
+  /** Builds the output record of one event from its task's result. */
+  @FunctionalInterface
+  interface Output<E, R> {
+    /**
+     * The record for {@code event}, read with {@code reader}, from {@code result} of {@code task}
+     * with its {@code metadata}.
+     */
+    SpecificRecord build(
+        EventReader<E, ?> reader,
+        E event,
+        R result,
+        BatchTask<?, ?, R> task,
+        InferenceMetadata metadata);
+  }
+
   private final ModelRegistry models;
   private final ModelRef defaultModel;
-  private final Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType;
+  private final Class<? extends BatchTask<I, ?, R>> taskType;
   private final Batches.Decoder<E> decoder;
   private final EventReader<E, I> reader;
-  private final int topK;
+  private final Output<E, R> output;
   private final String predictionsChild;
 
-  ClassificationProcessor(
+  PredictionProcessor(
       Route route,
       BatchSettings batching,
       ModelRegistry models,
       PipelineMetrics.RouteMetrics metrics,
-      Class<? extends BatchTask<I, ?, List<TopK.Scored>>> taskType,
+      Class<? extends BatchTask<I, ?, R>> taskType,
       Class<E> eventType,
-      EventReader<E, I> reader) {
+      EventReader<E, I> reader,
+      Output<E, R> output) {
     super(metrics, route.bufferStore(), batching, route.deadLetterNode());
     this.models = models;
     this.defaultModel = route.defaultModel();
     this.taskType = taskType;
     this.decoder = new Batches.Decoder<>(eventType);
     this.reader = reader;
-    this.topK = route.limits().topK();
+    this.output = output;
     this.predictionsChild = route.sinkNode(Route.OUTPUT);
   }
 
@@ -73,15 +87,14 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
   @Override
   protected void handle(List<BufferedRecord> batch) {
     Runnable[] actions = new Runnable[batch.size()];
-    Map<BatchTask<I, ?, List<TopK.Scored>>, List<Item<E, I>>> byModel = new LinkedHashMap<>();
+    Map<BatchTask<I, ?, R>, List<Item<E, I>>> byModel = new LinkedHashMap<>();
     for (int i = 0; i < batch.size(); i++) {
       BufferedRecord src = batch.get(i);
       try {
         E event = decoder.decode(src);
         String id = reader.id().apply(event);
         Outcomes.require(id != null && !id.isBlank(), ErrorCode.MISSING_ID, "event has no id");
-        BatchTask<I, ?, List<TopK.Scored>> task =
-            models.route(src.headers(), defaultModel, taskType);
+        BatchTask<I, ?, R> task = models.route(src.headers(), defaultModel, taskType);
         byModel
             .computeIfAbsent(task, t -> new ArrayList<>())
             .add(new Item<>(i, event, reader.input().apply(event)));
@@ -97,34 +110,28 @@ final class ClassificationProcessor<E extends SpecificRecord, I> extends Batchin
           for (int k = 0; k < items.size(); k++) {
             Item<E, I> item = items.get(k);
             BufferedRecord src = batch.get(item.index());
-            Batches.Ran<List<TopK.Scored>> r = ran.get(k);
+            Batches.Ran<R> r = ran.get(k);
             if (!r.outcome().ok()) {
               var e = r.outcome().error();
               actions[item.index()] = () -> deadLetter(src, e, task.model().card().id());
               continue;
             }
-            List<TopK.Scored> top = r.outcome().value();
-            Classification out =
-                Classification.newBuilder()
-                    .setId(reader.id().apply(item.event()))
-                    .setEventTime(reader.eventTime().apply(item.event()))
-                    .setLabel(top.get(0).label())
-                    .setScore(top.get(0).score())
-                    .setTopK(
-                        top.stream()
-                            .limit(topK)
-                            .map(
-                                s ->
-                                    LabelScore.newBuilder()
-                                        .setLabel(s.label())
-                                        .setScore(s.score())
-                                        .build())
-                            .toList())
-                    .setTrueLabel(reader.trueLabel().apply(item.event()))
-                    .setMetadata(Metadata.of(task.model(), r.batch(), src.timestamp()))
-                    .build();
+            SpecificRecord out;
+            try {
+              out =
+                  output.build(
+                      reader,
+                      item.event(),
+                      r.outcome().value(),
+                      task,
+                      Metadata.of(task.model(), r.batch(), src.timestamp()));
+            } catch (RuntimeException e) { // a result the output record cannot hold
+              actions[item.index()] = () -> deadLetter(src, e, task.model().card().id());
+              continue;
+            }
+            String key = reader.id().apply(item.event());
             actions[item.index()] =
-                () -> emitPrediction(predictionsChild, out.getId(), out, src, task.model());
+                () -> emitPrediction(predictionsChild, key, out, src, task.model());
           }
         });
     for (Runnable a : actions) {

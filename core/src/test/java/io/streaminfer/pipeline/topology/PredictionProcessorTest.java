@@ -3,7 +3,6 @@ package io.streaminfer.pipeline.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.models.postprocess.PngEncoder;
-import io.streaminfer.models.task.ImageClassifier;
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.batch.BufferedRecord;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The image route's processor alone: buffering, batch by size and by delay, dead letters, restore.
  */
-class ClassificationProcessorTest {
+class PredictionProcessorTest {
   private static StreamInferConfig config;
   private static ModelRegistry models;
   private static Route route;
@@ -47,14 +46,12 @@ class ClassificationProcessorTest {
 
   private static ProcessorHarness harness(int batch, long delayMs) {
     var p =
-        new ClassificationProcessor<>(
-            route,
-            new BatchSettings(batch, Duration.ofMillis(delayMs)),
-            models,
-            PipelineMetrics.inMemory().route(route.name()),
-            ImageClassifier.class,
-            ImageEvent.class,
-            new ImageClassificationFamily().reader(route));
+        new ImageClassificationFamily()
+            .processor(
+                route,
+                models,
+                new BatchSettings(batch, Duration.ofMillis(delayMs)),
+                PipelineMetrics.inMemory().route(route.name()));
     return new ProcessorHarness(route, new ImageClassificationFamily(), p);
   }
 
