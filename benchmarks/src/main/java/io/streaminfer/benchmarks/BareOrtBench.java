@@ -33,7 +33,7 @@ final class BareOrtBench {
   static Result run(ModelArtifact artifact, int batch, int threads, long windowMs, int repeats)
       throws IOException {
     if ("hf-tokenizer".equals(artifact.card().preprocessing().path("type").asText())) {
-      return runTexts(artifact, batch, threads, windowMs, repeats, false);
+      return runTexts(artifact, batch, threads, windowMs, repeats, Padding.LONGEST);
     }
     RuntimeSettings settings = new RuntimeSettings(Device.parse("cpu"), threads, 1, false);
     try (OnnxModel model = OnnxModel.load(artifact, settings, new ProviderSelector())) {
@@ -69,27 +69,31 @@ final class BareOrtBench {
             inputs.put(spec.name(), model.tensor(b, spec.shapeForBatch(batch)));
           }
         }
-        return measure(model, List.of(inputs), batch, threads, windowMs, repeats);
+        return measure(model, List.of(inputs), batch, batch, threads, windowMs, repeats);
       } finally {
         inputs.values().forEach(OnnxTensor::close);
       }
     }
   }
 
+  /** How B0 pads a batch of texts. */
+  enum Padding {
+    /** To the batch's longest text. */
+    LONGEST,
+    /** To the card's max_length. */
+    MAX_LENGTH,
+    /** In groups of similar length, each to its longest, as the pipeline runs a batch. */
+    GROUPED
+  }
+
   /**
    * B0 of a Transformer on the benchmark's own sentences (the bundled samples, in the order the
    * workload sends them): tokenised once by the card's tokenizer, cut into batches of {@code batch}
-   * consecutive texts, each padded to its longest text as the pipeline pads it, or with {@code
-   * padToMax} to the card's {@code max_length}; the timed loop runs the batches in turn. The rate
-   * is texts per second.
+   * consecutive texts, padded as {@code padding} says; the timed loop runs the batches (or their
+   * length groups) in turn. The rate is texts per second.
    */
   static Result runTexts(
-      ModelArtifact artifact,
-      int batch,
-      int threads,
-      long windowMs,
-      int repeats,
-      boolean padToMax) {
+      ModelArtifact artifact, int batch, int threads, long windowMs, int repeats, Padding padding) {
     RuntimeSettings settings = new RuntimeSettings(Device.parse("cpu"), threads, 1, false);
     List<String> texts =
         io.streaminfer.testkit.SampleData.load().texts().stream()
@@ -99,44 +103,72 @@ final class BareOrtBench {
     try (OnnxModel model = OnnxModel.load(artifact, settings, new ProviderSelector());
         var tokenized = new io.streaminfer.models.preprocess.TokenizedText(artifact)) {
       try {
+        List<Object[]> runs = new ArrayList<>(); // the tokenised texts of each model run
         for (int from = 0; from + batch <= texts.size(); from += batch) {
           Object[] tokens = new Object[batch];
+          int[] lengths = new int[batch];
           for (int i = 0; i < batch; i++) {
             tokens[i] = tokenized.tokenize(texts.get(from + i));
+            lengths[i] = tokenized.groupLength(tokens[i]);
           }
-          long length =
-              padToMax ? (long) artifact.card().pre("max_length") : tokenized.length(tokens);
-          Map<String, java.nio.Buffer> buffers = new HashMap<>();
-          for (TensorSpec spec : model.card().inputs()) {
-            buffers.put(spec.name(), OnnxModel.longBuffer(Math.toIntExact(batch * length)));
+          List<int[]> groups =
+              padding == Padding.GROUPED
+                  ? io.streaminfer.models.task.BatchTask.lengthGroups(lengths)
+                  : List.of();
+          if (groups.isEmpty()) {
+            runs.add(tokens);
           }
-          for (int i = 0; i < batch; i++) {
-            Map<String, java.nio.Buffer> row = new HashMap<>();
-            for (var e : buffers.entrySet()) {
-              row.put(
-                  e.getKey(),
-                  e.getValue()
-                      .duplicate()
-                      .limit((int) ((i + 1) * length))
-                      .position((int) (i * length)));
-            }
-            tokenized.write((io.streaminfer.models.preprocess.HfTokenizer.Tokens) tokens[i], row);
-          }
-          Map<String, OnnxTensor> inputs = new HashMap<>();
-          batches.add(inputs);
-          for (var e : buffers.entrySet()) {
-            inputs.put(
-                e.getKey(), model.tensor((LongBuffer) e.getValue(), new long[] {batch, length}));
+          for (int[] g : groups) {
+            runs.add(java.util.Arrays.stream(g).mapToObj(i -> tokens[i]).toArray());
           }
         }
-        if (batches.isEmpty()) {
+        if (runs.isEmpty()) {
           throw new IllegalStateException("fewer than " + batch + " sample texts");
         }
-        return measure(model, batches, batch, threads, windowMs, repeats);
+        int texted = 0;
+        for (Object[] tokens : runs) {
+          texted += tokens.length;
+          batches.add(inputs(model, tokenized, tokens, padding, artifact));
+        }
+        // texts per call on average: a batch, or a length group of one
+        return measure(
+            model, batches, (double) texted / batches.size(), batch, threads, windowMs, repeats);
       } finally {
         batches.forEach(b -> b.values().forEach(OnnxTensor::close));
       }
     }
+  }
+
+  /** The input tensors of one run of {@code tokens}, each row padded as {@code padding} says. */
+  private static Map<String, OnnxTensor> inputs(
+      OnnxModel model,
+      io.streaminfer.models.preprocess.TokenizedText tokenized,
+      Object[] tokens,
+      Padding padding,
+      ModelArtifact artifact) {
+    int rows = tokens.length;
+    long length =
+        padding == Padding.MAX_LENGTH
+            ? (long) artifact.card().pre("max_length")
+            : tokenized.length(tokens);
+    Map<String, java.nio.Buffer> buffers = new HashMap<>();
+    for (TensorSpec spec : model.card().inputs()) {
+      buffers.put(spec.name(), OnnxModel.longBuffer(Math.toIntExact(rows * length)));
+    }
+    for (int i = 0; i < rows; i++) {
+      Map<String, java.nio.Buffer> row = new HashMap<>();
+      for (var e : buffers.entrySet()) {
+        row.put(
+            e.getKey(),
+            e.getValue().duplicate().limit((int) ((i + 1) * length)).position((int) (i * length)));
+      }
+      tokenized.write((io.streaminfer.models.preprocess.HfTokenizer.Tokens) tokens[i], row);
+    }
+    Map<String, OnnxTensor> inputs = new HashMap<>();
+    for (var e : buffers.entrySet()) {
+      inputs.put(e.getKey(), model.tensor((LongBuffer) e.getValue(), new long[] {rows, length}));
+    }
+    return inputs;
   }
 
   /** The input tensor of a reference example kept as an image, made by the card's preprocessing. */
@@ -164,6 +196,7 @@ final class BareOrtBench {
   private static Result measure(
       OnnxModel model,
       List<Map<String, OnnxTensor>> batches,
+      double perCall,
       int batch,
       int threads,
       long windowMs,
@@ -175,7 +208,7 @@ final class BareOrtBench {
     for (int r = 0; r < repeats; r++) {
       double[] callsUs = timed(model, batches, windowMs);
       double seconds = java.util.Arrays.stream(callsUs).sum() / 1e6;
-      rates.add(callsUs.length * batch / seconds);
+      rates.add(callsUs.length * perCall / seconds);
       p50.add(Stats.quantile(callsUs, 0.5));
       p99.add(Stats.quantile(callsUs, 0.99));
     }

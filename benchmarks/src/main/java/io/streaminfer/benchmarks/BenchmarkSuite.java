@@ -112,20 +112,29 @@ public final class BenchmarkSuite {
       }
       var artifact = repo.select(model, java.util.Optional.empty());
       if ("hf-tokenizer".equals(artifact.card().preprocessing().path("type").asText())) {
-        // the same sentences padded to the card's max_length instead of each batch's longest
-        for (int batch : new int[] {8, 64}) {
-          var r = BareOrtBench.runTexts(artifact, batch, 1, window, repeats, true);
-          ObjectNode o =
-              m.addObject()
-                  .put("bench", "B0")
-                  .put("model", model)
-                  .put("mode", "bare-ort-padded-to-max-length")
-                  .put("batch", batch)
-                  .put("threads", 1)
-                  .put("events_per_s", r.inferencesPerS())
-                  .put("p50_us", r.p50Us())
-                  .put("p99_us", r.p99Us());
-          System.err.println(o);
+        // the same sentences padded to the card's max_length, and in groups of similar length
+        for (var padding : List.of(BareOrtBench.Padding.MAX_LENGTH, BareOrtBench.Padding.GROUPED)) {
+          for (int batch : new int[] {8, 64}) {
+            var r = BareOrtBench.runTexts(artifact, batch, 1, window, repeats, padding);
+            ObjectNode o =
+                m.addObject()
+                    .put("bench", "B0")
+                    .put("model", model)
+                    .put(
+                        "mode",
+                        padding == BareOrtBench.Padding.GROUPED
+                            ? "bare-ort-length-groups"
+                            : "bare-ort-padded-to-max-length")
+                    .put("batch", batch)
+                    .put("threads", 1)
+                    .put("events_per_s", r.inferencesPerS())
+                    .put("p50_us", r.p50Us())
+                    .put("p99_us", r.p99Us());
+            if (padding == BareOrtBench.Padding.GROUPED) {
+              bare.put(model + "/grouped/" + batch, r.inferencesPerS());
+            }
+            System.err.println(o);
+          }
         }
       }
     }
@@ -249,6 +258,11 @@ public final class BenchmarkSuite {
                 .put("overhead_us_per_event", 1e6 / batched - computeUsPerEvent);
         if (python != null) {
           r.put("java_over_python", batched / python);
+        }
+        if (bare.containsKey(w.model + "/grouped/" + BATCH)) { // texts: the same length groups
+          double grouped = bare.get(w.model + "/grouped/" + BATCH);
+          r.put("compute_limit_grouped_per_s", grouped)
+              .put("pipeline_over_bare_ort_grouped", batched / grouped);
         }
         System.err.println(r);
       }

@@ -157,14 +157,26 @@ public final class StreamInferApp implements AutoCloseable {
     return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Stops the streams, then closes the model sessions; safe to call twice. */
+  /**
+   * Stops the streams, then closes the model sessions (not while a stream thread still runs after
+   * the close timeout); safe to call twice.
+   */
   @Override
   public void close() {
     if (server != null) {
       server.close();
     }
-    clients.values().forEach(s -> s.close(Duration.ofSeconds(30)));
-    models.close(); // only after no stream thread can run a model any more
+    boolean stoppedAll = true;
+    for (KafkaStreams s : clients.values()) {
+      stoppedAll &= s.close(Duration.ofSeconds(30));
+    }
+    if (stoppedAll) {
+      models.close(); // only after no stream thread can run a model any more
+    } else { // a thread may still be inside a model run: freeing its session could crash it
+      LOG.warn(
+          "stream threads still running 30 s after close: model sessions left open until the"
+              + " process exits");
+    }
     registry.close();
     stopped.countDown();
   }

@@ -178,6 +178,14 @@ public final class TokenizedText implements AutoCloseable {
   }
 
   /**
+   * The length a batch pads {@code staged} (a tokenised text) to the longest of, for grouping texts
+   * of similar length; 0 where the graph's sequence axis is fixed (every text pads to it).
+   */
+  public int groupLength(Object staged) {
+    return fixedLength > 0 ? 0 : ((HfTokenizer.Tokens) staged).length();
+  }
+
+  /**
    * Writes {@code t} into every input buffer from its position, padded up to its limit (the row's
    * views a batch gives each text).
    */

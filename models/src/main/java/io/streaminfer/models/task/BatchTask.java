@@ -53,17 +53,86 @@ public abstract class BatchTask<I, C, R> implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public final BatchResult<R> run(List<I> inputs) {
     long start = System.nanoTime();
-    Scratch s = scratch.get();
     Outcome<R>[] outcomes = new Outcome[inputs.size()];
+    Object[] staged = stage(inputs, outcomes);
+    List<int[]> groups = staged == null ? List.of() : groups(staged, outcomes);
+    Part part;
+    float[] output;
+    int rows = 0;
+    long runNanos = 0;
+    if (groups.size() <= 1) {
+      part = runPart(inputs, staged, outcomes);
+      rows = part.rows;
+      runNanos = part.runNanos;
+      output = part.output;
+    } else { // texts of similar length run together; each row's output kept in input order
+      int[] groupOf = new int[inputs.size()];
+      int[] localOf = new int[inputs.size()];
+      Arrays.fill(groupOf, -1);
+      Part[] parts = new Part[groups.size()];
+      for (int g = 0; g < groups.size(); g++) {
+        int[] idx = groups.get(g);
+        List<I> in = new ArrayList<>(idx.length);
+        Object[] st = new Object[idx.length];
+        Outcome<R>[] out = new Outcome[idx.length];
+        for (int k = 0; k < idx.length; k++) {
+          in.add(inputs.get(idx[k]));
+          st[k] = staged[idx[k]];
+          groupOf[idx[k]] = g;
+          localOf[idx[k]] = k;
+        }
+        parts[g] = runPart(in, st, out);
+        for (int k = 0; k < idx.length; k++) {
+          outcomes[idx[k]] = out[k];
+        }
+        rows += parts[g].rows;
+        runNanos += parts[g].runNanos;
+      }
+      float[][] slices = new float[inputs.size()][];
+      int total = 0;
+      for (int i = 0; i < inputs.size(); i++) {
+        Part pt = groupOf[i] < 0 ? null : parts[groupOf[i]];
+        int row = pt == null ? -1 : pt.rowOf[localOf[i]];
+        if (row >= 0 && pt.output.length > 0) {
+          int width = pt.output.length / pt.rows;
+          slices[i] = Arrays.copyOfRange(pt.output, row * width, (row + 1) * width);
+          total += width;
+        }
+      }
+      output = new float[total];
+      int at = 0;
+      for (float[] slice : slices) {
+        if (slice != null) {
+          System.arraycopy(slice, 0, output, at, slice.length);
+          at += slice.length;
+        }
+      }
+    }
+    long micros = (System.nanoTime() - start) / 1_000;
+    return new BatchResult<>(List.of(outcomes), rows, micros, runNanos / 1_000, output);
+  }
+
+  /**
+   * What one model run of a batch (or of one length group of it) gave: its rows (valid ones and
+   * rows left unused), each input's row or -1, the run's time and output.
+   */
+  private record Part(int rows, int[] rowOf, long runNanos, float[] output) {}
+
+  /**
+   * Preprocesses, runs and postprocesses {@code inputs} in one model run; {@code staged} their
+   * staged forms (null without a stage), {@code outcomes} their staging failures, filled here.
+   */
+  private Part runPart(List<I> inputs, Object[] staged, Outcome<R>[] outcomes) {
+    Scratch s = scratch.get();
     int[] rowOf = new int[inputs.size()];
     Arrays.fill(rowOf, -1);
     List<C> contexts = new ArrayList<>(inputs.size());
     int rows = 0;
     float[] output = new float[0];
     long runNanos = 0;
-    Object[] staged = stage(inputs, outcomes);
     // after staging: an example's shape may depend on the batch (texts padded to the longest)
     Map<String, java.nio.Buffer> buffers = allocate(s, inputs.size(), staged);
+    int allocated;
     if (staged == null) {
       for (int i = 0; i < inputs.size(); i++) {
         try {
@@ -73,14 +142,15 @@ public abstract class BatchTask<I, C, R> implements AutoCloseable {
           outcomes[i] = Outcome.failed(failure("preprocessing", e));
         }
       }
+      allocated = rows;
     } else {
-      rows = finishStaged(inputs, staged, outcomes, rowOf, buffers, contexts);
+      allocated = finishStaged(inputs, staged, outcomes, rowOf, buffers, contexts);
     }
-    if (rows > 0) {
+    if (allocated > 0) {
       InferenceException failed = null;
       long ran = System.nanoTime();
       try {
-        output = infer(buffers, rows, staged);
+        output = infer(buffers, allocated, staged);
       } catch (RuntimeException e) {
         failed = failure("inference", e);
       }
@@ -100,8 +170,56 @@ public abstract class BatchTask<I, C, R> implements AutoCloseable {
         }
       }
     }
-    long micros = (System.nanoTime() - start) / 1_000;
-    return new BatchResult<>(List.of(outcomes), rows, micros, runNanos / 1_000, output);
+    return new Part(allocated, rowOf, runNanos, output);
+  }
+
+  /** The length groups of a staged batch ({@link #lengthGroups}); failed inputs in none. */
+  private List<int[]> groups(Object[] staged, Outcome<R>[] outcomes) {
+    int[] lengths = new int[staged.length];
+    for (int i = 0; i < staged.length; i++) {
+      lengths[i] = outcomes[i] == null ? groupLength(staged[i]) : 0;
+    }
+    return lengthGroups(lengths);
+  }
+
+  /**
+   * Groups of the indices of {@code lengths} (0: in no group) that run together: shortest first,
+   * cut where padding the next one's group to its length would make more than a fifth of the
+   * group's tokens padding. Empty when fewer than two lengths are positive (nothing to group).
+   */
+  public static List<int[]> lengthGroups(int[] lengths) {
+    List<int[]> out = new ArrayList<>();
+    Integer[] order =
+        IntStream.range(0, lengths.length)
+            .filter(i -> lengths[i] > 0)
+            .boxed()
+            .toArray(Integer[]::new);
+    if (order.length < 2) {
+      return out;
+    }
+    Arrays.sort(order, (a, b) -> Integer.compare(lengths[a], lengths[b]));
+    List<Integer> current = new ArrayList<>();
+    long tokens = 0;
+    for (int i : order) {
+      int len = lengths[i];
+      if (!current.isEmpty() && (long) (current.size() + 1) * len * 4 > (tokens + len) * 5) {
+        out.add(current.stream().mapToInt(Integer::intValue).toArray());
+        current.clear();
+        tokens = 0;
+      }
+      current.add(i);
+      tokens += len;
+    }
+    out.add(current.stream().mapToInt(Integer::intValue).toArray());
+    return out;
+  }
+
+  /**
+   * The length of a staged input that its batch pads to (a text's tokens), for running inputs of
+   * similar length together; 0 (the default) when the task's inputs do not vary in length.
+   */
+  protected int groupLength(Object staged) {
+    return 0;
   }
 
   /**

@@ -57,6 +57,11 @@ public final class TextClassifier extends BatchTask<String, Void, ClassScores.Cl
   }
 
   @Override
+  protected int groupLength(Object staged) {
+    return tokenized.groupLength(staged);
+  }
+
+  @Override
   protected long[] exampleShape(TensorSpec spec, Object[] staged) {
     return tokenized == null
         ? exampleShape(spec)

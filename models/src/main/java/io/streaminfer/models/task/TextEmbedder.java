@@ -135,6 +135,11 @@ public final class TextEmbedder extends BatchTask<String, TextEmbedder.Row, Text
   }
 
   @Override
+  protected int groupLength(Object staged) {
+    return tokenized.groupLength(staged);
+  }
+
+  @Override
   protected long[] exampleShape(TensorSpec spec, Object[] staged) {
     return new long[] {staged == null ? 1 : tokenized.length(staged)};
   }
