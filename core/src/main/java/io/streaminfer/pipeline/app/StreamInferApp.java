@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -168,7 +169,13 @@ public final class StreamInferApp implements AutoCloseable {
     }
     boolean stoppedAll = true;
     for (KafkaStreams s : clients.values()) {
-      stoppedAll &= s.close(Duration.ofSeconds(30));
+      // leave the group: the next instance is assigned the tasks at once, not after this member's
+      // session timeout
+      stoppedAll &=
+          s.close(
+              CloseOptions.groupMembershipOperation(
+                      CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                  .withTimeout(Duration.ofSeconds(30)));
     }
     if (stoppedAll) {
       models.close(); // only after no stream thread can run a model any more

@@ -22,6 +22,23 @@ public final class KafkaEndpoint implements AutoCloseable {
     this.container = container;
   }
 
+  /** The broker image: the Kafka release the project builds against (kafka.version). */
+  public static final String IMAGE = "apache/kafka:" + kafkaVersion();
+
+  /** The release of the Kafka client on the class path (its jar's kafka-version.properties). */
+  public static String kafkaVersion() {
+    try (var in =
+        KafkaContainer.class
+            .getClassLoader()
+            .getResourceAsStream("kafka/kafka-version.properties")) {
+      java.util.Properties p = new java.util.Properties();
+      p.load(java.util.Objects.requireNonNull(in, "kafka/kafka-version.properties"));
+      return p.getProperty("version");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Starts whichever broker this machine can run. */
   public static KafkaEndpoint start() {
     boolean docker;
@@ -31,7 +48,7 @@ public final class KafkaEndpoint implements AutoCloseable {
       docker = false;
     }
     if (docker) {
-      KafkaContainer c = new KafkaContainer("apache/kafka:4.1.0");
+      KafkaContainer c = new KafkaContainer(IMAGE);
       c.start();
       return new KafkaEndpoint(null, c);
     }
