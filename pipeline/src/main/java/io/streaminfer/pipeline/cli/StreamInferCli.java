@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ProduceCommand.class,
       TailCommand.class,
       ConfigCommand.class,
+      SchemasCommand.class,
       ModelCommand.class
     })
 public final class StreamInferCli implements Runnable {
