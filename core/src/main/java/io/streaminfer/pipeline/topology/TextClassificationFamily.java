@@ -25,6 +25,11 @@ public final class TextClassificationFamily extends ClassificationFamily<TextEve
 
   @Override
   PredictionProcessor.EventReader<TextEvent, String> reader(Route route) {
+    return textReader(route);
+  }
+
+  /** How a text route reads an event: its text checked against the route's max.chars. */
+  static PredictionProcessor.EventReader<TextEvent, String> textReader(Route route) {
     int maxChars = route.limits().maxChars();
     return new PredictionProcessor.EventReader<>(
         TextEvent::getId, TextEvent::getEventTime, TextEvent::getLabel, e -> input(e, maxChars));

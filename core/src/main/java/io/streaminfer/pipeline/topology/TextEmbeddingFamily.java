@@ -56,7 +56,6 @@ public final class TextEmbeddingFamily implements TaskFamily {
       ModelRegistry models,
       BatchSettings batching,
       PipelineMetrics.RouteMetrics metrics) {
-    int maxChars = route.limits().maxChars();
     return new PredictionProcessor<TextEvent, String, TextEmbedder.Vector>(
         route,
         batching,
@@ -64,11 +63,7 @@ public final class TextEmbeddingFamily implements TaskFamily {
         metrics,
         TextEmbedder.class,
         TextEvent.class,
-        new PredictionProcessor.EventReader<>(
-            TextEvent::getId,
-            TextEvent::getEventTime,
-            TextEvent::getLabel,
-            e -> TextClassificationFamily.input(e, maxChars)),
+        TextClassificationFamily.textReader(route),
         (reader, event, v, task, metadata) -> {
           TextEmbedder embedder = (TextEmbedder) task;
           List<Float> vector = new ArrayList<>(v.values().length);

@@ -3,15 +3,6 @@ package io.streaminfer.pipeline.cli;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.topology.TaskFamily;
-import io.streaminfer.schemas.AnomalyAlert;
-import io.streaminfer.schemas.Classification;
-import io.streaminfer.schemas.Embedding;
-import io.streaminfer.schemas.Forecast;
-import io.streaminfer.schemas.GeneratedImage;
-import io.streaminfer.schemas.GenerationRequest;
-import io.streaminfer.schemas.ImageEvent;
-import io.streaminfer.schemas.SensorReading;
-import io.streaminfer.schemas.TextEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,18 +34,17 @@ import picocli.CommandLine.Option;
       "--write DIR writes self-contained .avsc files."
     })
 final class SchemasCommand implements Callable<Integer> {
-  /** Every record on a StreamInfer topic: the events first, then the predictions. */
+  /**
+   * Every record on a StreamInfer topic, from the task families on the class path (as {@code
+   * KnownSchemas} finds them): the events first, then the predictions.
+   */
   static final List<Schema> SCHEMAS =
-      List.of(
-          ImageEvent.getClassSchema(),
-          TextEvent.getClassSchema(),
-          SensorReading.getClassSchema(),
-          GenerationRequest.getClassSchema(),
-          Classification.getClassSchema(),
-          Embedding.getClassSchema(),
-          Forecast.getClassSchema(),
-          AnomalyAlert.getClassSchema(),
-          GeneratedImage.getClassSchema());
+      java.util.stream.Stream.concat(
+              TaskFamily.all().stream().map(TaskFamily::eventType),
+              TaskFamily.all().stream().flatMap(f -> f.outputs().values().stream()))
+          .distinct()
+          .map(type -> org.apache.avro.specific.SpecificData.get().getSchema(type))
+          .toList();
 
   @Mixin ConfigOptions config;
 
