@@ -160,17 +160,20 @@ def flops_per_inference(model: torch.nn.Module, inputs: tuple) -> int:
 
 def export_onnx(model: torch.nn.Module, inputs: tuple, input_names: list[str],
                 output_names: list[str], path: Path, metadata: dict[str, str],
-                sequence_axis: bool = False) -> None:
-    """eval(), named inputs/outputs, dynamic batch axis (and the inputs' axis 1 as a dynamic
-    `sequence` with sequence_axis), opset OPSET, onnx.checker, metadata."""
+                sequence_axis: bool = False, batch_axes: dict[str, int] | None = None) -> None:
+    """eval(), named inputs/outputs, dynamic batch axis (axis 0, or batch_axes[name]: a recurrent
+    state (layers, batch, hidden)), the inputs' axis 1 as a dynamic `sequence` with
+    sequence_axis (inputs whose batch axis is 0), opset OPSET, onnx.checker, metadata."""
     import onnx
 
     model.eval()
     path.parent.mkdir(parents=True, exist_ok=True)
-    dynamic_axes = {n: {0: "batch"} for n in input_names + output_names}
+    axes = batch_axes or {}
+    dynamic_axes = {n: {axes.get(n, 0): "batch"} for n in input_names + output_names}
     if sequence_axis:
         for n in input_names:
-            dynamic_axes[n][1] = "sequence"
+            if axes.get(n, 0) == 0:
+                dynamic_axes[n][1] = "sequence"
     with torch.no_grad():
         torch.onnx.export(model, inputs, str(path), input_names=input_names,
                           output_names=output_names, dynamic_axes=dynamic_axes,

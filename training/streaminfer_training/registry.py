@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import (train_dcgan, train_digits_cnn, train_digits_mobilenet, train_gan, train_langid,
-               train_langid_bert, train_langid_bert_embed, train_sensor)
+               train_langid_bert, train_langid_bert_embed, train_sensor, train_sensor_step)
 from .nets import RnnConfig
 
 
@@ -36,6 +36,8 @@ TRAINERS: dict[str, Trainer] = {
         Trainer(train_digits_cnn.NAME, train_digits_cnn.Config, train_digits_cnn.train, train_digits_cnn.evaluate_onnx),
         _sensor("sensor-lstm", "lstm"),
         _sensor("sensor-gru", "gru"),
+        Trainer(train_sensor_step.NAME, train_sensor_step.Config, train_sensor_step.train,
+                train_sensor_step.evaluate_onnx),
         Trainer(train_langid.NAME, train_langid.Config, train_langid.train, train_langid.evaluate_onnx),
         Trainer(train_langid_bert.NAME, train_langid_bert.Config, train_langid_bert.train,
                 train_langid_bert.evaluate_onnx),

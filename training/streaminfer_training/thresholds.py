@@ -8,6 +8,7 @@ THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
     "digits-cnn": {"accuracy": (">=", 0.97)},
     "sensor-lstm": {"mae_ratio_vs_naive": ("<=", 0.80)},
     "sensor-gru": {"mae_ratio_vs_naive": ("<=", 0.80)},
+    "elnino-lstm-step": {"mae_ratio_vs_naive": ("<=", 0.85)},
     "langid-transformer": {"accuracy": (">=", 0.95), "num_languages": (">=", 8)},
     "langid-bert": {"accuracy": (">=", 0.97), "worst_language_accuracy": (">=", 0.92),
                     "num_languages": (">=", 8)},

@@ -21,6 +21,8 @@ public class InferenceException extends RuntimeException {
     TEXT_UNENCODABLE,
     /** A reading that is NaN or infinite. */
     READING_NOT_FINITE,
+    /** A reading with another number of values (value and features) than the model takes. */
+    READING_FEATURES,
     /** A generation request naming a class the model does not have. */
     UNKNOWN_CLASS,
     /** A generation request for zero, negative or too many samples. */

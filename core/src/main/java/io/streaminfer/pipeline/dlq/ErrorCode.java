@@ -44,6 +44,16 @@ public enum ErrorCode {
   TEXT_INVALID_UTF8,
   /** A NaN or infinite reading. */
   READING_NOT_FINITE,
+  /**
+   * A reading with another number of values (its value and features) than the route's models take.
+   */
+  READING_FEATURES,
+  /**
+   * A sensor's stored recurrent state is of the route's stateful model (same name and version) but
+   * not of its state's shape (a corrupt or tampered store): the reading is refused, not fed
+   * garbage, and the sensor starts afresh from its next reading.
+   */
+  STATE_MISMATCH,
   /** A reading not newer than the sensor's last one (duplicate or out of order). */
   READING_OUT_OF_ORDER,
   /**
@@ -95,6 +105,7 @@ public enum ErrorCode {
       case TEXT_TOO_LONG -> TEXT_TOO_LONG;
       case TEXT_UNENCODABLE -> TEXT_UNENCODABLE;
       case READING_NOT_FINITE -> READING_NOT_FINITE;
+      case READING_FEATURES -> READING_FEATURES;
       case UNKNOWN_CLASS -> UNKNOWN_CLASS;
       case SAMPLE_COUNT -> SAMPLE_COUNT;
       case RUNTIME -> INFERENCE_FAILED;

@@ -97,6 +97,7 @@ public final class PipelineMetrics {
     private final String route;
     private final Counter slow;
     private final Counter anomalies;
+    private final Counter stateResets;
     private final DistributionSummary batchSize;
     // meters per model version, looked up once: building a meter id per record costs more than
     // counting it
@@ -115,6 +116,12 @@ public final class PipelineMetrics {
           Counter.builder("streaminfer.anomalies")
               .tag("route", route)
               .description("Anomaly alerts written")
+              .register(registry);
+      this.stateResets =
+          Counter.builder("streaminfer.state.resets")
+              .tag("route", route)
+              .description(
+                  "Per-key recurrent states started afresh because another model version made them")
               .register(registry);
       this.batchSize =
           DistributionSummary.builder("streaminfer.batch.size")
@@ -166,6 +173,16 @@ public final class PipelineMetrics {
     /** One anomaly alert. */
     public void anomaly() {
       anomalies.increment();
+    }
+
+    /** One key's recurrent state started afresh (made by another model version). */
+    public void stateReset() {
+      stateResets.increment();
+    }
+
+    /** Recurrent states started afresh so far. */
+    public double stateResets() {
+      return stateResets.count();
     }
 
     /** One batch of {@code size} records handled. */

@@ -76,6 +76,11 @@ public final class ModelRegistry implements AutoCloseable {
       for (String name : repo.names()) {
         registry.defaults.put(name, repo.select(name, config.pin(name)).card().version());
       }
+      for (Route r : config.routes()) {
+        List<BatchTask<?, ?, ?>> tasks = new ArrayList<>();
+        r.models().forEach(m -> tasks.add(registry.task(m, BatchTask.class)));
+        TaskFamily.of(r.task()).checkModels(r, tasks);
+      }
     } catch (RuntimeException e) {
       registry.close();
       throw e;

@@ -4,6 +4,7 @@ import io.streaminfer.models.card.Task;
 import io.streaminfer.models.runtime.OnnxModel;
 import io.streaminfer.models.task.BatchTask;
 import io.streaminfer.models.task.Forecaster;
+import io.streaminfer.models.task.StepForecaster;
 import io.streaminfer.pipeline.batch.BatchSettings;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.RouteKeys;
@@ -12,11 +13,14 @@ import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.AnomalyAlert;
 import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.SensorReading;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -67,7 +71,58 @@ public final class ForecastFamily implements TaskFamily {
 
   @Override
   public BatchTask<?, ?, ?> newTask(OnnxModel model) {
-    return new Forecaster(model);
+    return "recurrent-step".equals(model.card().preprocessing().path("type").asText())
+        ? new StepForecaster(model)
+        : new Forecaster(model);
+  }
+
+  @Override
+  public void checkModels(Route route, List<BatchTask<?, ?, ?>> tasks) {
+    List<Forecaster> windowed = new ArrayList<>();
+    List<StepForecaster> stateful = new ArrayList<>();
+    for (BatchTask<?, ?, ?> t : tasks) {
+      if (t instanceof StepForecaster s) {
+        stateful.add(s);
+      } else {
+        windowed.add((Forecaster) t);
+      }
+    }
+    try {
+      features(windowed, stateful);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          RouteKeys.key(route.name(), RouteKeys.MODELS),
+          route.models().toString(),
+          "route " + route.name() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The values per reading the route's models take (windowed models take one); throws
+   * IllegalArgumentException when the models disagree or a stateful model takes more than one
+   * reading per step (not served yet).
+   */
+  static int features(Collection<Forecaster> windowed, Collection<StepForecaster> stateful) {
+    java.util.Map<Integer, List<String>> by = new java.util.TreeMap<>();
+    windowed.forEach(f -> by.computeIfAbsent(1, k -> new ArrayList<>()).add(f.model().card().id()));
+    for (StepForecaster s : stateful) {
+      if (s.step() != 1) {
+        throw new IllegalArgumentException(
+            s.model().card().id()
+                + " takes "
+                + s.step()
+                + " readings per step (preprocessing.step); the pipeline feeds stateful models"
+                + " one reading per step");
+      }
+      by.computeIfAbsent(s.features(), k -> new ArrayList<>()).add(s.model().card().id());
+    }
+    if (by.size() > 1) {
+      throw new IllegalArgumentException(
+          "its models take readings of different sizes (values per reading: "
+              + by
+              + "); a route's readings have one size, so serve them on separate routes");
+    }
+    return by.isEmpty() ? 1 : by.keySet().iterator().next();
   }
 
   @Override

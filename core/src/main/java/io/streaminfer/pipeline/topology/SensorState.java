@@ -7,6 +7,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -25,13 +27,51 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param partition the input partition the offsets belong to; -1 when none yet
  * @param lastEventTimeMs event time of the newest reading
  * @param pending the anomaly model's forecast for the next reading, or null
+ * @param recurrent per stateful model of the route (by reference), its state for this sensor
  */
 record SensorState(
     double[] readings,
     long[] offsets,
     int partition,
     long lastEventTimeMs,
-    PendingForecast pending) {
+    PendingForecast pending,
+    Map<String, Recurrent> recurrent) {
+
+  /**
+   * A stateful model's state for one sensor: what it was made with (the model's {@link
+   * io.streaminfer.models.task.StepForecaster#signature() signature}), the state tensors (one array
+   * each, the batch axis removed), and the forecasts of the last readings it took, by input offset,
+   * so that a reading read again after an at-least-once crash gets the forecast it got the first
+   * time (the state has already moved past it).
+   */
+  record Recurrent(String signature, float[][] state, long[] recentOffsets, double[][][] recent) {
+    /** This state after the reading at {@code offset} gave {@code steps}, keeping {@code keep}. */
+    Recurrent next(float[][] nextState, long offset, double[][] steps, int keep) {
+      int from = Math.max(0, recentOffsets.length + 1 - keep);
+      long[] o = Arrays.copyOfRange(recentOffsets, from, recentOffsets.length + 1);
+      o[o.length - 1] = offset;
+      double[][][] r = Arrays.copyOfRange(recent, from, recent.length + 1);
+      r[r.length - 1] = steps;
+      return new Recurrent(signature, nextState, o, r);
+    }
+
+    /** The forecast made after the reading at {@code offset}, or null when not kept. */
+    double[][] madeAt(long offset) {
+      int i = Arrays.binarySearch(recentOffsets, offset);
+      return i >= 0 ? recent[i] : null;
+    }
+
+    /** The forecast made after the last kept reading before {@code offset}, or null. */
+    double[][] madeBefore(long offset) {
+      int i = Arrays.binarySearch(recentOffsets, offset);
+      int prior = (i >= 0 ? i : -i - 1) - 1;
+      return prior >= 0 ? recent[prior] : null;
+    }
+
+    static Recurrent fresh(String signature, float[][] state) {
+      return new Recurrent(signature, state, new long[0], new double[0][][]);
+    }
+  }
 
   /** A forecast waiting for the reading it predicts. */
   record PendingForecast(String model, double value, double windowStd, double residualStd) {
@@ -41,7 +81,7 @@ record SensorState(
   }
 
   static SensorState empty() {
-    return new SensorState(new double[0], new long[0], -1, Long.MIN_VALUE, null);
+    return new SensorState(new double[0], new long[0], -1, Long.MIN_VALUE, null, Map.of());
   }
 
   /**
@@ -54,11 +94,18 @@ record SensorState(
     next[next.length - 1] = value;
     long[] nextOffsets = Arrays.copyOfRange(offsets, from, offsets.length + 1);
     nextOffsets[nextOffsets.length - 1] = offset;
-    return new SensorState(next, nextOffsets, partition, eventTimeMs, null);
+    return new SensorState(next, nextOffsets, partition, eventTimeMs, null, recurrent);
   }
 
   SensorState withPending(PendingForecast p) {
-    return new SensorState(readings, offsets, partition, lastEventTimeMs, p);
+    return new SensorState(readings, offsets, partition, lastEventTimeMs, p, recurrent);
+  }
+
+  /** This state with {@code model}'s recurrent state replaced by {@code r}. */
+  SensorState withRecurrent(String model, Recurrent r) {
+    Map<String, Recurrent> m = new TreeMap<>(recurrent);
+    m.put(model, r);
+    return new SensorState(readings, offsets, partition, lastEventTimeMs, pending, Map.copyOf(m));
   }
 
   /**
@@ -85,7 +132,7 @@ record SensorState(
   /** Versioned binary serde for the state store and its changelog. */
   static final class StateSerde
       implements Serde<SensorState>, Serializer<SensorState>, Deserializer<SensorState> {
-    private static final byte VERSION = 2;
+    private static final byte VERSION = 3;
 
     @Override
     public byte[] serialize(String topic, SensorState s) {
@@ -109,6 +156,31 @@ record SensorState(
           out.writeDouble(s.pending.windowStd());
           out.writeDouble(s.pending.residualStd());
         }
+        out.writeInt(s.recurrent.size());
+        for (var e : new TreeMap<>(s.recurrent).entrySet()) {
+          Recurrent r = e.getValue();
+          out.writeUTF(e.getKey());
+          out.writeUTF(r.signature());
+          out.writeInt(r.state().length);
+          for (float[] t : r.state()) {
+            out.writeInt(t.length);
+            for (float v : t) {
+              out.writeFloat(v);
+            }
+          }
+          out.writeInt(r.recentOffsets().length);
+          for (int i = 0; i < r.recentOffsets().length; i++) {
+            out.writeLong(r.recentOffsets()[i]);
+            double[][] steps = r.recent()[i];
+            out.writeInt(steps.length);
+            for (double[] st : steps) {
+              out.writeInt(st.length);
+              for (double v : st) {
+                out.writeDouble(v);
+              }
+            }
+          }
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -122,9 +194,9 @@ record SensorState(
       }
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
         byte v = in.readByte();
-        if (v != VERSION && v != 1) {
+        if (v < 1 || v > VERSION) {
           throw new SerializationException(
-              "sensor state version " + v + " unknown (expected 1 or " + VERSION + ")");
+              "sensor state version " + v + " unknown (expected 1 to " + VERSION + ")");
         }
         long last = in.readLong();
         int partition = v == 1 ? -1 : in.readInt(); // version 1 kept no offsets
@@ -139,10 +211,48 @@ record SensorState(
                 ? new PendingForecast(
                     in.readUTF(), in.readDouble(), in.readDouble(), in.readDouble())
                 : null;
-        return new SensorState(readings, offsets, partition, last, p);
+        Map<String, Recurrent> recurrent = new TreeMap<>();
+        int models = v < 3 ? 0 : in.readInt(); // version 3 added recurrent states
+        for (int m = 0; m < models; m++) {
+          String ref = in.readUTF();
+          String signature = in.readUTF();
+          float[][] state = new float[bounded(in.readInt())][];
+          for (int i = 0; i < state.length; i++) {
+            state[i] = new float[bounded(in.readInt())];
+            for (int k = 0; k < state[i].length; k++) {
+              state[i][k] = in.readFloat();
+            }
+          }
+          int n = bounded(in.readInt());
+          long[] recentOffsets = new long[n];
+          double[][][] recent = new double[n][][];
+          for (int i = 0; i < n; i++) {
+            recentOffsets[i] = in.readLong();
+            recent[i] = new double[bounded(in.readInt())][];
+            for (int h = 0; h < recent[i].length; h++) {
+              recent[i][h] = new double[bounded(in.readInt())];
+              for (int k = 0; k < recent[i][h].length; k++) {
+                recent[i][h][k] = in.readDouble();
+              }
+            }
+          }
+          recurrent.put(ref, new Recurrent(signature, state, recentOffsets, recent));
+        }
+        if (in.available() > 0) {
+          throw new SerializationException("corrupt sensor state: trailing bytes");
+        }
+        return new SensorState(readings, offsets, partition, last, p, Map.copyOf(recurrent));
       } catch (IOException e) {
         throw new SerializationException("corrupt sensor state", e);
       }
+    }
+
+    /** A length read from the store: refused when negative or beyond what the bytes could hold. */
+    private static int bounded(int n) throws IOException {
+      if (n < 0 || n > 1 << 24) {
+        throw new IOException("length " + n + " out of range");
+      }
+      return n;
     }
 
     @Override

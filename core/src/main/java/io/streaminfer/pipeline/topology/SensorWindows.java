@@ -1,5 +1,6 @@
 package io.streaminfer.pipeline.topology;
 
+import io.streaminfer.models.task.StepForecaster;
 import io.streaminfer.pipeline.batch.BufferedRecord;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.schemas.SensorReading;
@@ -29,6 +30,11 @@ final class SensorWindows {
    * before it, for the anomaly model's forecast of it.
    */
   record Step(BufferedRecord src, SensorReading reading, double[] window, double[] before) {
+    /** The reading's values: its value, then its features. */
+    double[] values() {
+      return valuesOf(reading);
+    }
+
     boolean replay() {
       return before != null;
     }
@@ -45,6 +51,9 @@ final class SensorWindows {
   private final Map<String, SensorState> states = new HashMap<>();
   private final Map<String, SensorState.PendingForecast> pending = new HashMap<>();
   private final Set<String> appended = new LinkedHashSet<>();
+  private final Map<String, StepForecaster> steppers;
+  private final int features;
+  private final Runnable onReset;
 
   /**
    * Windows over the states {@code stored} returns (null: a new sensor), for models needing at most
@@ -57,6 +66,26 @@ final class SensorWindows {
       int replayHistory,
       long nowMs,
       long maxFutureMs) {
+    this(stored, capacity, replayHistory, nowMs, maxFutureMs, Map.of(), 1, () -> {});
+  }
+
+  /**
+   * As above, for a route whose readings carry {@code features} values and whose stateful models
+   * are {@code steppers} (by reference); {@code onReset} is told of each recurrent state started
+   * afresh because it was made by another model version.
+   */
+  SensorWindows(
+      Function<String, SensorState> stored,
+      int capacity,
+      int replayHistory,
+      long nowMs,
+      long maxFutureMs,
+      Map<String, StepForecaster> steppers,
+      int features,
+      Runnable onReset) {
+    this.steppers = steppers;
+    this.features = features;
+    this.onReset = onReset;
     this.stored = stored;
     this.capacity = capacity;
     this.replayHistory = replayHistory;
@@ -84,6 +113,24 @@ final class SensorWindows {
         "record key '" + sensor + "' is not the reading's sensor id '" + r.getSensorId() + "'");
     Outcomes.require(
         Double.isFinite(r.getValue()), ErrorCode.READING_NOT_FINITE, "reading is " + r.getValue());
+    int n = 1 + r.getFeatures().size();
+    Outcomes.require(
+        n == features,
+        ErrorCode.READING_FEATURES,
+        "reading carries "
+            + n
+            + " values (value and "
+            + r.getFeatures().size()
+            + " features); the route's models take "
+            + features
+            + (features == 1 ? " (the value alone)" : " (the value and " + (features - 1) + ")"));
+    for (int f = 0; f < r.getFeatures().size(); f++) {
+      double v = r.getFeatures().get(f);
+      Outcomes.require(
+          Double.isFinite(v),
+          ErrorCode.READING_NOT_FINITE,
+          "feature " + (f + 1) + " of the reading is " + v);
+    }
     // checked before the replay test: it needs no state, so a reading refused for it is refused
     // for it again when read again after a crash, not taken for one refused as out of order
     long t = r.getEventTime().toEpochMilli();
@@ -114,6 +161,7 @@ final class SensorWindows {
             + r.getEventTime()
             + " is not after the sensor's last reading at "
             + Instant.ofEpochMilli(state.lastEventTimeMs()));
+    state = checkRecurrent(sensor, state);
     SensorState next =
         state.append(r.getValue(), t, src.partition(), src.offset(), capacity + replayHistory);
     states.put(sensor, next);
@@ -143,6 +191,69 @@ final class SensorWindows {
             + replayHistory
             + "); its forecasts cannot be recomputed");
     return new Step(src, r, state.upTo(j), state.upTo(j - 1));
+  }
+
+  /**
+   * {@code state} with every stateful model's state fit to be fed: a state made by another model
+   * version (or with other state tensors) starts afresh from the model's initial state, as does a
+   * sensor new to the model; a state of this very model whose sizes do not fit (a corrupt store) is
+   * reset too, and the reading refused (STATE_MISMATCH) rather than fed a state it was not made
+   * with.
+   */
+  private SensorState checkRecurrent(String sensor, SensorState state) {
+    SensorState out = state;
+    for (var e : steppers.entrySet()) {
+      StepForecaster m = e.getValue();
+      SensorState.Recurrent r = out.recurrent().get(e.getKey());
+      if (r != null && r.signature().equals(m.signature()) && m.fits(r.state())) {
+        continue;
+      }
+      boolean corrupt = r != null && r.signature().equals(m.signature());
+      if (r != null && !corrupt) {
+        onReset.run();
+      }
+      out =
+          out.withRecurrent(
+              e.getKey(), SensorState.Recurrent.fresh(m.signature(), m.initialState()));
+      if (corrupt) {
+        states.put(sensor, out);
+        appended.add(sensor);
+        throw new io.streaminfer.pipeline.dlq.RejectedEventException(
+            ErrorCode.STATE_MISMATCH,
+            m.model().card().id(),
+            "the sensor's stored state for "
+                + m.model().card().id()
+                + " does not have the sizes of the model's state tensors "
+                + m.states().stream().map(s -> s.input() + ":" + s.elements()).toList()
+                + "; the sensor starts afresh from its next reading");
+      }
+    }
+    return out;
+  }
+
+  /** {@code sensor}'s state for stateful model {@code ref} at this point of the batch. */
+  SensorState.Recurrent recurrent(String sensor, String ref) {
+    return states.get(sensor).recurrent().get(ref);
+  }
+
+  /** Moves {@code sensor}'s state for stateful model {@code ref} on to {@code r}. */
+  void advanceRecurrent(String sensor, String ref, SensorState.Recurrent r) {
+    states.put(sensor, states.get(sensor).withRecurrent(ref, r));
+  }
+
+  /** The readings kept per sensor (and forecasts kept per stateful model for replays). */
+  int kept() {
+    return capacity + replayHistory;
+  }
+
+  /** A reading's values: its value, then its features. */
+  static double[] valuesOf(SensorReading r) {
+    double[] v = new double[1 + r.getFeatures().size()];
+    v[0] = r.getValue();
+    for (int i = 1; i < v.length; i++) {
+      v[i] = r.getFeatures().get(i - 1);
+    }
+    return v;
   }
 
   /**

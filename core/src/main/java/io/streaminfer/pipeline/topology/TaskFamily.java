@@ -51,6 +51,13 @@ public interface TaskFamily {
   /** The batch task over {@code model} (a model of {@link #task()}; does not own it). */
   BatchTask<?, ?, ?> newTask(OnnxModel model);
 
+  /**
+   * Checks that the tasks of {@code route}'s models can serve it together; throws {@link
+   * io.streaminfer.pipeline.config.ConfigException} naming the route's key when not. Nothing to
+   * check by default.
+   */
+  default void checkModels(Route route, List<BatchTask<?, ?, ?>> tasks) {}
+
   /** The state stores its processor uses besides the route's batch buffer. */
   default List<StoreBuilder<?>> stores(Route route) {
     return List.of();

@@ -208,6 +208,33 @@ public final class OnnxModel implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs the model for the outputs {@code outputs} and copies each out as floats (row-major), by
+   * name. Input tensors stay owned by the caller; the native result is closed here.
+   */
+  public Map<String, float[]> run(Map<String, OnnxTensor> inputs, java.util.List<String> outputs) {
+    try (OrtSession.Result result = session.run(inputs, new java.util.LinkedHashSet<>(outputs))) {
+      Map<String, float[]> out = new java.util.LinkedHashMap<>();
+      for (String name : outputs) {
+        OnnxValue value =
+            result
+                .get(name)
+                .orElseThrow(() -> new IllegalStateException("no output '" + name + "'"));
+        FloatBuffer b = ((OnnxTensor) value).getFloatBuffer();
+        float[] copy = new float[b.remaining()];
+        b.get(copy);
+        out.put(name, copy);
+      }
+      return out;
+    } catch (OrtException | RuntimeException e) {
+      throw new InferenceException(
+          InferenceException.Reason.RUNTIME,
+          card().id(),
+          "ONNX Runtime failed: " + e.getMessage(),
+          e);
+    }
+  }
+
   /** Closes the native session; safe to call twice. */
   @Override
   public void close() {

@@ -342,7 +342,12 @@ public abstract class BatchTask<I, C, R> implements AutoCloseable {
             InferenceException.Reason.RUNTIME, model.card().id(), stage + " failed: " + e, e);
   }
 
-  private float[] infer(Map<String, java.nio.Buffer> buffers, int rows, Object[] staged) {
+  /**
+   * Runs the first {@code rows} rows of the input buffers and gives the output the task reads,
+   * batch-major. A task whose inputs are not all batch-major, or that reads several outputs,
+   * overrides this (and reads its own layout in {@link #finish}).
+   */
+  protected float[] infer(Map<String, java.nio.Buffer> buffers, int rows, Object[] staged) {
     Map<String, OnnxTensor> tensors = new HashMap<>();
     try {
       for (var spec : model.card().inputs()) {

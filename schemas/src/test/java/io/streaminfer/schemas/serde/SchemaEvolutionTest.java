@@ -3,12 +3,15 @@ package io.streaminfer.schemas.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streaminfer.schemas.Classification;
+import io.streaminfer.schemas.Forecast;
 import io.streaminfer.schemas.InferenceMetadata;
 import io.streaminfer.schemas.LabelScore;
+import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.TextEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericData;
@@ -115,6 +118,47 @@ class SchemaEvolutionTest {
             .deserialize("p", toArray(written));
     assertThat(read.getAccepted()).isNull();
     assertThat(read.getTopK()).isEqualTo(sample.getTopK());
+  }
+
+  @Test
+  void readingsOfTheReleasedSchemaDecodeWithTheDefaultSerdeAsSingleValueReadings()
+      throws IOException {
+    // given: a reading an old producer wrote (no features), from the released schema
+    Schema released = ReleasedSchemas.of(SensorReading.class).get(0);
+    assertThat(released.getField("features")).isNull();
+    GenericRecord old = new GenericData.Record(released);
+    old.put("id", "r-1");
+    old.put("sensor_id", "s-1");
+    old.put("event_time", EVENT_MILLIS);
+    old.put("value", 21.5);
+    byte[] bytes =
+        toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), released).encode(old));
+
+    // when: the pipeline's serde (nothing registered by hand) reads it
+    SensorReading read =
+        AvroSerdes.serde(SensorReading.class).deserializer().deserialize("r", bytes);
+
+    // then: a single-value reading
+    assertThat(read.getValue()).isEqualTo(21.5);
+    assertThat(read.getFeatures()).isEmpty();
+  }
+
+  @Test
+  void forecastsStayReadableByConsumersOfTheReleasedSchemaAndViceVersa() {
+    for (Class<? extends org.apache.avro.specific.SpecificRecord> type :
+        List.of(Forecast.class, SensorReading.class, Classification.class)) {
+      Schema current = org.apache.avro.specific.SpecificData.get().getSchema(type);
+      for (Schema released : ReleasedSchemas.of(type)) {
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(released, current).getType())
+            .as("%s: released reads current", type.getSimpleName())
+            .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, released).getType())
+            .as("%s: current reads released", type.getSimpleName())
+            .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+      }
+    }
+    assertThat(ReleasedSchemas.of(Forecast.class)).hasSize(1);
+    assertThat(ReleasedSchemas.of(io.streaminfer.schemas.ImageEvent.class)).isEmpty();
   }
 
   /** {@code r} as a generic record of {@code schema} (a subset of its fields), via its bytes. */
