@@ -116,6 +116,33 @@ def run_sequence(run, scaled: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
+def graph_examples(model: nn.Module, scaled: np.ndarray, cfg: Config, count: int = 8) -> list[dict]:
+    """Graph-level examples (PyTorch's outputs for given tensors): chunks of two sensors, of one to
+    three readings, from states PyTorch reached after earlier readings of the series."""
+    rng = np.random.default_rng(7)
+    examples = []
+    with torch.no_grad():
+        for i in range(count):
+            steps = 1 + i % 3
+            starts = rng.integers(1, len(scaled) - steps, size=2)
+            h = np.zeros((cfg.layers, 2, cfg.hidden), dtype=np.float32)
+            c = np.zeros_like(h)
+            for b, start in enumerate(starts):  # the state after readings [0, start)
+                _, hb, cb = model(torch.from_numpy(scaled[None, :start].astype(np.float32)),
+                                  *model.zero_state(1))
+                h[:, b], c[:, b] = hb[:, 0].numpy(), cb[:, 0].numpy()
+            x = np.stack([scaled[s : s + steps] for s in starts]).astype(np.float32)
+            outs = model(torch.from_numpy(x), torch.from_numpy(h), torch.from_numpy(c))
+            examples.append({
+                "tensors": [{"name": n, "dtype": "float32", "shape": list(v.shape),
+                             "data": v.reshape(-1).tolist()}
+                            for n, v in (("x", x), ("h0", h), ("c0", c))],
+                "outputs": [{"name": n, "shape": list(o.shape), "data": o.numpy().reshape(-1).tolist()}
+                            for n, o in zip(("forecast", "hn", "cn"), outs)],
+            })
+    return examples
+
+
 def metrics(pred: np.ndarray, readings: np.ndarray, lo: int, hi: int) -> dict:
     """MAE of forecasts pred[t] (made after reading t) of readings t+1 whose index is in [lo, hi),
     against the last value."""
@@ -188,6 +215,7 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
     idx = np.arange(train_end, val_end)
     residual_std = float(np.std(full_pred[idx - 1] - scaled[idx, 0]))
     test = metrics(pred, raw, val_end, len(raw))
+    prov = common.provenance(cfg.seed, seconds, common.device_name())
     summary = {"mae_ratio_vs_naive": test["ratio"], "test_readings": test["readings"]}
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -197,7 +225,8 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
     common.export_onnx(model, (example, h0, c0), ["x", "h0", "c0"], ["forecast", "hn", "cn"],
                        onnx_path, {"streaminfer.name": NAME, "streaminfer.version": version,
                                    "streaminfer.task": "time-series-forecast",
-                                   "streaminfer.metrics": repr(summary)},
+                                   "streaminfer.metrics": repr(summary),
+                                   "streaminfer.provenance": repr(prov)},
                        sequence_axis=True, batch_axes={"h0": 1, "c0": 1, "hn": 1, "cn": 1})
     # parity of the graph run one reading at a time (the pipeline's way) with PyTorch's run of the
     # whole sequence at once, over every reading of the series
@@ -219,6 +248,7 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
                 "after each reading (for the next), in degrees; a pipeline key fed these readings "
                 "one at a time, in order, must emit the same",
         "feature_names": list(FEATURES), "readings": raw.tolist(), "forecasts": pred.tolist(),
+        "examples": graph_examples(model, scaled, cfg),
     }
     repository.write_json(out_dir / "reference.json", reference)
     plots.loss_curves(out_dir / "loss.png", result.curves, f"{NAME} smooth-L1 (scaled units)")
@@ -257,7 +287,7 @@ def train(cfg: Config, out_dir: Path, version: str = "1", dry_run: bool = False)
         data={"source": "statsmodels elnino (monthly sea surface temperature, 1950-2010)",
               "series": ["elnino-sst-monthly"],
               "splits": {"train": "first 70% of readings", "val": "next 10%", "test": "last 20%"}},
-        provenance=common.provenance(cfg.seed, seconds, common.device_name()),
+        provenance=prov,
     )
     repository.write_json(out_dir / "model.json", card)
     return card

@@ -44,8 +44,12 @@ def test_onnx_file_carries_names_dynamic_batch_and_provenance(model_dir):
     onnx.checker.check_model(proto)
     assert [i.name for i in proto.graph.input] == [i["name"] for i in card["inputs"]]
     assert [o.name for o in proto.graph.output] == [o["name"] for o in card["outputs"]]
+    axes = {}  # recurrent state tensors name their batch axis in the card
+    for st in card.get("preprocessing", {}).get("state", []):
+        axes[st["input"]] = axes[st["output"]] = st["batch_axis"]
     for value in list(proto.graph.input) + list(proto.graph.output):
-        assert value.type.tensor_type.shape.dim[0].dim_param, f"{value.name}: batch not dynamic"
+        axis = axes.get(value.name, 0)
+        assert value.type.tensor_type.shape.dim[axis].dim_param, f"{value.name}: batch not dynamic"
     meta = {p.key: p.value for p in proto.metadata_props}
     assert meta["streaminfer.name"] == card["name"] and "git_commit" in meta["streaminfer.provenance"]
     assert max(op.version for op in proto.opset_import if op.domain in ("", "ai.onnx")) >= 17

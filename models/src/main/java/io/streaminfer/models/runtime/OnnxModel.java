@@ -193,19 +193,7 @@ public final class OnnxModel implements AutoCloseable {
    * Input tensors stay owned by the caller; the native result is closed here.
    */
   public float[] run(Map<String, OnnxTensor> inputs, String output) {
-    try (OrtSession.Result result = session.run(inputs, java.util.Set.of(output))) {
-      OnnxValue value = result.get(0);
-      FloatBuffer out = ((OnnxTensor) value).getFloatBuffer();
-      float[] copy = new float[out.remaining()];
-      out.get(copy);
-      return copy;
-    } catch (OrtException | RuntimeException e) {
-      throw new InferenceException(
-          InferenceException.Reason.RUNTIME,
-          card().id(),
-          "ONNX Runtime failed: " + e.getMessage(),
-          e);
-    }
+    return run(inputs, java.util.List.of(output)).get(output);
   }
 
   /**
