@@ -53,10 +53,13 @@ class RnnConfig:
 
 
 class SensorForecaster(nn.Module):
-    """(B, W, 1) window z-scores → (B, 1) next value in the same z units.
+    """(B, W, 1) window z-scores → (B, 1) next value in the same z units, and (B, 1) its expected
+    error (the spread, z units, > 0).
 
     Predicts a correction to the last reading of the window, so "no change" is the easy default
-    the network has to improve on.
+    the network has to improve on. The spread head sees the same summary; `calibration` (a
+    constant set after training) scales it so that a chosen share of clean errors lie beyond a
+    given number of spreads.
     """
 
     def __init__(self, cfg: RnnConfig):
@@ -66,10 +69,16 @@ class SensorForecaster(nn.Module):
                        dropout=cfg.dropout if cfg.layers > 1 else 0.0)
         self.head = nn.Sequential(nn.Linear(cfg.hidden, cfg.hidden), nn.Tanh(),
                                   nn.Linear(cfg.hidden, 1))
+        self.spread_head = nn.Sequential(nn.Linear(cfg.hidden, cfg.hidden), nn.Tanh(),
+                                         nn.Linear(cfg.hidden, 1))
+        self.register_buffer("calibration", torch.ones(1))
 
-    def forward(self, window: torch.Tensor) -> torch.Tensor:
+    def forward(self, window: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         out, _ = self.rnn(window)  # (B, W, H)
-        return window[:, -1, :] + self.head(out[:, -1, :])  # (B, 1)
+        last = out[:, -1, :]
+        forecast = window[:, -1, :] + self.head(last)  # (B, 1)
+        spread = (nn.functional.softplus(self.spread_head(last)) + 1e-3) * self.calibration
+        return forecast, spread
 
 
 # ------------------------------------------------------------------- language-ID Transformer

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import (train_dcgan, train_digits_cnn, train_digits_mobilenet, train_gan, train_langid,
-               train_langid_bert, train_langid_bert_embed, train_sensor, train_sensor_step)
+               train_langid_bert, train_langid_bert_embed, train_sensor, train_sensor_multi,
+               train_sensor_step)
 from .nets import RnnConfig
 
 
@@ -38,6 +39,8 @@ TRAINERS: dict[str, Trainer] = {
         _sensor("sensor-gru", "gru"),
         Trainer(train_sensor_step.NAME, train_sensor_step.Config, train_sensor_step.train,
                 train_sensor_step.evaluate_onnx),
+        Trainer(train_sensor_multi.NAME, train_sensor_multi.Config, train_sensor_multi.train,
+                train_sensor_multi.evaluate_onnx),
         Trainer(train_langid.NAME, train_langid.Config, train_langid.train, train_langid.evaluate_onnx),
         Trainer(train_langid_bert.NAME, train_langid_bert.Config, train_langid_bert.train,
                 train_langid_bert.evaluate_onnx),

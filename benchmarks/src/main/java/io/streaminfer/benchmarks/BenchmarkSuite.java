@@ -311,6 +311,10 @@ public final class BenchmarkSuite {
       System.err.println("B2 skipped for PHOTOS: b2_loop.py has no torchvision preprocessing");
       return null;
     }
+    if (w == Workload.MACRO) {
+      System.err.println("B2 skipped for MACRO: b2_loop.py reads one value per reading");
+      return null;
+    }
     if (w == Workload.TEXTS || w == Workload.EMBEDDINGS) {
       System.err.println("B2 skipped for " + w + ": b2_loop.py has no Hugging Face tokenizer");
       return null;

@@ -38,7 +38,12 @@ enum Workload {
   /** A user's CNN: torchvision mobilenet_v3_small on the {@code photos} route. */
   PHOTOS("digits-mobilenet", "photos", Classification.class),
   /** The BERT encoder as a text embedding on the {@code embeddings} route, on the sentences. */
-  EMBEDDINGS("langid-bert-embed", "embeddings", Embedding.class);
+  EMBEDDINGS("langid-bert-embed", "embeddings", Embedding.class),
+  /**
+   * A multivariate multi-step GRU on the {@code macro} route: readings of four values, of eight
+   * sensors in turn, each four quarters ahead of two features from a window of sixteen.
+   */
+  MACRO("macro-gru-multi", "macro", Forecast.class);
 
   /**
    * The non-default routes, by workload: their input, task, model and output ({@link #PHOTOS},
@@ -57,7 +62,17 @@ enum Workload {
               "input", "sentences",
               "task", "text-embedding",
               "models", "langid-bert-embed",
-              "output", "sentence-embeddings"));
+              "output", "sentence-embeddings"),
+          MACRO,
+          Map.of(
+              "input", "macro-readings",
+              "task", "time-series-forecast",
+              "models", "macro-gru-multi",
+              "output", "macro-forecasts",
+              "anomalies", "macro-anomalies"));
+
+  /** Sensors of the {@link #MACRO} workload. */
+  private static final int MACRO_SENSORS = 8;
 
   final String model;
 
@@ -115,6 +130,15 @@ enum Workload {
 
   /** Output records that {@code n} events produce. */
   int expectedOutputs(int n) {
+    if (this == MACRO) { // a forecast once a sensor's window of 16 is full
+      int per = n / MACRO_SENSORS;
+      int extra = n % MACRO_SENSORS;
+      int out = 0;
+      for (int s = 0; s < MACRO_SENSORS; s++) {
+        out += Math.max(0, per + (s < extra ? 1 : 0) - 15);
+      }
+      return out;
+    }
     if (this != SENSORS) {
       return n;
     }
@@ -161,6 +185,25 @@ enum Workload {
                 .build();
         return new ProducerRecord<>(topic, s.sensorId(), READINGS.serialize(topic, r));
       }
+      case MACRO -> {
+        int sensor = i % MACRO_SENSORS;
+        int step = i / MACRO_SENSORS;
+        List<double[]> rows = macroRows();
+        double[] v = rows.get((sensor * 5 + step) % rows.size());
+        List<Double> features = new java.util.ArrayList<>();
+        for (int k = 1; k < v.length; k++) {
+          features.add(v[k]);
+        }
+        SensorReading r =
+            SensorReading.newBuilder()
+                .setId("macro-" + sensor + "-" + step)
+                .setSensorId("macro-" + sensor)
+                .setEventTime(BASE.plusSeconds(step))
+                .setValue(v[0])
+                .setFeatures(features)
+                .build();
+        return new ProducerRecord<>(topic, r.getSensorId(), READINGS.serialize(topic, r));
+      }
       case PHOTOS -> {
         ImageEvent e =
             ImageEvent.newBuilder(photo(i % photos().size())).setId("photo-" + i).build();
@@ -181,6 +224,34 @@ enum Workload {
   }
 
   private static List<ImageEvent> photos;
+  private static List<double[]> macroRows;
+
+  /** Every reading of macro-gru-multi's reference windows (read once from models/repository). */
+  private static synchronized List<double[]> macroRows() {
+    if (macroRows == null) {
+      try {
+        var ref =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(
+                    java.nio.file.Path.of("models/repository/macro-gru-multi/1/reference.json")
+                        .toFile());
+        List<double[]> out = new java.util.ArrayList<>();
+        for (var ex : ref.path("examples")) {
+          for (var row : ex.path("input").path("readings")) {
+            double[] v = new double[row.size()];
+            for (int k = 0; k < v.length; k++) {
+              v[k] = row.get(k).asDouble();
+            }
+            out.add(v);
+          }
+        }
+        macroRows = List.copyOf(out);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return macroRows;
+  }
 
   private static ImageEvent photo(int i) {
     return photos().get(i);

@@ -52,11 +52,13 @@ class ReferenceParityTest {
     int offset = 0;
     double worst = 0;
     for (JsonNode ex : ref.path("examples")) {
-      float[] want = TestRepository.floats(ex.path("outputs").get(0));
-      for (int i = 0; i < want.length; i++) {
-        worst = Math.max(worst, Math.abs(output[offset + i] - want[i]));
+      for (JsonNode out : ex.path("outputs")) { // a task reading several outputs: row by row
+        float[] want = TestRepository.floats(out);
+        for (int i = 0; i < want.length; i++) {
+          worst = Math.max(worst, Math.abs(output[offset + i] - want[i]));
+        }
+        offset += want.length;
       }
-      offset += want.length;
     }
     assertThat(offset).isEqualTo(output.length);
     assertThat(worst)
@@ -151,7 +153,53 @@ class ReferenceParityTest {
         assertThat((f.value() - f.windowMean()) / f.windowStd())
             .as(name + " example " + i)
             .isCloseTo(zOut, within(tolerance(ref)));
+        // the expected error the anomaly score divides by: the model's own spread
+        double spread = TestRepository.floats(ex.path("outputs").get(1))[0];
+        assertThat(f.residualStd()).as(name + " spread " + i).isCloseTo(spread, within(1e-6));
+        assertThat(f.zScore(f.value() + f.windowStd() * spread)).isCloseTo(1.0, within(1e-6));
       }
+    }
+  }
+
+  @Test
+  void multivariateForecasterMatchesPyTorchFromTheRawReadings() {
+    OnnxModel model = load("macro-gru-multi");
+    JsonNode ref = TestRepository.reference(model.artifact());
+    Forecaster task = new Forecaster(model);
+    assertThat(task.features()).isEqualTo(4);
+    assertThat(task.horizon()).isEqualTo(4);
+    assertThat(task.targets()).containsExactly(0, 1);
+    List<double[]> windows = new ArrayList<>();
+    for (JsonNode ex : ref.path("examples")) {
+      JsonNode rows = ex.path("input").path("readings");
+      double[] w = new double[rows.size() * task.features()];
+      for (int r = 0; r < rows.size(); r++) {
+        for (int f = 0; f < task.features(); f++) {
+          w[r * task.features() + f] = rows.get(r).get(f).asDouble();
+        }
+      }
+      windows.add(w);
+    }
+    var result = task.run(windows);
+    assertThat(windows).hasSizeGreaterThanOrEqualTo(8);
+    assertRawOutputsMatch(ref, result.output());
+    for (int i = 0; i < windows.size(); i++) {
+      JsonNode ex = ref.path("examples").get(i);
+      Forecaster.Forecast f = result.outcomes().get(i).value();
+      JsonNode want = ex.path("expected").path("steps");
+      JsonNode std = ex.path("expected").path("std");
+      assertThat(f.steps()).hasNumberOfRows(task.horizon());
+      for (int h = 0; h < task.horizon(); h++) {
+        for (int k = 0; k < 2; k++) {
+          double unit = std.get(task.targets()[k]).asDouble();
+          // in the target's window z units, as the model's own tolerance
+          assertThat((f.steps()[h][k] - want.get(h).get(k).asDouble()) / unit)
+              .as("example %d step %d target %d", i, h, k)
+              .isCloseTo(0.0, within(tolerance(ref)));
+        }
+      }
+      assertThat(f.value()).isEqualTo(f.steps()[0][0]);
+      assertThat(f.windowStd()).isCloseTo(std.get(0).asDouble(), within(1e-9 * f.windowStd()));
     }
   }
 

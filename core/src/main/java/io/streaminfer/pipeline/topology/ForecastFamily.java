@@ -95,16 +95,39 @@ public final class ForecastFamily implements TaskFamily {
           route.models().toString(),
           "route " + route.name() + ": " + e.getMessage());
     }
+    route
+        .limits()
+        .anomalyModel()
+        .ifPresent(
+            ref -> {
+              BatchTask<?, ?, ?> t = tasks.get(route.models().indexOf(ref));
+              int first =
+                  t instanceof Forecaster f ? f.targets()[0] : ((StepForecaster) t).targets()[0];
+              if (first != 0) {
+                throw new ConfigException(
+                    RouteKeys.key(route.name(), RouteKeys.ANOMALY_MODEL),
+                    ref.toString(),
+                    "route "
+                        + route.name()
+                        + ": "
+                        + t.model().card().id()
+                        + " forecasts feature "
+                        + first
+                        + " first, not the reading's value (feature 0), so its forecasts cannot"
+                        + " score readings; name a model whose postprocessing.targets begin"
+                        + " with 0");
+              }
+            });
   }
 
   /**
-   * The values per reading the route's models take (windowed models take one); throws
-   * IllegalArgumentException when the models disagree or a stateful model takes more than one
-   * reading per step (not served yet).
+   * The values per reading the route's models take; throws IllegalArgumentException when the models
+   * disagree or a stateful model takes more than one reading per step (not served yet).
    */
   static int features(Collection<Forecaster> windowed, Collection<StepForecaster> stateful) {
     java.util.Map<Integer, List<String>> by = new java.util.TreeMap<>();
-    windowed.forEach(f -> by.computeIfAbsent(1, k -> new ArrayList<>()).add(f.model().card().id()));
+    windowed.forEach(
+        f -> by.computeIfAbsent(f.features(), k -> new ArrayList<>()).add(f.model().card().id()));
     for (StepForecaster s : stateful) {
       if (s.step() != 1) {
         throw new IllegalArgumentException(

@@ -81,7 +81,7 @@ final class SensorProcessor extends BatchingProcessor {
       return new Made(
           task.model(),
           f.value(),
-          new double[][] {{f.value()}},
+          f.steps(),
           f.windowStd(),
           f.residualStd(),
           task.window(),

@@ -22,12 +22,14 @@ import org.apache.kafka.common.serialization.Serializer;
  * reached the changelog, can have its forecasts recomputed instead of being rejected as a
  * duplicate. Immutable.
  *
- * @param readings the most recent readings, oldest first
+ * @param readings the most recent readings, oldest first, each {@code width} values one after the
+ *     other (its value, then its features)
  * @param offsets the input offset of each reading (same order); -1 where unknown
  * @param partition the input partition the offsets belong to; -1 when none yet
  * @param lastEventTimeMs event time of the newest reading
  * @param pending the anomaly model's forecast for the next reading, or null
  * @param recurrent per stateful model of the route (by reference), its state for this sensor
+ * @param width values per reading
  */
 record SensorState(
     double[] readings,
@@ -35,7 +37,8 @@ record SensorState(
     int partition,
     long lastEventTimeMs,
     PendingForecast pending,
-    Map<String, Recurrent> recurrent) {
+    Map<String, Recurrent> recurrent,
+    int width) {
 
   /**
    * A stateful model's state for one sensor: what it was made with (the model's {@link
@@ -81,31 +84,50 @@ record SensorState(
   }
 
   static SensorState empty() {
-    return new SensorState(new double[0], new long[0], -1, Long.MIN_VALUE, null, Map.of());
+    return new SensorState(new double[0], new long[0], -1, Long.MIN_VALUE, null, Map.of(), 1);
+  }
+
+  /** Readings kept. */
+  int count() {
+    return offsets.length;
   }
 
   /**
-   * This state with {@code value} (read at {@code partition}/{@code offset}) appended, keeping at
-   * most {@code keep} readings.
+   * This state with a reading of one value appended (see {@link #append(double[], long, int, long,
+   * int)}).
    */
   SensorState append(double value, long eventTimeMs, int partition, long offset, int keep) {
-    int from = Math.max(0, readings.length + 1 - keep);
-    double[] next = Arrays.copyOfRange(readings, from, readings.length + 1);
-    next[next.length - 1] = value;
-    long[] nextOffsets = Arrays.copyOfRange(offsets, from, offsets.length + 1);
+    return append(new double[] {value}, eventTimeMs, partition, offset, keep);
+  }
+
+  /**
+   * This state with the reading {@code values} (read at {@code partition}/{@code offset}) appended,
+   * keeping at most {@code keep} readings; readings of another width than the kept ones replace
+   * them (the route's models now take readings of another size).
+   */
+  SensorState append(double[] values, long eventTimeMs, int partition, long offset, int keep) {
+    int w = values.length;
+    double[] kept = w == width ? readings : new double[0];
+    long[] keptOffsets = w == width ? offsets : new long[0];
+    int n = keptOffsets.length;
+    int from = Math.max(0, n + 1 - keep);
+    double[] next = Arrays.copyOfRange(kept, from * w, (n + 1) * w);
+    System.arraycopy(values, 0, next, next.length - w, w);
+    long[] nextOffsets = Arrays.copyOfRange(keptOffsets, from, n + 1);
     nextOffsets[nextOffsets.length - 1] = offset;
-    return new SensorState(next, nextOffsets, partition, eventTimeMs, null, recurrent);
+    return new SensorState(next, nextOffsets, partition, eventTimeMs, null, recurrent, w);
   }
 
   SensorState withPending(PendingForecast p) {
-    return new SensorState(readings, offsets, partition, lastEventTimeMs, p, recurrent);
+    return new SensorState(readings, offsets, partition, lastEventTimeMs, p, recurrent, width);
   }
 
   /** This state with {@code model}'s recurrent state replaced by {@code r}. */
   SensorState withRecurrent(String model, Recurrent r) {
     Map<String, Recurrent> m = new TreeMap<>(recurrent);
     m.put(model, r);
-    return new SensorState(readings, offsets, partition, lastEventTimeMs, pending, Map.copyOf(m));
+    return new SensorState(
+        readings, offsets, partition, lastEventTimeMs, pending, Map.copyOf(m), width);
   }
 
   /**
@@ -124,15 +146,15 @@ record SensorState(
     return i >= 0 ? i : -1;
   }
 
-  /** The readings up to and including index {@code last} (oldest first). */
+  /** The readings up to and including index {@code last} (oldest first), flat. */
   double[] upTo(int last) {
-    return Arrays.copyOfRange(readings, 0, last + 1);
+    return Arrays.copyOfRange(readings, 0, (last + 1) * width);
   }
 
   /** Versioned binary serde for the state store and its changelog. */
   static final class StateSerde
       implements Serde<SensorState>, Serializer<SensorState>, Deserializer<SensorState> {
-    private static final byte VERSION = 3;
+    private static final byte VERSION = 4;
 
     @Override
     public byte[] serialize(String topic, SensorState s) {
@@ -144,9 +166,12 @@ record SensorState(
         out.writeByte(VERSION);
         out.writeLong(s.lastEventTimeMs);
         out.writeInt(s.partition);
-        out.writeInt(s.readings.length);
-        for (int i = 0; i < s.readings.length; i++) {
-          out.writeDouble(s.readings[i]);
+        out.writeInt(s.width);
+        out.writeInt(s.count());
+        for (int i = 0; i < s.count(); i++) {
+          for (int k = 0; k < s.width; k++) {
+            out.writeDouble(s.readings[i * s.width + k]);
+          }
           out.writeLong(s.offsets[i]);
         }
         out.writeBoolean(s.pending != null);
@@ -200,10 +225,16 @@ record SensorState(
         }
         long last = in.readLong();
         int partition = v == 1 ? -1 : in.readInt(); // version 1 kept no offsets
-        double[] readings = new double[in.readInt()];
-        long[] offsets = new long[readings.length];
-        for (int i = 0; i < readings.length; i++) {
-          readings[i] = in.readDouble();
+        int width = v < 4 ? 1 : bounded(in.readInt()); // version 4 added readings' features
+        if (width < 1) {
+          throw new IOException("reading width " + width);
+        }
+        long[] offsets = new long[bounded(in.readInt())];
+        double[] readings = new double[Math.multiplyExact(offsets.length, width)];
+        for (int i = 0; i < offsets.length; i++) {
+          for (int k = 0; k < width; k++) {
+            readings[i * width + k] = in.readDouble();
+          }
           offsets[i] = v == 1 ? -1 : in.readLong();
         }
         PendingForecast p =
@@ -241,7 +272,7 @@ record SensorState(
         if (in.available() > 0) {
           throw new SerializationException("corrupt sensor state: trailing bytes");
         }
-        return new SensorState(readings, offsets, partition, last, p, Map.copyOf(recurrent));
+        return new SensorState(readings, offsets, partition, last, p, Map.copyOf(recurrent), width);
       } catch (IOException e) {
         throw new SerializationException("corrupt sensor state", e);
       }

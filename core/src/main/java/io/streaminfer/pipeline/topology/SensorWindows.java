@@ -26,8 +26,8 @@ import java.util.function.Function;
  */
 final class SensorWindows {
   /**
-   * A valid reading and the readings up to it (oldest first); a replay also carries the readings
-   * before it, for the anomaly model's forecast of it.
+   * A valid reading and the readings up to it (oldest first, flat: each reading's values in turn);
+   * a replay also carries the readings before it, for the anomaly model's forecast of it.
    */
   record Step(BufferedRecord src, SensorReading reading, double[] window, double[] before) {
     /** The reading's values: its value, then its features. */
@@ -162,8 +162,11 @@ final class SensorWindows {
             + " is not after the sensor's last reading at "
             + Instant.ofEpochMilli(state.lastEventTimeMs()));
     state = checkRecurrent(sensor, state);
+    if (state.count() > 0 && state.width() != features) { // the route's models changed size
+      onReset.run();
+    }
     SensorState next =
-        state.append(r.getValue(), t, src.partition(), src.offset(), capacity + replayHistory);
+        state.append(valuesOf(r), t, src.partition(), src.offset(), capacity + replayHistory);
     states.put(sensor, next);
     appended.add(sensor);
     return new Step(src, r, next.readings(), null);
@@ -181,9 +184,9 @@ final class SensorWindows {
             + " replayed; it was not newer than the sensor's readings");
     // recomputable when the history holds the reading and a full window before it (or has never
     // dropped a reading, so a short window was short the first time too)
-    boolean dropped = state.readings().length >= capacity + replayHistory;
+    boolean dropped = state.count() >= capacity + replayHistory;
     Outcomes.require(
-        j >= 0 && (j >= capacity || !dropped),
+        j >= 0 && (j >= capacity || !dropped) && state.width() == features,
         ErrorCode.READING_REPLAYED,
         "reading at offset "
             + src.offset()

@@ -34,8 +34,9 @@ final class WindowForecasts {
           List<Integer> which = new ArrayList<>();
           for (int i = 0; i < windows.size(); i++) {
             double[] w = windows.get(i);
-            if (w != null && w.length >= task.window()) {
-              inputs.add(Arrays.copyOfRange(w, w.length - task.window(), w.length));
+            int n = task.window() * task.features(); // windows are flat, a reading's values in turn
+            if (w != null && w.length >= n) {
+              inputs.add(Arrays.copyOfRange(w, w.length - n, w.length));
               which.add(i);
             }
           }

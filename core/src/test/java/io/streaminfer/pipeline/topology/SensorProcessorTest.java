@@ -64,20 +64,22 @@ class SensorProcessorTest {
     h.context.setCurrentSystemTimeMs(
         Instant.parse("2026-06-01T00:00:00Z").toEpochMilli()); // after the readings
     h.init();
-    for (int i = 0; i < 30; i++) {
-      h.process("s1", reading("s1", i, Math.sin(i / 3.0) + (i == 28 ? 50 : 0)));
+    int w = models.task("sensor-lstm", io.streaminfer.models.task.Forecaster.class).window();
+    int n = w + 6;
+    for (int i = 0; i < n; i++) {
+      h.process("s1", reading("s1", i, Math.sin(i / 3.0) + (i == n - 2 ? 50 : 0)));
     }
-    h.process("s1", reading("s1", 29, 1.0)); // a second reading at the same time
+    h.process("s1", reading("s1", n - 1, 1.0)); // a second reading at the same time
     h.punctuateAt(h.context.currentSystemTimeMs() + 1_000);
 
     var forecasts = h.forwarded(route.sinkNode(Route.OUTPUT));
-    assertThat(forecasts).hasSize(2 * (30 - 24 + 1));
+    assertThat(forecasts).hasSize(2 * (n - w + 1));
     assertThat(forecasts)
         .extracting(f -> ((Forecast) f.record().value()).getMetadata().getModelName())
         .containsOnly("sensor-lstm", "sensor-gru");
     assertThat(h.forwarded(route.sinkNode(ForecastFamily.ANOMALIES)))
         .extracting(f -> ((AnomalyAlert) f.record().value()).getId())
-        .contains("s1-28");
+        .contains("s1-" + (n - 2));
     assertThat(h.forwarded(route.deadLetterNode()))
         .singleElement()
         .satisfies(
@@ -86,7 +88,7 @@ class SensorProcessorTest {
                     .isEqualTo("READING_OUT_OF_ORDER"));
     KeyValueStore<String, SensorState> windows =
         h.context.getStateStore(route.store(ForecastFamily.WINDOWS));
-    assertThat(windows.get("s1").readings()).hasSize(30);
+    assertThat(windows.get("s1").readings()).hasSize(n);
     assertThat(windows.get("s1").pending()).isNotNull();
   }
 }

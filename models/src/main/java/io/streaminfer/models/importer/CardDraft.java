@@ -138,4 +138,41 @@ public final class CardDraft {
   private static String field(String key) {
     return key.substring(key.indexOf('.') + 1);
   }
+
+  /**
+   * The output {@code postprocessing.output} names (refused when the graph has none of that name),
+   * else the one of {@code candidates} (recorded as inferred, {@code how}), else null with the key
+   * marked missing ({@code what}: what to name, e.g. "the image").
+   */
+  OnnxGraph.Value output(
+      OnnxGraph g, java.util.List<OnnxGraph.Value> candidates, String how, String what) {
+    if (has("postprocessing.output")) {
+      OnnxGraph.Value out = g.output(get("postprocessing.output").asText());
+      if (out == null) {
+        throw new ImportRefusedException(
+            "postprocessing.output is "
+                + get("postprocessing.output")
+                + " but the graph's outputs are "
+                + g.outputs().stream().map(OnnxGraph.Value::name).toList());
+      }
+      return out;
+    }
+    if (candidates.size() == 1) {
+      OnnxGraph.Value out = candidates.get(0);
+      infer(
+          "postprocessing.output",
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.textNode(out.name()),
+          how);
+      return out;
+    }
+    missing(
+        "postprocessing.output",
+        "the graph has "
+            + candidates.size()
+            + " such outputs among "
+            + g.outputs().stream().map(OnnxGraph.Value::describe).toList()
+            + "; name "
+            + what);
+    return null;
+  }
 }

@@ -108,27 +108,8 @@ final class ImageGenerationImport implements ImportFamily {
               + " takes none");
     }
     List<OnnxGraph.Value> images = g.outputs().stream().filter(o -> o.dims().length == 4).toList();
-    OnnxGraph.Value out;
-    if (d.has("postprocessing.output")) {
-      out = g.output(d.get("postprocessing.output").asText());
-      if (out == null) {
-        throw new ImportRefusedException(
-            "postprocessing.output is "
-                + d.get("postprocessing.output")
-                + " but the graph's outputs are "
-                + g.outputs().stream().map(OnnxGraph.Value::name).toList());
-      }
-    } else if (images.size() == 1) {
-      out = images.get(0);
-      d.infer("postprocessing.output", J.textNode(out.name()), "the one rank-4 output");
-    } else {
-      d.missing(
-          "postprocessing.output",
-          "the graph has "
-              + images.size()
-              + " rank-4 outputs among "
-              + g.outputs().stream().map(OnnxGraph.Value::describe).toList()
-              + "; name the image");
+    OnnxGraph.Value out = d.output(g, images, "the one rank-4 output", "the image");
+    if (out == null) {
       return;
     }
     if (!out.dtype().equals("float32")) {

@@ -42,7 +42,8 @@ public final class ModelImporter {
           new ImageClassificationImport(),
           new ImageGenerationImport(),
           new TextClassificationImport(),
-          new TextEmbeddingImport());
+          new TextEmbeddingImport(),
+          new TimeSeriesForecastImport());
 
   private static final Set<String> DTYPES = Set.of("float32", "int64", "uint8");
   private static final ObjectMapper JSON =
@@ -190,7 +191,10 @@ public final class ModelImporter {
     }
   }
 
-  /** Every input and output must be a tensor StreamInfer can hold, with a batch axis first. */
+  /**
+   * Every input and output must be a tensor StreamInfer can hold, with a batch axis first (a
+   * recurrent state's may lie elsewhere).
+   */
   private static void checkTensors(OnnxGraph g) {
     List<OnnxGraph.Value> all = new ArrayList<>(g.inputs());
     all.addAll(g.outputs());
@@ -217,7 +221,8 @@ public final class ModelImporter {
                 + "); StreamInfer feeds and reads float32, int64 and uint8 tensors: cast it in"
                 + " the graph or re-export");
       }
-      if (v.dims().length == 0 || v.dims()[0] >= 0) {
+      boolean state = TimeSeriesForecastImport.isState(g, v); // batched on its own axis
+      if (!state && (v.dims().length == 0 || v.dims()[0] >= 0)) {
         throw new ImportRefusedException(
             kind
                 + " '"

@@ -367,7 +367,11 @@ public abstract class BatchTask<I, C, R> implements AutoCloseable {
         }
         tensors.put(spec.name(), t);
       }
-      return model.run(tensors, outputName());
+      List<String> names = outputNames();
+      if (names.size() == 1) {
+        return model.run(tensors, names.get(0));
+      }
+      return interleave(model.run(tensors, names), names, rows);
     } finally {
       tensors.values().forEach(OnnxTensor::close); // tensors are ours; the buffers stay in Scratch
     }
@@ -409,6 +413,33 @@ public abstract class BatchTask<I, C, R> implements AutoCloseable {
   /** The output the task reads: the card's first unless the task names another. */
   protected String outputName() {
     return model.card().outputs().get(0).name();
+  }
+
+  /**
+   * The outputs the task reads: {@link #outputName()} alone unless the task names several; then
+   * {@link #finish} gets each row's values of every output one after the other, in this order.
+   */
+  protected List<String> outputNames() {
+    return List.of(outputName());
+  }
+
+  /** Several batch-major outputs of {@code rows} rows as one: row by row, output after output. */
+  private static float[] interleave(Map<String, float[]> outputs, List<String> names, int rows) {
+    int total = 0;
+    for (String n : names) {
+      total += outputs.get(n).length;
+    }
+    float[] out = new float[total];
+    int at = 0;
+    for (int r = 0; r < rows; r++) {
+      for (String n : names) {
+        float[] o = outputs.get(n);
+        int width = o.length / rows;
+        System.arraycopy(o, r * width, out, at, width);
+        at += width;
+      }
+    }
+    return out;
   }
 
   /**

@@ -90,9 +90,7 @@ public final class StepForecaster
   private final double[] std;
   private final List<StateSpec> states;
   private final Map<String, float[]> constants = new LinkedHashMap<>();
-  private final String output;
-  private final int[] targets;
-  private final int horizon;
+  private final ForecastTargets out;
   private final double residualStd;
   private final String signature;
 
@@ -175,38 +173,10 @@ public final class StepForecaster
     if (!"scale-denormalise".equals(post.path("type").asText())) {
       throw fail("postprocessing.type must be scale-denormalise for a recurrent-step model");
     }
-    this.output = text(post, "output");
-    TensorSpec out = card.output(output);
-    if (out.shape()[0] != -1 || Arrays.stream(out.shape()).skip(1).anyMatch(d -> d <= 0)) {
-      throw fail(
-          "output '"
-              + output
-              + "' must be (batch, ...) with fixed other axes; the card says "
-              + Arrays.toString(out.shape()));
+    if (!post.path("output").isTextual()) {
+      throw fail("key 'output' missing or not a string");
     }
-    JsonNode t = post.path("targets");
-    this.targets = t.isMissingNode() ? new int[] {0} : new int[t.size()];
-    for (int i = 0; i < (t.isMissingNode() ? 0 : t.size()); i++) {
-      targets[i] = t.get(i).asInt(-1);
-      if (!t.get(i).isInt() || targets[i] < 0 || targets[i] >= features) {
-        throw fail("postprocessing.targets[" + i + "] must be a feature index below " + features);
-      }
-    }
-    if (targets.length == 0) {
-      throw fail("postprocessing.targets is empty");
-    }
-    int perRow = out.elementsPerExample();
-    if (perRow % targets.length != 0) {
-      throw fail(
-          "output '"
-              + output
-              + "' has "
-              + perRow
-              + " values per row, not a whole number of steps of "
-              + targets.length
-              + " target features");
-    }
-    this.horizon = perRow / targets.length;
+    this.out = ForecastTargets.of(card, features);
     this.residualStd = card.post("residual_std");
     this.signature = signature(card, states);
   }
@@ -245,7 +215,12 @@ public final class StepForecaster
 
   /** Steps ahead each forecast covers. */
   public int horizon() {
-    return horizon;
+    return out.horizon();
+  }
+
+  /** The feature index each forecast column is of (the first is the anomaly score's). */
+  public int[] targets() {
+    return out.targets().clone();
   }
 
   /** A new key's state: every value the card's initial value. */
@@ -382,11 +357,11 @@ public final class StepForecaster
         tensors.put(spec.name(), tensor(b, shape));
       }
       List<String> names = new ArrayList<>();
-      names.add(output);
+      names.add(out.output());
       states.forEach(s -> names.add(s.output()));
       Map<String, float[]> outs = model.run(tensors, names);
-      float[] forecast = outs.get(output);
-      int width = horizon * targets.length;
+      float[] forecast = outs.get(out.output());
+      int width = out.width();
       int per = width + states.stream().mapToInt(StateSpec::elements).sum();
       float[] rowMajor = new float[rows * per];
       for (int r = 0; r < rows; r++) {
@@ -433,30 +408,17 @@ public final class StepForecaster
 
   @Override
   protected Result finish(float[] output, int row, Step in) {
-    int width = horizon * targets.length;
+    int width = out.width();
     int per = width + states.stream().mapToInt(StateSpec::elements).sum();
     int base = row * per;
-    double[][] steps = new double[horizon][targets.length];
-    for (int h = 0; h < horizon; h++) {
-      for (int k = 0; k < targets.length; k++) {
-        int f = targets[k];
-        double v = output[base + h * targets.length + k] * std[f] + mean[f];
-        if (!Double.isFinite(v)) {
-          throw new InferenceException(
-              InferenceException.Reason.RUNTIME,
-              model.card().id(),
-              "the model's forecast is " + v + " (step " + (h + 1) + ", feature " + f + ")");
-        }
-        steps[h][k] = v;
-      }
-    }
+    double[][] steps = out.steps(output, base, mean, std, model.card().id());
     float[][] next = new float[states.size()][];
     int at = base + width;
     for (int i = 0; i < next.length; i++) {
       next[i] = Arrays.copyOfRange(output, at, at + states.get(i).elements());
       at += next[i].length;
     }
-    return new Result(steps[0][0], steps, std[targets[0]], residualStd, next);
+    return new Result(steps[0][0], steps, std[out.targets()[0]], residualStd, next);
   }
 
   /**
@@ -464,7 +426,7 @@ public final class StepForecaster
    * reading's forecast again.
    */
   public Result result(double[][] steps) {
-    return new Result(steps[0][0], steps, std[targets[0]], residualStd, null);
+    return new Result(steps[0][0], steps, std[out.targets()[0]], residualStd, null);
   }
 
   /** Row-major per row ({@code [rows][pre][post]}) → batch on the state's axis. */

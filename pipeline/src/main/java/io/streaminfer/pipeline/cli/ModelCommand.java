@@ -60,8 +60,8 @@ final class ModelCommand implements Runnable {
     @Option(
         names = "--task",
         description =
-            "image-classification or image-generation (default: told from the graph, when it can"
-                + " be).")
+            "image-classification, image-generation, text-classification, text-embedding or"
+                + " time-series-forecast (default: told from the graph, when it can be).")
     String task;
 
     @Option(

@@ -5,6 +5,7 @@ import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
+import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.TextEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import io.streaminfer.testkit.SampleData;
@@ -57,10 +58,21 @@ final class ProduceCommand implements Callable<Integer> {
   List<String> texts = List.of();
 
   @Option(
+      names = "--readings",
+      description =
+          "A CSV file of one sensor's readings to publish instead of samples, one per line, oldest"
+              + " first: the value, then its features (value,feature1,...); lines starting with #"
+              + " are skipped. Needs --sensor.")
+  Path readings;
+
+  @Option(names = "--sensor", description = "The sensor id (record key) of --readings.")
+  String sensor;
+
+  @Option(
       names = "--route",
       description =
-          "Route whose input topic gets the image files or texts (default: the first "
-              + "image-classification route, or the first text route).")
+          "Route whose input topic gets the image files, texts or readings (default: the first "
+              + "route of their task).")
   String route;
 
   @Override
@@ -71,7 +83,9 @@ final class ProduceCommand implements Callable<Integer> {
     int sent = 0;
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      if (!texts.isEmpty()) {
+      if (readings != null) {
+        sent = publishReadings(c, producer);
+      } else if (!texts.isEmpty()) {
         String topic = topic(c, Task.TEXT_CLASSIFICATION, Task.TEXT_EMBEDDING);
         for (String text : texts) {
           TextEvent e =
@@ -127,6 +141,62 @@ final class ProduceCommand implements Callable<Integer> {
     }
     System.err.println("published " + sent + " events");
     return 0;
+  }
+
+  /**
+   * Publishes --readings as {@code --sensor}'s readings, one second apart and ending now, ids
+   * {@code <sensor>-1, -2, ...}; returns how many.
+   */
+  private int publishReadings(StreamInferConfig c, KafkaProducer<String, byte[]> producer)
+      throws java.io.IOException {
+    if (sensor == null || sensor.isBlank()) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "--readings needs --sensor (the sensor id)");
+    }
+    String topic = topic(c, Task.TIME_SERIES_FORECAST);
+    List<double[]> rows = new java.util.ArrayList<>();
+    int line = 0;
+    for (String l : Files.readAllLines(readings)) {
+      line++;
+      String t = l.strip();
+      if (t.isEmpty() || t.startsWith("#")) {
+        continue;
+      }
+      String[] cells = t.split(",");
+      double[] v = new double[cells.length];
+      for (int i = 0; i < cells.length; i++) {
+        try {
+          v[i] = Double.parseDouble(cells[i].strip());
+        } catch (NumberFormatException e) {
+          throw new picocli.CommandLine.ParameterException(
+              new picocli.CommandLine(this),
+              readings + " line " + line + ": '" + cells[i].strip() + "' is not a number");
+        }
+      }
+      rows.add(v);
+    }
+    Instant end = Instant.now();
+    for (int i = 0; i < rows.size(); i++) {
+      double[] v = rows.get(i);
+      List<Double> features = new java.util.ArrayList<>();
+      for (int k = 1; k < v.length; k++) {
+        features.add(v[k]);
+      }
+      SensorReading e =
+          SensorReading.newBuilder()
+              .setId(sensor + "-" + (i + 1))
+              .setSensorId(sensor)
+              .setEventTime(end.minusSeconds(rows.size() - 1 - i))
+              .setValue(v[0])
+              .setFeatures(features)
+              .build();
+      producer.send(
+          new ProducerRecord<>(
+              topic,
+              sensor,
+              AvroSerdes.serde(SensorReading.class).serializer().serialize(topic, e)));
+    }
+    return rows.size();
   }
 
   /** The input topic of --route, or of the first route of one of {@code tasks}. */

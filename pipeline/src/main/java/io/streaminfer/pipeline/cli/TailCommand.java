@@ -118,9 +118,22 @@ final class TailCommand implements Callable<Integer> {
     }
     if (type == Forecast.class) {
       Forecast f = AvroSerdes.serde(Forecast.class).deserializer().deserialize(topic, r.value());
+      String ahead = "";
+      if (f.getSteps().size() > 1 || (f.getSteps().size() == 1 && f.getSteps().get(0).size() > 1)) {
+        ahead =
+            ", steps "
+                + f.getSteps().stream()
+                    .map(
+                        st ->
+                            st.stream()
+                                .map(v -> String.format(java.util.Locale.ROOT, "%.4f", v))
+                                .toList()
+                                .toString())
+                    .toList();
+      }
       return String.format(
-          "%-17s %-24s next %.4f  %s",
-          where, f.getSensorId(), f.getForecast(), meta(f.getMetadata()));
+          "%-17s %-24s next %.4f%s  %s",
+          where, f.getSensorId(), f.getForecast(), ahead, meta(f.getMetadata()));
     }
     if (type == AnomalyAlert.class) {
       AnomalyAlert a =

@@ -25,13 +25,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the walkthroughs of docs/routes.md, docs/bring-your-own-model.md and
- * docs/bring-your-own-text-model.md as written: the properties block becomes the file, and the
- * {@code java -jar pipeline/target/streaminfer.jar ...} commands run in order from the repository
- * root ({@code model import} to completion first, broker and run in the background), with these
- * substitutions only: a free port for 9092, temporary paths for the properties file, the image and
- * the user's model repository, and the committed models' files for the user's ({@code model.onnx},
- * {@code encoder.onnx}, the Hugging Face folder).
+ * Runs the walkthroughs of docs/routes.md, docs/bring-your-own-model.md,
+ * docs/bring-your-own-text-model.md and docs/bring-your-own-sequence-model.md as written: the
+ * properties block becomes the file, and the {@code java -jar pipeline/target/streaminfer.jar ...}
+ * commands run in order from the repository root ({@code model import} to completion first, broker
+ * and run in the background), with these substitutions only: a free port for 9092, temporary paths
+ * for the properties file, the image and the user's model repository, and the committed models'
+ * files for the user's ({@code model.onnx}, {@code encoder.onnx}, the Hugging Face folder).
  */
 class RoutesWalkthroughIT {
   private static final String JAR_COMMAND = "java -jar pipeline/target/streaminfer.jar ";
@@ -99,6 +99,37 @@ class RoutesWalkthroughIT {
             "sentence-vectors \\(vectors\\) text-1 +128-d mean unit vector \\[.*\\] of \\d+ tokens"
                 + ".*\\[my-embedder:1 on CPU"));
     assertThat(work.resolve("my-models/my-embedder/1/tokenizer.json")).exists();
+  }
+
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void shouldServeTheBroughtForecasterAsTheSequenceWalkthroughSays() throws Exception {
+    // one sensor's readings: a reference window of the bundled multivariate GRU, as CSV
+    Path root = Path.of(TestConfigs.repository());
+    JsonNode ex =
+        new ObjectMapper()
+            .readTree(root.resolve("macro-gru-multi/1/reference.json").toFile())
+            .path("examples")
+            .get(0);
+    StringBuilder csv = new StringBuilder("# value,realgdp,cpi,tbilrate\n");
+    for (JsonNode r : ex.path("input").path("readings")) {
+      List<String> cells = new ArrayList<>();
+      r.forEach(v -> cells.add(Double.toString(v.asDouble())));
+      csv.append(String.join(",", cells)).append('\n');
+    }
+    walk(
+        "docs/bring-your-own-sequence-model.md",
+        Map.of(
+            "model.onnx",
+            root.resolve("macro-gru-multi/1/model.onnx").toAbsolutePath().toString(),
+            "my-models",
+            work.resolve("my-models").toString()),
+        "macro.properties",
+        Map.of("quarters.csv", csv.toString().getBytes(StandardCharsets.UTF_8)),
+        List.of(
+            "macro-forecasts \\(macro\\) +us-macro-a +next -?[0-9.]+, steps \\[\\[.*\\]\\]"
+                + " .*\\[my-forecaster:1 on CPU"));
+    assertThat(work.resolve("my-models/my-forecaster/1/model.json")).exists();
   }
 
   /**

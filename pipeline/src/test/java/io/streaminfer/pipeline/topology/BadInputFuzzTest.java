@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * overwrites, duplicated slices, tombstones, missing keys, random {@code model} headers) to every
  * input topic — the four default routes and the routes of users' models ({@link UsersRoutes}: the
  * mobilenet's photos in every form of its reference set, the unconditional colour generator's
- * requests, the BERT classifier and its embedding on one topic) — bounded in count and time, and
+ * requests, the BERT classifier and its embedding on one topic; a stateful LSTM route whose
+ * readings carry features and a windowed multivariate GRU route) — bounded in count and time, and
  * accounts for every input through the lineage headers: on each route that reads it, each one ends
  * in exactly one dead letter with a typed reason (never INTERNAL) or in predictions, never both,
  * never neither. The seed is printed and can be set with -Dstreaminfer.fuzz.seed.
@@ -50,6 +51,51 @@ import org.junit.jupiter.api.io.TempDir;
 class BadInputFuzzTest {
   private static final int MAX_INPUTS = 3_000;
   private static final Duration MAX_TIME = Duration.ofSeconds(40);
+  private static final String OCEAN_IN = "ocean-readings";
+  private static final String MACRO_IN = "macro-readings";
+
+  /** The users' routes and two sequence routes: stateful (ocean) and multivariate (macro). */
+  private static Map<String, Object> keys() {
+    Map<String, Object> p = new java.util.LinkedHashMap<>(UsersRoutes.keys());
+    p.put(
+        io.streaminfer.pipeline.config.StreamInferConfig.ROUTES,
+        p.get(io.streaminfer.pipeline.config.StreamInferConfig.ROUTES) + ",ocean,macro");
+    for (String[] r :
+        List.of(
+            new String[] {"ocean", OCEAN_IN, "elnino-lstm-step"},
+            new String[] {"macro", MACRO_IN, "macro-gru-multi"})) {
+      p.put("routes." + r[0] + ".input", r[1]);
+      p.put("routes." + r[0] + ".task", "time-series-forecast");
+      p.put("routes." + r[0] + ".models", r[2]);
+      p.put("routes." + r[0] + ".output", r[0] + "-forecasts");
+      p.put("routes." + r[0] + ".anomalies", r[0] + "-anomalies");
+    }
+    return p;
+  }
+
+  /** Rows of readings (value, then features) from a sequence model's reference set. */
+  private static List<double[]> rows(String model) {
+    try {
+      var ref =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(Path.of(TestConfigs.repository(), model, "1", "reference.json").toFile());
+      var node =
+          ref.has("readings")
+              ? ref.path("readings")
+              : ref.path("examples").get(0).path("input").path("readings");
+      List<double[]> out = new ArrayList<>();
+      for (var r : node) {
+        double[] v = new double[r.size()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = r.get(i).asDouble();
+        }
+        out.add(v);
+      }
+      return out;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   @TempDir Path state;
 
@@ -58,7 +104,9 @@ class BadInputFuzzTest {
     long seed = Long.getLong("streaminfer.fuzz.seed", System.nanoTime());
     System.out.println("fuzz seed " + seed + " (rerun with -Dstreaminfer.fuzz.seed=" + seed + ")");
     Random rnd = new Random(seed);
-    var config = TestConfigs.config(UsersRoutes.keys());
+    var config = TestConfigs.config(keys());
+    List<double[]> ocean = rows("elnino-lstm-step");
+    List<double[]> macro = rows("macro-gru-multi");
     TestTopics topics = TestTopics.of(config);
     SampleData samples = SampleData.load();
     // valid events of every kind to mutate; sensors get their windows filled first, so every
@@ -77,6 +125,13 @@ class BadInputFuzzTest {
                 "warm-" + s + "-" + i,
                 samples.sensors().get(s).readings()[i],
                 t0.plusSeconds(i)));
+      }
+    }
+    for (int i = 0; i < macro.size(); i++) { // the macro sensors' windows full before the fuzz
+      for (int s = 0; s < 3; s++) {
+        warmUp.add(
+            reading(
+                MACRO_IN, "macro-" + s, "warm-m" + s + "-" + i, macro.get(i), t0.plusSeconds(i)));
       }
     }
     List<UsersRoutes.Photo> photos = UsersRoutes.photos();
@@ -123,8 +178,26 @@ class BadInputFuzzTest {
         int n = 0;
         for (; n < MAX_INPUTS && System.nanoTime() < deadline; n++) {
           ProducerRecord<String, byte[]> base;
-          int lane = rnd.nextInt(7);
-          if (lane == 6) { // a sentence for the users' Hugging Face BERT
+          int lane = rnd.nextInt(9);
+          if (lane == 7) { // a reading with features for the stateful LSTM
+            int s = rnd.nextInt(4);
+            base =
+                reading(
+                    OCEAN_IN,
+                    "sea-" + s,
+                    "fuzz-" + n,
+                    ocean.get(rnd.nextInt(ocean.size())),
+                    t0.plusSeconds(1000 + n));
+          } else if (lane == 8) { // a reading of a warm multivariate sensor
+            int s = rnd.nextInt(3);
+            base =
+                reading(
+                    MACRO_IN,
+                    "macro-" + s,
+                    "fuzz-" + n,
+                    macro.get(rnd.nextInt(macro.size())),
+                    t0.plusSeconds(1000 + n));
+          } else if (lane == 6) { // a sentence for the users' Hugging Face BERT
             ProducerRecord<String, byte[]> text =
                 valid
                     .of(SampleEvents.Kind.TEXTS)
@@ -252,7 +325,12 @@ class BadInputFuzzTest {
         }
         assertThat(n).isGreaterThanOrEqualTo(500);
         for (String topic :
-            List.of(UsersRoutes.PHOTOS_IN, UsersRoutes.ART_IN, UsersRoutes.SENTENCES_IN)) {
+            List.of(
+                UsersRoutes.PHOTOS_IN,
+                UsersRoutes.ART_IN,
+                UsersRoutes.SENTENCES_IN,
+                OCEAN_IN,
+                MACRO_IN)) {
           var ofTopic =
               sent.keySet().stream()
                   .filter(k -> k.startsWith(topic + "/"))
@@ -271,17 +349,26 @@ class BadInputFuzzTest {
 
   private static ProducerRecord<String, byte[]> reading(
       TestTopics topics, String sensor, String id, double value, Instant time) {
+    return reading(topics.sensorReadings(), sensor, id, new double[] {value}, time);
+  }
+
+  /** A reading of {@code values}: the value, then its features. */
+  private static ProducerRecord<String, byte[]> reading(
+      String topic, String sensor, String id, double[] values, Instant time) {
+    List<Double> features = new ArrayList<>();
+    for (int i = 1; i < values.length; i++) {
+      features.add(values[i]);
+    }
     SensorReading r =
         SensorReading.newBuilder()
             .setId(id)
             .setSensorId(sensor)
             .setEventTime(time)
-            .setValue(value)
+            .setValue(values[0])
+            .setFeatures(features)
             .build();
     return new ProducerRecord<>(
-        topics.sensorReadings(),
-        sensor,
-        AvroSerdes.serde(SensorReading.class).serializer().serialize("", r));
+        topic, sensor, AvroSerdes.serde(SensorReading.class).serializer().serialize("", r));
   }
 
   /** Everything written to the output topics since the last call. */

@@ -10,8 +10,6 @@ import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.DeadLetters;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.schemas.Forecast;
-import io.streaminfer.schemas.SensorReading;
-import io.streaminfer.schemas.serde.AvroSerdes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,11 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -90,21 +83,8 @@ class StatefulForecastTopologyTest {
   }
 
   private static byte[] reading(String sensor, int t, double[] v) {
-    List<Double> features = new ArrayList<>();
-    for (int i = 1; i < v.length; i++) {
-      features.add(v[i]);
-    }
-    return AvroSerdes.serde(SensorReading.class)
-        .serializer()
-        .serialize(
-            IN,
-            SensorReading.newBuilder()
-                .setId(sensor + "-" + t)
-                .setSensorId(sensor)
-                .setEventTime(Instant.parse("1950-01-01T00:00:00Z").plus(Duration.ofDays(30L * t)))
-                .setValue(v[0])
-                .setFeatures(features)
-                .build());
+    return SequenceRoutes.reading(
+        IN, sensor, t, v, Instant.parse("1950-01-01T00:00:00Z"), Duration.ofDays(30));
   }
 
   private static double[] values(int t) {
@@ -116,27 +96,13 @@ class StatefulForecastTopologyTest {
     return v;
   }
 
-  /** Pipes (key, value) pairs, lets the batches run, and returns what reached each topic. */
   private static Map<String, List<TestRecord<String, byte[]>>> pipe(
       TopologyTestDriver d, List<Map.Entry<String, byte[]>> records) {
-    TestInputTopic<String, byte[]> in =
-        d.createInputTopic(IN, new StringSerializer(), new ByteArraySerializer());
-    for (var r : records) {
-      in.pipeInput(r.getKey(), r.getValue());
-    }
-    d.advanceWallClockTime(Duration.ofSeconds(1));
-    Map<String, List<TestRecord<String, byte[]>>> out = new HashMap<>();
-    for (String t : List.of(OUT, DLQ)) {
-      out.put(
-          t,
-          d.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer())
-              .readRecordsToList());
-    }
-    return out;
+    return SequenceRoutes.pipe(d, IN, List.of(OUT, DLQ), records);
   }
 
   private static Forecast forecast(TestRecord<String, byte[]> r) {
-    return AvroSerdes.serde(Forecast.class).deserializer().deserialize(OUT, r.value());
+    return SequenceRoutes.forecast(r);
   }
 
   @Test
