@@ -103,7 +103,9 @@ final class PipelineBench {
               (k, v) ->
                   p.put(
                       RouteKeys.key(declared.getKey().route, k),
-                      k.equals("input") || k.equals("output") ? run + "-" + v : v));
+                      java.util.Set.of("input", "output", "anomalies").contains(k)
+                          ? run + "-" + v
+                          : v));
     }
     p.put(StreamInferConfig.ROUTES, String.join(",", routes));
     p.put(StreamInferConfig.TOPIC_DEAD_LETTERS, run + "-dead-letters");
