@@ -46,17 +46,13 @@ final class TimeSeriesForecastImport implements ImportFamily {
 
   /** The readings input: the one float32 rank-3 input whose first axis is dynamic. */
   private static OnnxGraph.Value readings(OnnxGraph g) {
+    var states = statePairs(g);
     List<OnnxGraph.Value> r =
         g.inputs().stream()
             .filter(v -> v.dtype().equals("float32") && v.dims().length == 3 && v.dims()[0] < 0)
-            .filter(v -> stateOutput(g, v) == null)
+            .filter(v -> !states.containsKey(v.name()))
             .toList();
     return r.size() == 1 ? r.get(0) : null;
-  }
-
-  /** The output carrying {@code in} on, or null (see {@link #statePairs}). */
-  private static OnnxGraph.Value stateOutput(OnnxGraph g, OnnxGraph.Value in) {
-    return statePairs(g).get(in.name());
   }
 
   /**
@@ -124,12 +120,13 @@ final class TimeSeriesForecastImport implements ImportFamily {
               + g.inputs().stream().map(OnnxGraph.Value::describe).toList()
               + ")");
     }
+    var pairs = statePairs(g); // state input -> the output carrying it on
     List<OnnxGraph.Value> states = new ArrayList<>();
     for (OnnxGraph.Value v : g.inputs()) {
       if (v == x) {
         continue;
       }
-      if (stateOutput(g, v) == null) {
+      if (!pairs.containsKey(v.name())) {
         throw new ImportRefusedException(
             "input '"
                 + v.name()
@@ -150,7 +147,7 @@ final class TimeSeriesForecastImport implements ImportFamily {
           "preprocessing.features",
           "axis 2 of input '" + x.name() + "' is dynamic; set the values per reading");
     }
-    List<String> stateOutputs = states.stream().map(s -> stateOutput(g, s).name()).toList();
+    List<String> stateOutputs = states.stream().map(s -> pairs.get(s.name()).name()).toList();
     List<OnnxGraph.Value> forecasts =
         g.outputs().stream().filter(o -> !stateOutputs.contains(o.name())).toList();
     OnnxGraph.Value out = forecastOutput(g, d, forecasts);
@@ -168,7 +165,7 @@ final class TimeSeriesForecastImport implements ImportFamily {
       for (OnnxGraph.Value s : states) {
         ObjectNode st = list.addObject();
         st.put("input", s.name());
-        st.put("output", stateOutput(g, s).name());
+        st.put("output", pairs.get(s.name()).name());
         st.put("batch_axis", batchAxis(s));
       }
       d.infer(
@@ -180,7 +177,7 @@ final class TimeSeriesForecastImport implements ImportFamily {
                       s ->
                           s.name()
                               + " -> "
-                              + stateOutput(g, s).name()
+                              + pairs.get(s.name()).name()
                               + " (batch axis "
                               + batchAxis(s)
                               + ")")

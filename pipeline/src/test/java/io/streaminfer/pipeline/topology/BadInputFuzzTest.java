@@ -60,17 +60,8 @@ class BadInputFuzzTest {
     p.put(
         io.streaminfer.pipeline.config.StreamInferConfig.ROUTES,
         p.get(io.streaminfer.pipeline.config.StreamInferConfig.ROUTES) + ",ocean,macro");
-    for (String[] r :
-        List.of(
-            new String[] {"ocean", OCEAN_IN, "elnino-lstm-step"},
-            new String[] {"macro", MACRO_IN, "macro-gru-multi"})) {
-      p.put("routes." + r[0] + ".input", r[1]);
-      p.put("routes." + r[0] + ".task", "time-series-forecast");
-      p.put("routes." + r[0] + ".models", r[2]);
-      p.put("routes." + r[0] + ".output", r[0] + "-forecasts");
-      p.put("routes." + r[0] + ".anomalies", r[0] + "-anomalies");
-    }
-    return p;
+    SequenceRoutes.route(p, "ocean", OCEAN_IN, "elnino-lstm-step", "ocean-forecasts");
+    return SequenceRoutes.route(p, "macro", MACRO_IN, "macro-gru-multi", "macro-forecasts");
   }
 
   /** Rows of readings (value, then features) from a sequence model's reference set. */

@@ -45,12 +45,7 @@ class MultivariateForecastTopologyTest {
   static Map<String, Object> keys() {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put(StreamInferConfig.ROUTES, "images,texts,sensors,generation,macro");
-    p.put("routes.macro.input", IN);
-    p.put("routes.macro.task", "time-series-forecast");
-    p.put("routes.macro.models", "macro-gru-multi");
-    p.put("routes.macro.output", OUT);
-    p.put("routes.macro.anomalies", "macro-anomalies");
-    return p;
+    return SequenceRoutes.route(p, "macro", IN, "macro-gru-multi", OUT);
   }
 
   @BeforeAll

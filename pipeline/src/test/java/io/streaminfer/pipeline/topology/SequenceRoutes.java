@@ -21,6 +21,20 @@ import org.apache.kafka.streams.test.TestRecord;
 final class SequenceRoutes {
   private SequenceRoutes() {}
 
+  /**
+   * {@code p} with a time-series-forecast route {@code name} serving {@code model} from {@code
+   * input} to {@code output} (anomalies to {@code <name>-anomalies}); returns {@code p}.
+   */
+  static Map<String, Object> route(
+      Map<String, Object> p, String name, String input, String model, String output) {
+    p.put("routes." + name + ".input", input);
+    p.put("routes." + name + ".task", "time-series-forecast");
+    p.put("routes." + name + ".models", model);
+    p.put("routes." + name + ".output", output);
+    p.put("routes." + name + ".anomalies", name + "-anomalies");
+    return p;
+  }
+
   /** A reading of {@code v} (its value, then its features) at {@code start + t * step}. */
   static byte[] reading(
       String topic, String sensor, int t, double[] v, Instant start, Duration step) {

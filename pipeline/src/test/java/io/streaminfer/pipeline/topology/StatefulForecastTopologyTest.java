@@ -49,12 +49,7 @@ class StatefulForecastTopologyTest {
   static Map<String, Object> keys() {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put(StreamInferConfig.ROUTES, "images,texts,sensors,generation,ocean");
-    p.put("routes.ocean.input", IN);
-    p.put("routes.ocean.task", "time-series-forecast");
-    p.put("routes.ocean.models", "elnino-lstm-step");
-    p.put("routes.ocean.output", OUT);
-    p.put("routes.ocean.anomalies", "ocean-anomalies");
-    return p;
+    return SequenceRoutes.route(p, "ocean", IN, "elnino-lstm-step", OUT);
   }
 
   @BeforeAll
