@@ -2,7 +2,8 @@
 
 Writes testkit/src/main/resources/io/streaminfer/testkit/samples.json: test-split digit
 pixels with labels, test-split fortunes with their language, and the held-out tail of every
-series (with the window of readings before it) as sensor streams.
+series (with the window of readings before it) as sensor streams, and that window: the longest
+window of the bundled forecasters' cards, so the Java side never assumes one.
 """
 
 from __future__ import annotations
@@ -12,12 +13,23 @@ from pathlib import Path
 
 import numpy as np
 
-from . import PROJECT_ROOT, data
+from . import PROJECT_ROOT, data, repository
 
 OUT = PROJECT_ROOT / "testkit/src/main/resources/io/streaminfer/testkit/samples.json"
 
 
-def build(seed: int = 7, digits: int = 200, texts_per_language: int = 30, window: int = 24) -> dict:
+SENSOR_MODELS = ("sensor-lstm", "sensor-gru")
+
+
+def sensor_window() -> int:
+    """Readings before a bundled forecaster's first forecast: the longest of their cards' windows."""
+    return max(repository.load_card(repository.REPOSITORY / m / "1")["preprocessing"]["window"]
+               for m in SENSOR_MODELS)
+
+
+def build(seed: int = 7, digits: int = 200, texts_per_language: int = 30,
+          window: int | None = None) -> dict:
+    window = sensor_window() if window is None else window
     d = data.digit_splits(seed)
     x, y = d.test
     idx = np.random.default_rng(seed).permutation(len(y))[:digits]
@@ -38,6 +50,7 @@ def build(seed: int = 7, digits: int = 200, texts_per_language: int = 30, window
                     "label": str(int(y[i]))} for i in idx],
         "texts": texts,
         "sensors": sensors,
+        "sensor_window": window,
     }
 
 

@@ -7,11 +7,12 @@ Each entry maps a metric name to (comparison, bound).
 THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
     "digits-cnn": {"accuracy": (">=", 0.97)},
     # held-out families (sensor_families.HELD_OUT): the target is <= 1.0 x last value on every
-    # one and <= 1 alert per 1,000 clean readings; these bounds are what the bundled 24-reading
-    # models reach (a sawtooth's drops alert when the window holds less than two of its periods)
-    **{name: {"mae_ratio_vs_naive": ("<=", 0.85), "held_out_worst_ratio": ("<=", 1.02),
-              "held_out_worst_seasonal_ratio": ("<=", 0.85),
-              "held_out_worst_alerts_per_1000": ("<=", 50.0),
+    # one (a random walk's best forecast is its last value: 1.001-1.003 is that) and <= 1 alert per
+    # 1,000 clean readings; the alert bound is what the bundled 48-reading models reach (a
+    # sawtooth's drops, 3-4.5 per 1,000, and an AR(2) cycle's swings still alert)
+    **{name: {"mae_ratio_vs_naive": ("<=", 0.85), "held_out_worst_ratio": ("<=", 1.01),
+              "held_out_worst_seasonal_ratio": ("<=", 0.75),
+              "held_out_worst_alerts_per_1000": ("<=", 5.0),
               "held_out_worst_spikes_caught": (">=", 0.9)}
        for name in ("sensor-lstm", "sensor-gru")},
     "macro-gru-multi": {"mae_ratio_vs_naive": ("<=", 0.9)},

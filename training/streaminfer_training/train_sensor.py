@@ -30,7 +30,7 @@ from .nets import RnnConfig, SensorForecaster
 @dataclass
 class Config:
     seed: int = 7  # seeds init, batch order and the synthetic series
-    window: int = 24  # readings per input window
+    window: int = 48  # readings per input window (two periods of a 24-reading cycle)
     epsilon: float = 1e-6  # floor of a window's standard deviation
     epochs: int = 16  # passes over all training windows
     batch_size: int = 128  # windows per step
@@ -39,7 +39,7 @@ class Config:
     series_per_family: int = 30  # synthetic training series per family (300 readings each)
     stride: int = 2  # one training window every `stride` readings of a synthetic series
     alert_z: float = 4.0  # the pipeline's default anomaly.z.threshold
-    false_alarm_rate: float = 0.0005  # calibration: share of smooth-family errors beyond alert_z
+    false_alarm_rate: float = 0.002  # calibration: share of training-family errors beyond alert_z
     eval_series: int = 8  # series per family when judging
     spike_std: float = 3.0  # injected spikes: this many times the series' std
     spike_mae: float = 6.0  # small injected spikes: this many times the series' last-value MAE
@@ -217,10 +217,11 @@ def train(name: str, cfg: Config, out_dir: Path, version: str = "1", dry_run: bo
     curves = result.curves
 
     # calibration: alert_z spreads leave false_alarm_rate of the errors beyond, on fresh series of
-    # the training families without jumps (a jump is what an alert is for: calibrating on them
-    # would leave a spike of a few times a series' std unflagged)
-    smooth = [f for f in sensor_families.TRAIN if not f.jumps]
-    cw, cy = synthetic_windows(cfg, max(2, count // 2), cfg.seed + 2, 1, smooth)
+    # every training family, jumps included. Chosen on the training families alone: at 2 in 1,000
+    # the errors beyond are mostly those families' own jumps, so clean series rarely alert while a
+    # spike of 3 x a series' std still does (smooth families alone, the rule before, gave spreads
+    # 0.55 x as wide: a sawtooth's every drop alerted)
+    cw, cy = synthetic_windows(cfg, max(2, count // 2), cfg.seed + 2, 1, sensor_families.TRAIN)
     cx, cmean, cstd = normalise(cw, cfg.epsilon)
     cz = torch.from_numpy(((cy - cmean) / cstd).astype(np.float32))[:, None]
     with torch.no_grad():

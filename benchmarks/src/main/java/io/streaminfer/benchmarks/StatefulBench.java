@@ -49,7 +49,7 @@ public final class StatefulBench {
     double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 1.5;
     ModelArtifact artifact =
         ModelRepository.open(Path.of("models/repository")).select(name, Optional.empty());
-    for (Row r : run(artifact, keys, seconds, new int[] {24, 96, 365})) {
+    for (Row r : run(artifact, keys, seconds, new int[] {24, 48, 96, 365})) {
       System.out.printf(
           "%s keys=%d %-22s %,12.0f readings/s%n", name, keys, r.mode(), r.readingsPerS());
     }

@@ -130,20 +130,23 @@ enum Workload {
 
   /** Output records that {@code n} events produce. */
   int expectedOutputs(int n) {
-    if (this == MACRO) { // a forecast once a sensor's window of 16 is full
-      int per = n / MACRO_SENSORS;
-      int extra = n % MACRO_SENSORS;
-      int out = 0;
-      for (int s = 0; s < MACRO_SENSORS; s++) {
-        out += Math.max(0, per + (s < extra ? 1 : 0) - 15);
-      }
-      return out;
+    return switch (this) {
+      case MACRO -> fullWindows(n, MACRO_SENSORS, 16); // macro-gru-multi's window
+      case SENSORS -> 2 * fullWindows(n, DATA.sensors().size(), DATA.sensorWindow());
+      default -> n;
+    };
+  }
+
+  /**
+   * Readings among {@code n} sent to {@code sensors} sensors in turn that find their sensor's
+   * window of {@code window} full (each yields one forecast per model).
+   */
+  private static int fullWindows(int n, int sensors, int window) {
+    int out = 0;
+    for (int s = 0; s < sensors; s++) {
+      out += Math.max(0, n / sensors + (s < n % sensors ? 1 : 0) - (window - 1));
     }
-    if (this != SENSORS) {
-      return n;
-    }
-    int sensors = DATA.sensors().size();
-    return 2 * Math.max(0, n - sensors * 23);
+    return out;
   }
 
   /** Event {@code i} for topic {@code topic}, value as single-object Avro. */
@@ -229,26 +232,9 @@ enum Workload {
   /** Every reading of macro-gru-multi's reference windows (read once from models/repository). */
   private static synchronized List<double[]> macroRows() {
     if (macroRows == null) {
-      try {
-        var ref =
-            new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(
-                    java.nio.file.Path.of("models/repository/macro-gru-multi/1/reference.json")
-                        .toFile());
-        List<double[]> out = new java.util.ArrayList<>();
-        for (var ex : ref.path("examples")) {
-          for (var row : ex.path("input").path("readings")) {
-            double[] v = new double[row.size()];
-            for (int k = 0; k < v.length; k++) {
-              v[k] = row.get(k).asDouble();
-            }
-            out.add(v);
-          }
-        }
-        macroRows = List.copyOf(out);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
+      macroRows =
+          io.streaminfer.testkit.ReferenceReadings.of(
+              java.nio.file.Path.of("models/repository/macro-gru-multi/1"));
     }
     return macroRows;
   }

@@ -10,10 +10,13 @@ import java.util.List;
 
 /**
  * Held-out sample data bundled in the jar ({@code demo/samples.json}, written by the training
- * module): digit images with labels, sentences with their language, and sensor series tails. Used
- * by the demo, the {@code produce} command and the integration tests.
+ * module): digit images with labels, sentences with their language, sensor series tails, and the
+ * window of readings the bundled forecasters need before their first forecast (read from their
+ * cards when the samples were written). Used by the demo, the {@code produce} command and the
+ * integration tests.
  */
-public record SampleData(List<Digit> digits, List<Sentence> texts, List<Series> sensors) {
+public record SampleData(
+    List<Digit> digits, List<Sentence> texts, List<Series> sensors, int sensorWindow) {
 
   /** An 8-bit grey digit image, row-major. */
   public record Digit(int[] pixels, int width, int height, String label) {}
@@ -54,7 +57,13 @@ public record SampleData(List<Digit> digits, List<Sentence> texts, List<Series> 
         }
         sensors.add(new Series(s.path("sensor_id").asText(), r, s.path("held_out_from").asInt()));
       }
-      return new SampleData(List.copyOf(digits), List.copyOf(texts), List.copyOf(sensors));
+      int window = root.path("sensor_window").asInt();
+      if (window < 1) {
+        throw new IllegalStateException(
+            "io/streaminfer/testkit/samples.json: sensor_window missing (python -m"
+                + " streaminfer_training demo-data writes it)");
+      }
+      return new SampleData(List.copyOf(digits), List.copyOf(texts), List.copyOf(sensors), window);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

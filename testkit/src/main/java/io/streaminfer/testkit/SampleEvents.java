@@ -142,8 +142,36 @@ public final class SampleEvents {
 
   /**
    * Builds a stream: {@code images} digits, {@code texts} sentences, every sensor's held-out tail
-   * ({@code readingsPerSensor} readings at most, 2 anomalies each), {@code generations} requests;
-   * plus the invalid catalogue when {@code invalid} is set. Valid events are interleaved by kind.
+   * (the bundled forecasters' window, then {@code readingsPerSensor} readings that are forecast, at
+   * most what the tail holds; 2 anomalies each), {@code generations} requests; plus the invalid
+   * catalogue when {@code invalid} is set. Valid events are interleaved by kind.
+   */
+  public static Stream build(
+      SampleData data,
+      Inputs inputs,
+      int images,
+      int texts,
+      int readingsPerSensor,
+      int generations,
+      int sensorModels,
+      boolean invalid,
+      long seed) {
+    return build(
+        data,
+        inputs,
+        images,
+        texts,
+        readingsPerSensor,
+        generations,
+        sensorModels,
+        data.sensorWindow(),
+        invalid,
+        seed);
+  }
+
+  /**
+   * As {@link #build(SampleData, Inputs, int, int, int, int, int, boolean, long)}, for sensor
+   * models whose window is {@code sensorWindow} readings (the demo asks the loaded model).
    */
   public static Stream build(
       SampleData data,
@@ -197,7 +225,10 @@ public final class SampleEvents {
     for (SampleData.Series s : data.sensors()) {
       List<Event> lane = new ArrayList<>();
       int start = 0;
-      int n = Math.min(s.readings().length, readingsPerSensor);
+      int n =
+          readingsPerSensor == 0
+              ? 0
+              : Math.min(s.readings().length, sensorWindow - 1 + readingsPerSensor);
       double std = std(s.readings());
       Set<Integer> spikes = Set.of(n * 2 / 3, n - 3);
       for (int i = start; i < n; i++) {

@@ -1,5 +1,6 @@
 package io.streaminfer.pipeline.app;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -15,12 +16,13 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * Prometheus metrics on {@code http://127.0.0.1:<metrics.port>/metrics}: the instance's own
- * registry ({@link io.streaminfer.pipeline.metrics.PipelineMetrics}: predictions, dead letters,
- * inference time, batches, anomalies, slow batches, all per route), Kafka Streams' client metrics
- * (Micrometer's binder), JVM memory, and one {@code streaminfer_model_info} gauge per loaded model
- * naming the execution provider actually used. Owned by {@link StreamInferApp}; closed with it (the
- * registry is the app's).
+ * Prometheus metrics on {@code http://<metrics.host>:<metrics.port>/metrics}, and the instance's
+ * health on {@code /health/live} and {@code /health/ready} ({@link Health}). The metrics: the
+ * instance's own registry ({@link io.streaminfer.pipeline.metrics.PipelineMetrics}: predictions,
+ * dead letters, inference time, batches, anomalies, slow batches, all per route), Kafka Streams'
+ * client metrics (Micrometer's binder), JVM memory, and one {@code streaminfer_model_info} gauge
+ * per loaded model naming the execution provider actually used. Owned by {@link StreamInferApp};
+ * closed with it (the registry is the app's).
  */
 final class MetricsServer implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
@@ -28,10 +30,12 @@ final class MetricsServer implements AutoCloseable {
   private final HttpServer server;
 
   MetricsServer(
+      String host,
       int port,
       Iterable<KafkaStreams> clients,
       PrometheusMeterRegistry registry,
-      Iterable<OnnxModel> models) {
+      Iterable<OnnxModel> models,
+      Health health) {
     this.registry = registry;
     for (KafkaStreams streams : clients) {
       KafkaStreamsMetrics m = new KafkaStreamsMetrics(streams);
@@ -53,9 +57,10 @@ final class MetricsServer implements AutoCloseable {
           .register(registry);
     }
     try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+      server = HttpServer.create(new InetSocketAddress(host, port), 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port + " (metrics.port)", e);
+      throw new UncheckedIOException(
+          "cannot listen on " + host + ":" + port + " (metrics.host, metrics.port)", e);
     }
     server.createContext(
         "/metrics",
@@ -69,7 +74,18 @@ final class MetricsServer implements AutoCloseable {
             out.write(body);
           }
         });
+    server.createContext("/health/live", exchange -> send(exchange, health.live()));
+    server.createContext("/health/ready", exchange -> send(exchange, health.ready()));
     server.start();
+  }
+
+  private static void send(HttpExchange exchange, Health.Report report) throws IOException {
+    byte[] body = report.body().getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(report.up() ? 200 : 503, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
   }
 
   /** The port actually bound. */

@@ -83,12 +83,22 @@ public final class StreamInferApp implements AutoCloseable {
     int port = config.getInt(StreamInferConfig.METRICS_PORT);
     if (port > 0) {
       try {
-        app.server = new MetricsServer(port, clients.values(), registry, models.sessions());
+        app.server =
+            new MetricsServer(
+                config.getString(StreamInferConfig.METRICS_HOST),
+                port,
+                clients.values(),
+                registry,
+                models.sessions(),
+                new Health(clients, config.instances(), models));
       } catch (RuntimeException e) {
         app.close(); // nothing started yet: close the clients, sessions and registry
         throw e;
       }
-      LOG.info("metrics on http://127.0.0.1:{}/metrics", app.server.port());
+      LOG.info(
+          "metrics on http://{}:{}/metrics, health on /health/live and /health/ready",
+          config.getString(StreamInferConfig.METRICS_HOST),
+          app.server.port());
     }
     clients.values().forEach(KafkaStreams::start);
     LOG.info(

@@ -122,6 +122,7 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     }
     long start = System.nanoTime();
     List<BufferedRecord> records = batch.stream().map(kv -> kv.value).toList();
+    records.forEach(r -> metrics.queued(r.timestamp()));
     try {
       handle(records);
     } catch (RuntimeException e) {
@@ -179,7 +180,7 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
   protected void emitPrediction(
       String child, Object key, Object value, BufferedRecord source, OnnxModel model) {
     emit(child, key, value, source);
-    metrics.prediction(model);
+    metrics.prediction(model, source.timestamp());
   }
 
   /**

@@ -54,6 +54,7 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String TEXT_MAX_CHARS = "text.max.chars";
   public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
   public static final String METRICS_PORT = "metrics.port";
+  public static final String METRICS_HOST = "metrics.host";
   public static final String ROUTES = "routes";
   public static final String ISOLATION = "isolation";
 
@@ -229,7 +230,14 @@ public final class StreamInferConfig extends AbstractConfig {
               0,
               Range.between(0, 65535),
               Importance.LOW,
-              "Port of the Prometheus /metrics endpoint on 127.0.0.1 (0 = off).")
+              "Port of the Prometheus /metrics and the /health/live, /health/ready endpoints (0 = off).")
+          .define(
+              METRICS_HOST,
+              Type.STRING,
+              "127.0.0.1",
+              Importance.LOW,
+              "Address the metrics.port endpoints listen on: loopback by default; 0.0.0.0 in a container whose"
+                  + " port only a scraper on its network reaches (docker-compose's monitoring profile).")
           .define(
               ROUTES,
               Type.LIST,

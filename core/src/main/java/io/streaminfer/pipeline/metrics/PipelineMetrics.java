@@ -14,8 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * StreamInfer's own metrics of one instance (one Kafka Streams client), every one labelled by
  * route: predictions and inference time per model version, dead letters per code, anomaly alerts,
- * batch sizes, slow batches. Backed by the registry the instance owns, so two instances in one JVM
- * count apart. Thread-safe (Micrometer meters are).
+ * batch sizes, slow batches, and latency histograms per stage ({@code streaminfer_latency_seconds}
+ * with {@code stage} = {@code queue}, {@code decode}, {@code inference}, {@code end_to_end}).
+ * Counters are monotonic within a process (Prometheus {@code _total}); a restart starts them at 0.
+ * Backed by the registry the instance owns, so two instances in one JVM count apart. Thread-safe
+ * (Micrometer meters are).
  *
  * <p>Kafka Streams builds the exception handlers from class names; they find this object under
  * {@link #CONFIG} in their configuration (see {@link #of(Map)}).
@@ -23,6 +26,45 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PipelineMetrics {
   /** Kafka Streams configuration key under which the handlers find the instance's metrics. */
   public static final String CONFIG = "streaminfer.metrics";
+
+  /** Histogram buckets of the latency timers: 1 ms to 60 s. */
+  static final Duration[] LATENCY_BUCKETS = {
+    Duration.ofMillis(1),
+    Duration.ofMillis(2),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(20),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(200),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofSeconds(2),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60)
+  };
+
+  /** Histogram buckets of the batch sizes. */
+  static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+
+  /** The latency stages, the {@code stage} label of {@code streaminfer_latency_seconds}. */
+  public enum Stage {
+    /** From an input record's timestamp to the start of the batch that handles it. */
+    QUEUE,
+    /** A batch's model step outside the ONNX Runtime run: decoding, pre- and post-processing. */
+    DECODE,
+    /** A batch's ONNX Runtime session run. */
+    INFERENCE,
+    /** From an input record's timestamp to its prediction being written. */
+    END_TO_END;
+
+    /** The label value. */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   private final MeterRegistry registry;
   private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>(); // route NUL code
@@ -99,6 +141,7 @@ public final class PipelineMetrics {
     private final Counter anomalies;
     private final Counter stateResets;
     private final DistributionSummary batchSize;
+    private final Map<Stage, Timer> latency = new java.util.EnumMap<>(Stage.class);
     // meters per model version, looked up once: building a meter id per record costs more than
     // counting it
     private final Map<OnnxModel, Counter> predictions = new ConcurrentHashMap<>();
@@ -127,12 +170,49 @@ public final class PipelineMetrics {
           DistributionSummary.builder("streaminfer.batch.size")
               .tag("route", route)
               .description("Records per batch the route's processor handled")
+              .serviceLevelObjectives(BATCH_BUCKETS)
               .register(registry);
+      for (Stage stage : Stage.values()) {
+        latency.put(
+            stage,
+            Timer.builder("streaminfer.latency")
+                .tag("route", route)
+                .tag("stage", stage.label())
+                .description(
+                    "Latency per stage: queue (record timestamp to its batch), decode and"
+                        + " inference (per batch), end_to_end (record timestamp to prediction)")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry));
+      }
     }
 
     /** The route's name. */
     public String route() {
       return route;
+    }
+
+    /**
+     * One prediction made by {@code model} for an input whose record timestamp is {@code
+     * recordTimestampMs} (its end-to-end latency is recorded when the timestamp is set).
+     */
+    public void prediction(OnnxModel model, long recordTimestampMs) {
+      prediction(model);
+      since(Stage.END_TO_END, recordTimestampMs);
+    }
+
+    /** An input whose record timestamp is {@code recordTimestampMs} reached its batch. */
+    public void queued(long recordTimestampMs) {
+      since(Stage.QUEUE, recordTimestampMs);
+    }
+
+    private void since(Stage stage, long recordTimestampMs) {
+      if (recordTimestampMs > 0) {
+        latency
+            .get(stage)
+            .record(
+                Math.max(0, System.currentTimeMillis() - recordTimestampMs),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
     }
 
     /** One prediction made by {@code model}. */
@@ -150,7 +230,19 @@ public final class PipelineMetrics {
           .increment();
     }
 
-    /** One ONNX Runtime run of {@code model} that took {@code micros}. */
+    /**
+     * One model step of {@code model} over a batch: {@code micros} in all, {@code runMicros} of it
+     * the ONNX Runtime run.
+     */
+    public void inference(OnnxModel model, long micros, long runMicros) {
+      inference(model, micros);
+      latency.get(Stage.INFERENCE).record(runMicros, java.util.concurrent.TimeUnit.MICROSECONDS);
+      latency
+          .get(Stage.DECODE)
+          .record(Math.max(0, micros - runMicros), java.util.concurrent.TimeUnit.MICROSECONDS);
+    }
+
+    /** One model step of {@code model} that took {@code micros} (not split by stage). */
     public void inference(OnnxModel model, long micros) {
       inference
           .computeIfAbsent(
@@ -160,7 +252,8 @@ public final class PipelineMetrics {
                       .tag("route", route)
                       .tag("model", m.card().name())
                       .tag("version", m.card().version())
-                      .description("Model runs (pre-processing, ONNX Runtime, post-processing)")
+                      .description(
+                          "Model steps per batch (pre-processing, ONNX Runtime, post-processing)")
                       .register(registry))
           .record(Duration.ofNanos(micros * 1_000));
     }

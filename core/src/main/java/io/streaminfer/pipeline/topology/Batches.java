@@ -29,7 +29,7 @@ final class Batches {
     List<Ran<R>> out = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i += maxSize) {
       BatchResult<R> res = task.run(inputs.subList(i, Math.min(inputs.size(), i + maxSize)));
-      metrics.inference(task.model(), res.inferenceMicros());
+      metrics.inference(task.model(), res.inferenceMicros(), res.runMicros());
       res.outcomes().forEach(o -> out.add(new Ran<>(o, res)));
     }
     return out;

@@ -27,6 +27,7 @@ final class Metadata {
         .setBatchSize(batch.batchSize())
         .setQueueMicros(queueMicros)
         .setInferenceMicros(batch.runMicros())
+        .setDecodeMicros(Math.max(0, batch.inferenceMicros() - batch.runMicros()))
         .build();
   }
 }

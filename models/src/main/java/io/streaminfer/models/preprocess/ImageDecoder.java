@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
@@ -31,7 +32,14 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * (grey, YCbCr, CMYK and YCCK, Adobe APP14) through TwelveMonkeys ImageIO, and raw interleaved
  * uint8. The JPEG EXIF orientation is applied when asked; alpha is composited on a background;
  * samples of more than 8 bits are scaled to 0..255 ({@code v * 255 / (2^bits - 1)}). The declared
- * encoding must match the bytes' signature. Stateless and thread-safe.
+ * encoding must match the bytes' signature. Only the first frame of a PNG is read (an animated
+ * PNG's later frames are ignored; GIF is refused by its signature).
+ *
+ * <p>Cost bound: the header is read first, and an image over {@link #MAX_SIDE} per side is refused
+ * before any pixel is allocated. A caller that resizes afterwards passes a {@link Subsampling}: a
+ * large image is then decoded keeping every k-th row and column only (ImageIO's source
+ * subsampling), so the pixels held are bounded by what the resize needs, not by the image's
+ * declared size. Stateless and thread-safe.
  */
 public final class ImageDecoder {
   /** Largest accepted width or height of an input image, before resizing. */
@@ -42,6 +50,16 @@ public final class ImageDecoder {
   private static final ImageReaderSpi JPEG_READER = provider("jpeg", "com.twelvemonkeys");
 
   private ImageDecoder() {}
+
+  /** How coarsely to decode an image of a given size. */
+  @FunctionalInterface
+  public interface Subsampling {
+    /** Every image in full. */
+    Subsampling NONE = (h, w) -> 1;
+
+    /** The step k >= 1 for an image of {@code height} x {@code width}: every k-th row, column. */
+    int step(int height, int width);
+  }
 
   /**
    * Decoded pixels: {@code planes[c][y * width + x]} in 0..255 (not rounded), one plane for grey or
@@ -60,12 +78,22 @@ public final class ImageDecoder {
    * IMAGE_DIMENSIONS) naming {@code model}.
    */
   public static Pixels decode(ImageInput in, double[] background, boolean exif, String model) {
+    return decode(in, background, exif, model, Subsampling.NONE);
+  }
+
+  /**
+   * As {@link #decode(ImageInput, double[], boolean, String)}, a PNG or JPEG decoded every {@code
+   * subsampling.step(height, width)}-th row and column (raw images are already in memory and are
+   * not subsampled).
+   */
+  public static Pixels decode(
+      ImageInput in, double[] background, boolean exif, String model, Subsampling subsampling) {
     if (in.data() == null || in.data().length == 0) {
       throw new InferenceException(IMAGE_UNDECODABLE, model, "image has no bytes");
     }
     return switch (in.encoding()) {
       case RAW_UINT8 -> raw(in, background, model);
-      case PNG, JPEG -> encoded(in, background, exif, model);
+      case PNG, JPEG -> encoded(in, background, exif, model, subsampling);
     };
   }
 
@@ -104,7 +132,8 @@ public final class ImageDecoder {
     return composite(bands, c == 4, background, h, w);
   }
 
-  private static Pixels encoded(ImageInput in, double[] background, boolean exif, String model) {
+  private static Pixels encoded(
+      ImageInput in, double[] background, boolean exif, String model, Subsampling subsampling) {
     String actual = signature(in.data());
     String declared = in.encoding().name();
     if (!declared.equals(actual)) {
@@ -126,8 +155,15 @@ public final class ImageDecoder {
       ImageReader reader = spi.createReaderInstance();
       try {
         reader.setInput(stream, true, true);
-        checkSize(reader.getWidth(0), reader.getHeight(0), model); // before pixels are allocated
-        img = reader.read(0);
+        int w = reader.getWidth(0);
+        int h = reader.getHeight(0);
+        checkSize(w, h, model); // from the header, before any pixel is allocated
+        ImageReadParam param = reader.getDefaultReadParam();
+        int k = Math.max(1, subsampling.step(h, w));
+        if (k > 1) {
+          param.setSourceSubsampling(k, k, 0, 0);
+        }
+        img = reader.read(0, param);
       } finally {
         reader.dispose();
       }

@@ -186,9 +186,29 @@ public final class ImagePreprocessor {
     }
   }
 
+  /** Decoded sides kept per resized side when a large image is decoded subsampled. */
+  static final int SUBSAMPLE_MARGIN = 4;
+
+  /** Images of up to this many pixels are always decoded in full. */
+  static final long SUBSAMPLE_ABOVE_PIXELS = 1L << 20;
+
+  /**
+   * The decoding step of an {@code ih} x {@code iw} image: 1 (in full) up to {@link
+   * #SUBSAMPLE_ABOVE_PIXELS}; above, the largest k that keeps the image's shorter side at least
+   * {@link #SUBSAMPLE_MARGIN} x the side it is resized to (an antialiasing resize then still
+   * averages 4 or more decoded pixels per output pixel per axis).
+   */
+  int subsampling(int ih, int iw) {
+    if ((long) ih * iw <= SUBSAMPLE_ABOVE_PIXELS) {
+      return 1;
+    }
+    int resized = resize == Resize.SHORTER_SIDE_CENTER_CROP ? resizeSize : Math.max(height, width);
+    return Math.max(1, Math.min(ih, iw) / (SUBSAMPLE_MARGIN * resized));
+  }
+
   /** Decodes {@code input} and does the first part of its resize; throws as {@link #write}. */
   public Staged stage(ImageInput input) {
-    ImageDecoder.Pixels px = ImageDecoder.decode(input, background, exif, model);
+    ImageDecoder.Pixels px = ImageDecoder.decode(input, background, exif, model, this::subsampling);
     double[][] colour = colour(px);
     int ih = px.height();
     int iw = px.width();

@@ -35,7 +35,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--readings",
       defaultValue = "120",
-      description = "Readings per sensor (9 sensors).")
+      description =
+          "Forecast readings per sensor (9 sensors), after the readings that fill its window.")
   int readings;
 
   @Option(

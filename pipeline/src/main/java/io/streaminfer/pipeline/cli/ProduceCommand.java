@@ -129,7 +129,6 @@ final class ProduceCommand implements Callable<Integer> {
                 120,
                 Math.max(1, count / 10),
                 2,
-                24,
                 invalid,
                 42);
         for (var e : stream.events()) {

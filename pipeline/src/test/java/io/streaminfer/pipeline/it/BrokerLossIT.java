@@ -50,7 +50,7 @@ class BrokerLossIT {
                   "kafka.replication.factor",
                   "3"));
       SampleEvents.Stream stream =
-          SampleEvents.build(SampleData.load(), topics.inputs(), 400, 400, 60, 80, 2, 24, true, 17);
+          SampleEvents.build(SampleData.load(), topics.inputs(), 400, 400, 60, 80, 2, true, 17);
       Ledger ledger = new Ledger();
       try (StreamInferApp app = StreamInferApp.start(config);
           OutputCollector out =

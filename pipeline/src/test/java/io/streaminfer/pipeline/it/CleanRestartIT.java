@@ -46,10 +46,10 @@ class CleanRestartIT {
       kafka.createTopics(2, Topics.of(config).all());
       var first =
           SampleEvents.build(
-              SampleData.load(), SampleEvents.Inputs.of(config), 60, 20, 0, 0, 2, 24, false, 1);
+              SampleData.load(), SampleEvents.Inputs.of(config), 60, 20, 0, 0, 2, false, 1);
       var second =
           SampleEvents.build(
-              SampleData.load(), SampleEvents.Inputs.of(config), 60, 20, 0, 0, 2, 24, false, 2);
+              SampleData.load(), SampleEvents.Inputs.of(config), 60, 20, 0, 0, 2, false, 2);
       long expected =
           first.events().stream().mapToLong(SampleEvents.Event::predictions).sum()
               + second.events().stream().mapToLong(SampleEvents.Event::predictions).sum();

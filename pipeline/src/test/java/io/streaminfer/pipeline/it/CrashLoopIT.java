@@ -67,8 +67,7 @@ class CrashLoopIT {
                   "kafka.group.instance.id",
                   app + "-instance"));
       SampleEvents.Stream stream =
-          SampleEvents.build(
-              SampleData.load(), topics.inputs(), 800, 800, 100, 200, 2, 24, true, seed);
+          SampleEvents.build(SampleData.load(), topics.inputs(), 800, 800, 100, 200, 2, true, seed);
       Ledger ledger = new Ledger();
       Path log = PipelineProcess.logFile(app).toPath();
 

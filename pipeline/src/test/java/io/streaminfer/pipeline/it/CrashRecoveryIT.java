@@ -64,7 +64,7 @@ class CrashRecoveryIT {
       TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
       kafka.createTopics(2, topics.all().toArray(String[]::new));
       var stream =
-          SampleEvents.build(SampleData.load(), topics.inputs(), 20, 20, 0, 0, 2, 24, false, 5);
+          SampleEvents.build(SampleData.load(), topics.inputs(), 20, 20, 0, 0, 2, false, 5);
       Path log = PipelineProcess.logFile("crash-it").toPath();
 
       try (OutputCollector out =

@@ -63,7 +63,7 @@ class DeclaredRoutesIT {
       kafka.createTopics(2, Topics.of(config).all());
       SampleEvents.Stream stream =
           SampleEvents.build(
-              SampleData.load(), SampleEvents.Inputs.of(config), 60, 40, 40, 8, 2, 24, true, 23);
+              SampleData.load(), SampleEvents.Inputs.of(config), 60, 40, 40, 8, 2, true, 23);
       List<ProducerRecord<String, byte[]>> records =
           new ArrayList<>(stream.events().stream().map(SampleEvents.Event::record).toList());
       List<SampleEvents.Event> scans = stream.of(SampleEvents.Kind.IMAGES);

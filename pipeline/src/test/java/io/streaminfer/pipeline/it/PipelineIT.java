@@ -68,7 +68,7 @@ class PipelineIT {
       TestTopics topics = TestTopics.of(config);
       kafka.createTopics(3, topics.all());
       SampleEvents.Stream stream =
-          SampleEvents.build(SampleData.load(), topics.inputs(), 100, 100, 40, 12, 2, 24, true, 11);
+          SampleEvents.build(SampleData.load(), topics.inputs(), 100, 100, 40, 12, 2, true, 11);
       int expectedPredictions = stream.events().stream().mapToInt(Event::predictions).sum();
       long invalid = stream.events().stream().filter(e -> e.expectedError() != null).count();
       assertThat(stream.events().size()).isGreaterThanOrEqualTo(300);
@@ -154,18 +154,8 @@ class PipelineIT {
             .isGreaterThanOrEqualTo(stream.injectedAnomalies().size() / 2);
 
         // the metrics endpoint reports the provider in use and the dead letters by code
-        String metrics =
-            new String(
-                java.net
-                    .URI
-                    .create(
-                        "http://127.0.0.1:"
-                            + config.getInt(StreamInferConfig.METRICS_PORT)
-                            + "/metrics")
-                    .toURL()
-                    .openStream()
-                    .readAllBytes(),
-                java.nio.charset.StandardCharsets.UTF_8);
+        int port = config.getInt(StreamInferConfig.METRICS_PORT);
+        String metrics = get(port, "/metrics").body();
         assertThat(metrics)
             .contains("streaminfer_model_info{model=\"digits-cnn\",provider=\"CPU\",version=\"1\"}")
             .contains(
@@ -178,8 +168,65 @@ class PipelineIT {
                 "streaminfer_predictions_total{model=\"sensor-gru\",route=\"sensors\",version=\"1\"}")
             .contains(
                 "streaminfer_inference_seconds_count{model=\"digits-cnn\",route=\"images\",version=\"1\"}")
-            .contains("kafka_stream_");
+            .contains("kafka_stream_")
+            // latency histograms per route and stage, and the batch-size histogram
+            .containsPattern(
+                "streaminfer_latency_seconds_bucket\\{route=\"images\",stage=\"end_to_end\","
+                    + "le=\"60\\.0\"\\} [1-9]")
+            .contains("stage=\"queue\"", "stage=\"decode\"", "stage=\"inference\"")
+            .containsPattern(
+                "streaminfer_batch_size_bucket\\{route=\"texts\",le=\"\\+Inf\"\\} [1-9]");
+        // every metric the Grafana dashboard queries is one the instance serves
+        var dashboard =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(
+                    Path.of(TestConfigs.repository())
+                        .resolve("../../docker/grafana/dashboards/streaminfer.json")
+                        .normalize()
+                        .toFile());
+        java.util.Set<String> queried = new java.util.TreeSet<>();
+        java.util.regex.Pattern metric =
+            java.util.regex.Pattern.compile("\\b(?:streaminfer|jvm|kafka_stream)_[a-z_]+");
+        for (var panel : dashboard.path("panels")) {
+          for (var target : panel.path("targets")) {
+            var m = metric.matcher(target.path("expr").asText());
+            while (m.find()) {
+              queried.add(m.group());
+            }
+          }
+        }
+        assertThat(queried).hasSizeGreaterThan(8);
+        assertThat(queried)
+            .allSatisfy(
+                name ->
+                    assertThat(metrics)
+                        .as("the dashboard queries " + name)
+                        .containsPattern("(?m)^" + name + "[{ ]"));
+        // the health endpoints: live and ready, each client RUNNING, each route's model loaded
+        for (String path : List.of("/health/live", "/health/ready")) {
+          Http r = get(port, path);
+          assertThat(r.status()).as(path).isEqualTo(200);
+          assertThat(r.body()).contains("\"status\":\"UP\"", "\"streaminfer-it\":\"RUNNING\"");
+        }
+        assertThat(get(port, "/health/ready").body())
+            .contains("\"images\":{\"digits-cnn\":\"digits-cnn:1\"}");
       }
+    }
+  }
+
+  private record Http(int status, String body) {}
+
+  private static Http get(int port, String path) throws Exception {
+    var c =
+        (java.net.HttpURLConnection)
+            java.net.URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+    try {
+      int status = c.getResponseCode();
+      var in = status < 400 ? c.getInputStream() : c.getErrorStream();
+      return new Http(
+          status, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    } finally {
+      c.disconnect();
     }
   }
 }

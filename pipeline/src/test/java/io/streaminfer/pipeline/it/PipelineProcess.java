@@ -66,12 +66,24 @@ final class PipelineProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** SIGTERM and wait (a clean close). */
-  @Override
-  public void close() throws InterruptedException {
+  /**
+   * SIGTERM and wait (a clean close); its exit status, or -1 when it was still running 30 s later
+   * (then SIGKILLed).
+   */
+  int stop() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
       kill();
+      return -1;
+    }
+    return process.exitValue();
+  }
+
+  /** SIGTERM and wait (a clean close), if it still runs. */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      stop();
     }
   }
 

@@ -58,7 +58,7 @@ class ScaleOutIT {
     long started = System.nanoTime();
     TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
     SampleEvents.Stream stream =
-        SampleEvents.build(SampleData.load(), topics.inputs(), 0, 0, 160, 0, 2, 24, false, 3);
+        SampleEvents.build(SampleData.load(), topics.inputs(), 0, 0, 160, 0, 2, false, 3);
     List<SampleEvents.Event> readings = stream.events();
     Map<String, Double> reference = undisturbed(readings, topics);
 

@@ -151,6 +151,8 @@ class StatefulFailoverIT {
             collect(out, got, duplicates, Integer.MAX_VALUE, Duration.ofMillis(250));
           }
           assertThat(a2.alive()).isTrue();
+          // a clean stop (SIGTERM): the JVM's status for that signal, 128 + 15
+          assertThat(a2.stop()).as("exit status after SIGTERM").isEqualTo(143);
         }
       }
       double worst = 0;

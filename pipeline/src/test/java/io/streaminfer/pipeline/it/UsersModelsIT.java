@@ -61,7 +61,7 @@ class UsersModelsIT {
       kafka.createTopics(2, Topics.of(config).all());
       SampleEvents.Stream stream =
           SampleEvents.build(
-              SampleData.load(), SampleEvents.Inputs.of(config), 30, 20, 20, 4, 2, 24, true, 31);
+              SampleData.load(), SampleEvents.Inputs.of(config), 30, 20, 20, 4, 2, true, 31);
       List<ProducerRecord<String, byte[]>> records =
           new ArrayList<>(stream.events().stream().map(SampleEvents.Event::record).toList());
       Map<String, String> expectedLabels = new LinkedHashMap<>();

@@ -32,7 +32,7 @@ class PipelineMetricsTest {
     StreamInferConfig config = TestConfigs.config(Map.of());
     SampleEvents.Stream stream =
         SampleEvents.build(
-            SampleData.load(), SampleEvents.Inputs.of(config), 10, 3, 0, 0, 2, 24, false, 9);
+            SampleData.load(), SampleEvents.Inputs.of(config), 10, 3, 0, 0, 2, false, 9);
     PipelineMetrics a = PipelineMetrics.inMemory();
     PipelineMetrics b = PipelineMetrics.inMemory();
     try (ModelRegistry models = ModelRegistry.open(config);

@@ -12,6 +12,7 @@ import io.streaminfer.schemas.GenerationRequest;
 import io.streaminfer.schemas.ImageEvent;
 import io.streaminfer.schemas.SensorReading;
 import io.streaminfer.schemas.serde.AvroSerdes;
+import io.streaminfer.testkit.ReferenceReadings;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
 import java.nio.charset.StandardCharsets;
@@ -66,26 +67,7 @@ class BadInputFuzzTest {
 
   /** Rows of readings (value, then features) from a sequence model's reference set. */
   private static List<double[]> rows(String model) {
-    try {
-      var ref =
-          new com.fasterxml.jackson.databind.ObjectMapper()
-              .readTree(Path.of(TestConfigs.repository(), model, "1", "reference.json").toFile());
-      var node =
-          ref.has("readings")
-              ? ref.path("readings")
-              : ref.path("examples").get(0).path("input").path("readings");
-      List<double[]> out = new ArrayList<>();
-      for (var r : node) {
-        double[] v = new double[r.size()];
-        for (int i = 0; i < v.length; i++) {
-          v[i] = r.get(i).asDouble();
-        }
-        out.add(v);
-      }
-      return out;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return ReferenceReadings.of(Path.of(TestConfigs.repository(), model, "1"));
   }
 
   @TempDir Path state;
@@ -103,11 +85,11 @@ class BadInputFuzzTest {
     // valid events of every kind to mutate; sensors get their windows filled first, so every
     // accepted reading yields forecasts
     SampleEvents.Stream valid =
-        SampleEvents.build(samples, topics.inputs(), 60, 60, 0, 30, 2, 24, false, seed);
+        SampleEvents.build(samples, topics.inputs(), 60, 60, 0, 30, 2, false, seed);
     List<ProducerRecord<String, byte[]>> warmUp = new ArrayList<>();
     List<String> sensors = samples.sensors().stream().map(SampleData.Series::sensorId).toList();
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-    for (int i = 0; i < 24; i++) {
+    for (int i = 0; i < samples.sensorWindow(); i++) {
       for (int s = 0; s < sensors.size(); s++) {
         warmUp.add(
             reading(
@@ -211,12 +193,14 @@ class BadInputFuzzTest {
                     AvroSerdes.serde(GenerationRequest.class).serializer().serialize("", r));
           } else if (lane == 2) { // a reading of a warm sensor, newer than any before
             int s = rnd.nextInt(sensors.size());
+            double[] tail = samples.sensors().get(s).readings();
             base =
                 reading(
                     topics,
                     sensors.get(s),
                     "fuzz-" + n,
-                    samples.sensors().get(s).readings()[24 + rnd.nextInt(20)],
+                    tail[
+                        samples.sensorWindow() + rnd.nextInt(tail.length - samples.sensorWindow())],
                     t0.plusSeconds(1000 + n));
           } else {
             SampleEvents.Kind kind = SampleEvents.Kind.values()[lane];

@@ -62,7 +62,7 @@ class BatchingEquivalenceTest {
     Map<String, List<SpecificRecord>> out = new HashMap<>();
     try (TopologyTestDriver driver = TestConfigs.driver(config, models, state.resolve(dir))) {
       var stream =
-          SampleEvents.build(SampleData.load(), topics.inputs(), 50, 50, 60, 10, 2, 24, true, 3);
+          SampleEvents.build(SampleData.load(), topics.inputs(), 50, 50, 60, 10, 2, true, 3);
       Instant t = Instant.parse("2026-01-01T00:00:00Z");
       for (var e : stream.events()) {
         driver

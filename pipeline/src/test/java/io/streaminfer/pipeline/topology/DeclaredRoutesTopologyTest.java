@@ -52,7 +52,7 @@ class DeclaredRoutesTopologyTest {
     StreamInferConfig config = TestConfigs.config(p);
     SampleEvents.Stream stream =
         SampleEvents.build(
-            SampleData.load(), SampleEvents.Inputs.of(config), 40, 30, 40, 6, 2, 24, true, 5);
+            SampleData.load(), SampleEvents.Inputs.of(config), 40, 30, 40, 6, 2, true, 5);
     List<ProducerRecord<String, byte[]>> scans = new ArrayList<>();
     for (SampleEvents.Event e : stream.of(SampleEvents.Kind.IMAGES)) {
       scans.add(

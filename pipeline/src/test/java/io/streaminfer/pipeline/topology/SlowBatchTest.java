@@ -74,7 +74,7 @@ class SlowBatchTest {
         var in =
             d.createInputTopic(topics.images(), new StringSerializer(), new ByteArraySerializer());
         for (SampleEvents.Event e :
-            SampleEvents.build(SampleData.load(), topics.inputs(), 32, 0, 0, 0, 2, 24, false, 1)
+            SampleEvents.build(SampleData.load(), topics.inputs(), 32, 0, 0, 0, 2, false, 1)
                 .events()) {
           in.pipeInput(
               new TestRecord<>(

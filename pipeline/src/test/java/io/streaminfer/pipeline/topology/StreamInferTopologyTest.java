@@ -109,7 +109,7 @@ class StreamInferTopologyTest {
   private SampleEvents.Stream stream(
       int images, int texts, int readings, int generations, boolean invalid) {
     return SampleEvents.build(
-        samples, topics.inputs(), images, texts, readings, generations, 2, 24, invalid, 7);
+        samples, topics.inputs(), images, texts, readings, generations, 2, invalid, 7);
   }
 
   @Test
@@ -146,8 +146,13 @@ class StreamInferTopologyTest {
     events.forEach(e -> send(e.record()));
     List<Forecast> out = read(topics.forecasts(), Forecast.class);
     int sensors = samples.sensors().size();
+    int w = samples.sensorWindow();
     assertThat(sensors).isGreaterThanOrEqualTo(5);
-    assertThat(out).hasSize(sensors * (40 - 24 + 1) * 2);
+    // each sensor: the readings that fill its window, then 40 forecast ones (fewer on a short tail)
+    int full =
+        samples.sensors().stream().mapToInt(t -> Math.min(40, t.readings().length - (w - 1))).sum();
+    assertThat(full).isGreaterThan(sensors * 20);
+    assertThat(out).hasSize(full * 2);
     Map<String, List<Forecast>> bySensor = new HashMap<>();
     out.forEach(
         f ->
@@ -156,15 +161,19 @@ class StreamInferTopologyTest {
                     f.getSensorId() + "/" + f.getMetadata().getModelName(), k -> new ArrayList<>())
                 .add(f));
     assertThat(bySensor).hasSize(sensors * 2);
-    bySensor
-        .values()
-        .forEach(
-            l -> {
-              assertThat(l).hasSize(17);
-              for (int i = 1; i < l.size(); i++) { // order per sensor preserved
-                assertThat(l.get(i).getEventTime()).isAfter(l.get(i - 1).getEventTime());
-              }
-            });
+    bySensor.forEach(
+        (key, l) -> {
+          double[] tail =
+              samples.sensors().stream()
+                  .filter(t -> key.startsWith(t.sensorId() + "/"))
+                  .findFirst()
+                  .orElseThrow()
+                  .readings();
+          assertThat(l).hasSize(Math.min(40, tail.length - (w - 1)));
+          for (int i = 1; i < l.size(); i++) { // order per sensor preserved
+            assertThat(l.get(i).getEventTime()).isAfter(l.get(i - 1).getEventTime());
+          }
+        });
   }
 
   @Test
@@ -298,7 +307,9 @@ class StreamInferTopologyTest {
       }
       assertThat(n).isEqualTo(samples.sensors().size());
     }
-    assertThat(store.get(samples.sensors().get(0).sensorId()).readings()).hasSize(5);
+    // the window's readings and the 5 after them
+    assertThat(store.get(samples.sensors().get(0).sensorId()).readings())
+        .hasSize(samples.sensorWindow() - 1 + 5);
     assertThat(driver.producedTopicNames())
         .contains("streaminfer-" + "windows-sensors" + "-changelog");
   }
@@ -331,13 +342,15 @@ class StreamInferTopologyTest {
 
   @Test
   void shouldRecomputeForecastsOfReadingsReplayedAfterAnAtLeastOnceCrash() {
-    // given: 50 readings of one sensor (one a spike), run once; the state keeps the last 24 + 16
+    // given: w + 26 readings of one sensor (one a spike), run once; the state keeps the last w + 16
+    int w = samples.sensorWindow();
+    int n = w + 26;
     StreamInferConfig noHistory =
         TestConfigs.config(Map.of(StreamInferConfig.SENSOR_REPLAY_HISTORY, 16));
     SampleData.Series series = samples.sensors().get(0);
     List<ProducerRecord<String, byte[]>> readings = new ArrayList<>();
-    for (int i = 0; i < 50; i++) {
-      double v = series.readings()[i] + (i == 40 ? 1e4 : 0);
+    for (int i = 0; i < n; i++) {
+      double v = series.readings()[i] + (i == w + 16 ? 1e4 : 0);
       SensorReading r =
           SensorReading.newBuilder()
               .setId("r" + i)
@@ -357,11 +370,11 @@ class StreamInferTopologyTest {
       first = pipe(d, readings);
       after = d.<String, SensorState>getKeyValueStore("windows-sensors").get("s1");
     }
-    assertThat(first.get(topics.forecasts())).hasSize(2 * 27);
+    assertThat(first.get(topics.forecasts())).hasSize(2 * 27); // readings w - 1 .. w + 25
     assertThat(first.get(topics.anomalies())).isNotEmpty();
 
-    // when: a restart finds the state already holding all 50 (its changelog got ahead of the
-    // committed offsets) and reads the same 50 records again
+    // when: a restart finds the state already holding all n (its changelog got ahead of the
+    // committed offsets) and reads the same n records again
     Map<String, List<TestRecord<String, byte[]>>> replay;
     try (TopologyTestDriver d = TestConfigs.driver(noHistory, models, state.resolve("replay"))) {
       d.<String, SensorState>getKeyValueStore("windows-sensors").put("s1", after);
@@ -370,10 +383,11 @@ class StreamInferTopologyTest {
       assertThat(d.<String, SensorState>getKeyValueStore("windows-sensors").get("s1").readings())
           .containsExactly(after.readings());
     }
-    // the forecasts and alerts of readings 34..49 (a full window before them is kept) come again,
-    // equal; readings 0..33 cannot be recomputed and say so, none is silently skipped
+    // the forecasts and alerts of the last 16 readings (a full window before them is kept) come
+    // again, equal; the readings before them cannot be recomputed and say so, none is silently
+    // skipped
     java.util.function.Predicate<String> recomputable =
-        v -> Integer.parseInt(v.substring(1, v.indexOf(' '))) >= 34;
+        v -> Integer.parseInt(v.substring(1, v.indexOf(' '))) >= n - 16;
     assertThat(values(replay.get(topics.forecasts())))
         .hasSize(2 * 16)
         .isEqualTo(values(first.get(topics.forecasts())).stream().filter(recomputable).toList());
@@ -381,7 +395,7 @@ class StreamInferTopologyTest {
         .isNotEmpty()
         .isEqualTo(values(first.get(topics.anomalies())).stream().filter(recomputable).toList());
     assertThat(replay.get(topics.deadLetters()))
-        .hasSize(34)
+        .hasSize(n - 16)
         .allSatisfy(
             dl ->
                 assertThat(DeadLetters.header(dl.headers(), DeadLetters.CODE))

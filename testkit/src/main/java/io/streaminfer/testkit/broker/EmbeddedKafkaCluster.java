@@ -239,6 +239,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   public void createTopics(Collection<NewTopic> topics) {
     try (Admin admin = Admin.create(adminConfig())) {
       admin.createTopics(topics).all().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      awaitLeaders(topics.stream().map(NewTopic::name).toList());
     } catch (ExecutionException e) {
       throw new IllegalStateException("Cannot create topics " + topics + ": " + e.getCause(), e);
     } catch (TimeoutException e) {
@@ -304,6 +305,49 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     Properties config = new Properties();
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     return config;
+  }
+
+  /**
+   * Waits until every running broker's own metadata has a leader for every partition of {@code
+   * topics}. The controller acknowledges a creation before the brokers apply it; a producer that
+   * writes at once can see its first request refused by a broker that has not, and its next ones
+   * answered OUT_OF_ORDER_SEQUENCE_NUMBER and retried (KAFKA-15591) — noise in every newcomer's
+   * console, and on releases without that fix a risk to the first records.
+   */
+  private void awaitLeaders(List<String> topics)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+    for (BrokerNode node : nodes) {
+      if (!node.isRunning()) {
+        continue;
+      }
+      Properties one = new Properties();
+      one.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.brokerAddress());
+      try (Admin admin = Admin.create(one)) {
+        while (true) {
+          boolean ready;
+          try {
+            ready =
+                admin
+                    .describeTopics(topics)
+                    .allTopicNames()
+                    .get(10, TimeUnit.SECONDS)
+                    .values()
+                    .stream()
+                    .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null));
+          } catch (ExecutionException e) {
+            ready = false; // not known to this broker yet
+          }
+          if (ready) {
+            break;
+          }
+          if (System.nanoTime() > deadline) {
+            throw new TimeoutException("topics " + topics + " have no leaders on " + node);
+          }
+          Thread.sleep(20);
+        }
+      }
+    }
   }
 
   /** Waits until the cluster's metadata lists {@code expected} brokers. */
