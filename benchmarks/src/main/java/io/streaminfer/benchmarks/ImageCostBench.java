@@ -12,11 +12,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The worst-case decoding cost of one image event: the largest image accepted (4096 x 4096 per
- * side), as a 16-bit RGBA PNG of zeros (130 KB on the wire), turned into each bundled image model's
- * input the way the pipeline does (header first, then a decode subsampled toward the input size),
- * against decoding it in full as before. Milliseconds of wall time and MB allocated per image,
- * medians of {@code repeats} after two warm-up runs, one thread:
+ * The worst-case decoding cost of one image event. The costliest image accepted: 4096 x 4096 RGBA
+ * at 8 bits (64 MiB decoded, the budget; a PNG of zeros, 65 KB on the wire), turned into each
+ * bundled image model's input the way the pipeline does (header first, then a decode subsampled
+ * toward the input size), against decoding it in full as before; and the same at 16 bits (128 MiB),
+ * refused from its header. Milliseconds of wall time and MB allocated per image, medians of {@code
+ * repeats} after two warm-up runs, one thread:
  *
  * <pre>
  * java -cp pipeline/target/streaminfer.jar:benchmarks/target/classes \
@@ -28,9 +29,13 @@ public final class ImageCostBench {
 
   public static void main(String[] args) throws Exception {
     int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    byte[] png = IsolationBench.costlyPng(4096, 4096);
+    byte[] png = IsolationBench.costlyPng(4096, 4096, 8);
     ImageInput in = ImageInput.encoded(ImageInput.Encoding.PNG, png);
-    System.out.printf("image: 4096 x 4096 16-bit RGBA PNG, %,d bytes%n", png.length);
+    byte[] png16 = IsolationBench.costlyPng(4096, 4096, 16);
+    ImageInput in16 = ImageInput.encoded(ImageInput.Encoding.PNG, png16);
+    System.out.printf(
+        "images: 4096 x 4096 RGBA PNG, 8 bits %,d bytes, 16 bits %,d bytes%n",
+        png.length, png16.length);
     ModelRepository repo = ModelRepository.open(Path.of("models/repository"));
     double[] black = new double[3];
     for (String name : List.of("digits-cnn", "digits-mobilenet")) {
@@ -43,9 +48,20 @@ public final class ImageCostBench {
             pre.write(in, dst);
           };
       Runnable full = () -> ImageDecoder.decode(in, black, false, name);
+      Runnable refused =
+          () -> {
+            try {
+              dst.clear();
+              pre.write(in16, dst);
+              throw new IllegalStateException("the 16-bit image was accepted");
+            } catch (io.streaminfer.models.InferenceException expected) {
+              // refused from its header
+            }
+          };
       System.out.printf(
-          "%-17s decode + pre-process, subsampled: %s; decode alone, in full: %s%n",
-          name, measure(subsampled, repeats), measure(full, repeats));
+          "%-17s 8 bits: decode + pre-process, subsampled: %s; decode alone, in full: %s;"
+              + " 16 bits, refused: %s%n",
+          name, measure(subsampled, repeats), measure(full, repeats), measure(refused, repeats));
     }
   }
 

@@ -195,9 +195,14 @@ public final class IsolationBench {
 
   /** A {@code w} × {@code h} 16-bit RGBA PNG of zeros: small on the wire, costly to decode. */
   static byte[] costlyPng(int w, int h) throws Exception {
+    return costlyPng(w, h, 16);
+  }
+
+  /** A {@code w} × {@code h} RGBA PNG of zeros at {@code bits} (8 or 16) per sample. */
+  static byte[] costlyPng(int w, int h, int bits) throws Exception {
     ByteArrayOutputStream idat = new ByteArrayOutputStream();
     try (DeflaterOutputStream z = new DeflaterOutputStream(idat, new java.util.zip.Deflater(9))) {
-      byte[] row = new byte[1 + w * 8];
+      byte[] row = new byte[1 + w * 4 * bits / 8];
       for (int y = 0; y < h; y++) {
         z.write(row);
       }
@@ -208,7 +213,7 @@ public final class IsolationBench {
         ByteBuffer.allocate(13)
             .putInt(w)
             .putInt(h)
-            .put((byte) 16)
+            .put((byte) bits)
             .put((byte) 6)
             .put((byte) 0)
             .put((byte) 0)

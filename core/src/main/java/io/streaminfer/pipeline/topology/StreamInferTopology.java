@@ -140,6 +140,12 @@ public final class StreamInferTopology {
         StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterProductionHandler.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // 5.0 default
+    // the partition assignor builds its own StreamsConfig from the main consumer's configuration,
+    // and warns at every start that the flag above is off unless that configuration has it too
+    p.put(
+        StreamsConfig.mainConsumerPrefix(
+            StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG),
+        true);
     return p;
   }
 }

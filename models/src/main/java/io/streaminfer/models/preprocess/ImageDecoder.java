@@ -45,6 +45,15 @@ public final class ImageDecoder {
   /** Largest accepted width or height of an input image, before resizing. */
   public static final int MAX_SIDE = 4096;
 
+  /**
+   * Largest decoded size of an accepted PNG or JPEG, in bytes of its samples as stored (width x
+   * height x bands x bytes per sample), read from its header: 64 MiB, e.g. 4096 x 4096 RGB at 8
+   * bits (48 MiB) or a 12-megapixel photo (36 MB), but not 4096 x 4096 RGBA at 16 bits (128 MiB).
+   * Decoding still reads every stored sample even when it keeps only some, so this bounds the work
+   * of one image.
+   */
+  public static final long MAX_DECODED_BYTES = 64L << 20;
+
   private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   private static final ImageReaderSpi PNG = provider("png", "com.sun.imageio");
   private static final ImageReaderSpi JPEG_READER = provider("jpeg", "com.twelvemonkeys");
@@ -158,6 +167,7 @@ public final class ImageDecoder {
         int w = reader.getWidth(0);
         int h = reader.getHeight(0);
         checkSize(w, h, model); // from the header, before any pixel is allocated
+        checkDecodedBytes(w, h, reader.getRawImageType(0), model);
         ImageReadParam param = reader.getDefaultReadParam();
         int k = Math.max(1, subsampling.step(h, w));
         if (k > 1) {
@@ -345,6 +355,37 @@ public final class ImageDecoder {
       }
     }
     return new Pixels(oh, ow, out);
+  }
+
+  private static void checkDecodedBytes(
+      int w, int h, javax.imageio.ImageTypeSpecifier type, String model) {
+    if (type == null) {
+      return; // a layout the reader cannot describe before decoding: refused after, by pixels()
+    }
+    var sm = type.getSampleModel(1, 1);
+    long perPixel = 0;
+    for (int b = 0; b < sm.getNumBands(); b++) {
+      perPixel += (sm.getSampleSize(b) + 7) / 8;
+    }
+    long bytes = (long) w * h * perPixel;
+    if (bytes > MAX_DECODED_BYTES) {
+      throw new InferenceException(
+          IMAGE_DIMENSIONS,
+          model,
+          "image of "
+              + w
+              + "x"
+              + h
+              + " with "
+              + sm.getNumBands()
+              + " bands of "
+              + sm.getSampleSize(0)
+              + " bits decodes to "
+              + (bytes >> 20)
+              + " MiB; accepted up to "
+              + (MAX_DECODED_BYTES >> 20)
+              + " MiB");
+    }
   }
 
   private static void checkSize(int w, int h, String model) {

@@ -64,7 +64,8 @@ public final class ProviderSelector {
         } catch (OrtException | RuntimeException e) {
           if (!warned) {
             warned = true;
-            LOG.warn(
+            // auto asks for exactly this fallback: information, not a warning (cuda fails fast)
+            LOG.info(
                 "inference.device=auto: CUDA unavailable ({}); using the CPU provider",
                 e.getMessage());
           }

@@ -64,4 +64,50 @@ class LargeImageTest {
     MOBILENET.write(in, tensor);
     assertThat(tensor.position()).isEqualTo(MOBILENET.elements());
   }
+
+  @Test
+  void shouldRefuseFromItsHeaderAnImageThatDecodesToMoreThanTheBudget() throws Exception {
+    // 4096 x 4096 RGBA at 16 bits (128 MiB decoded) of zeros: 130 KB on the wire
+    java.io.ByteArrayOutputStream idat = new java.io.ByteArrayOutputStream();
+    try (var z = new java.util.zip.DeflaterOutputStream(idat, new java.util.zip.Deflater(9))) {
+      byte[] row = new byte[1 + 4096 * 8];
+      for (int y = 0; y < 4096; y++) {
+        z.write(row);
+      }
+    }
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    chunk(
+        png,
+        "IHDR",
+        java.nio.ByteBuffer.allocate(13)
+            .putInt(4096)
+            .putInt(4096)
+            .put((byte) 16)
+            .put((byte) 6)
+            .array());
+    chunk(png, "IDAT", idat.toByteArray());
+    chunk(png, "IEND", new byte[0]);
+    ImageInput in = ImageInput.encoded(ImageInput.Encoding.PNG, png.toByteArray());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> MOBILENET.write(in, java.nio.FloatBuffer.allocate(MOBILENET.elements())))
+        .isInstanceOf(io.streaminfer.models.InferenceException.class)
+        .hasMessageContaining("4096x4096 with 4 bands of 16 bits decodes to 128 MiB")
+        .satisfies(
+            e ->
+                assertThat(((io.streaminfer.models.InferenceException) e).reason())
+                    .isEqualTo(io.streaminfer.models.InferenceException.Reason.IMAGE_DIMENSIONS));
+  }
+
+  private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data)
+      throws Exception {
+    out.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    out.write(t);
+    out.write(data);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(t);
+    crc.update(data);
+    out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+  }
 }
