@@ -105,8 +105,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       throw new UncheckedIOException("Cannot create the cluster's storage directory", e);
     }
     List<BrokerNode> nodes = new ArrayList<>();
+    int[] ports = freePorts(2 * size);
     for (int id = 0; id < size; id++) {
-      nodes.add(new BrokerNode(id, freePort(), freePort(), directory.resolve("node-" + id)));
+      nodes.add(
+          new BrokerNode(id, ports[2 * id], ports[2 * id + 1], directory.resolve("node-" + id)));
     }
     EmbeddedKafkaCluster cluster =
         new EmbeddedKafkaCluster(directory, Uuid.randomUuid().toString(), nodes, true);
@@ -152,13 +154,15 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       }
     }
     String listeners = before.getProperty("listeners", "");
+    int[] fresh = freePorts(2);
     int controllerPort =
         formatted && listeners.contains(BrokerNode.CONTROLLER_LISTENER + "://")
             ? Integer.parseInt(
                 listeners.replaceAll(
                     ".*" + BrokerNode.CONTROLLER_LISTENER + "://[^:]+:([0-9]+).*", "$1"))
-            : freePort();
-    BrokerNode node = new BrokerNode(0, port == 0 ? freePort() : port, controllerPort, nodeDir);
+            : fresh[1];
+    int brokerPort = port != 0 ? port : fresh[0] != controllerPort ? fresh[0] : fresh[1];
+    BrokerNode node = new BrokerNode(0, brokerPort, controllerPort, nodeDir);
     String clusterId = formatted ? before.getProperty("cluster.id") : Uuid.randomUuid().toString();
     EmbeddedKafkaCluster cluster =
         new EmbeddedKafkaCluster(directory, clusterId, List.of(node), dataDir == null);
@@ -395,12 +399,30 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(BrokerNode.HOST))) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
+  /**
+   * {@code n} distinct free ports: every socket is held open until all are chosen, so two calls in
+   * a row cannot hand out the same port (two listeners on one port fail the broker's start).
+   */
+  private static int[] freePorts(int n) {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(BrokerNode.HOST));
+        held.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+      return ports;
     } catch (IOException e) {
       throw new UncheckedIOException("No free port on " + BrokerNode.HOST, e);
+    } finally {
+      for (ServerSocket socket : held) {
+        try {
+          socket.close();
+        } catch (IOException ignored) {
+          // closing a listening socket we opened; nothing to recover
+        }
+      }
     }
   }
 
