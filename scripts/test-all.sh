@@ -6,13 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./mvnw -B -ntp verify
-
+# the virtualenv first: the Java suite's PythonClientsIT runs the documented Python client with it
 if [ ! -x training/.venv/bin/python ]; then
   python3 -m venv training/.venv
 fi
 training/.venv/bin/pip install -q --disable-pip-version-check -r training/requirements.txt
 # the training package itself (editable), which the benchmark scripts import
 training/.venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e training
+
+./mvnw -B -ntp verify
 (cd training && .venv/bin/python -m pytest tests -p no:cacheprovider)
 (cd benchmarks/python && ../../training/.venv/bin/python -m pytest -p no:cacheprovider)

@@ -460,6 +460,14 @@ public final class SampleEvents {
         image(
             t,
             goodImage,
+            "bad-img-png-over-budget",
+            // 4096 x 4096 RGBA at 16 bits decodes to 128 MiB, over the decoder's 64 MiB budget
+            b -> b.setData(ByteBuffer.wrap(pngClaiming(png, 4096, 4096, 16, 6))),
+            ErrorCode.IMAGE_DIMENSIONS));
+    out.add(
+        image(
+            t,
+            goodImage,
             "bad-img-oversize",
             b -> b.setData(ByteBuffer.allocate(OVERSIZE_IMAGE_BYTES)),
             ErrorCode.PAYLOAD_TOO_LARGE));
@@ -794,8 +802,17 @@ public final class SampleEvents {
 
   /** A PNG whose header claims {@code w} × {@code h} (CRC fixed), with the original small body. */
   private static byte[] pngClaiming(byte[] png, int w, int h) {
+    return pngClaiming(png, w, h, png[24], png[25]);
+  }
+
+  /**
+   * A PNG whose header claims {@code w} × {@code h} pixels of {@code bitDepth} bits in PNG colour
+   * type {@code colourType} (6: RGBA), CRC fixed, with the original small body: only a decoder that
+   * reads the whole body before its header's cost is refused would notice.
+   */
+  public static byte[] pngClaiming(byte[] png, int w, int h, int bitDepth, int colourType) {
     byte[] b = png.clone();
-    ByteBuffer.wrap(b, 16, 8).putInt(w).putInt(h);
+    ByteBuffer.wrap(b, 16, 10).putInt(w).putInt(h).put((byte) bitDepth).put((byte) colourType);
     java.util.zip.CRC32 crc = new java.util.zip.CRC32();
     crc.update(b, 12, 17);
     ByteBuffer.wrap(b, 29, 4).putInt((int) crc.getValue());

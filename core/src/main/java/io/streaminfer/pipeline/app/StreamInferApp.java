@@ -12,9 +12,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,7 @@ public final class StreamInferApp implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final PipelineMetrics metrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private MetricsServer server;
 
   private StreamInferApp(
@@ -70,6 +73,16 @@ public final class StreamInferApp implements AutoCloseable {
       throw e;
     }
     StreamInferApp app = new StreamInferApp(models, clients, registry, metrics);
+    clients.forEach(
+        (id, streams) ->
+            // the default reaction (this client shuts down, the instance stops); the cause is kept
+            // for the exit line
+            streams.setUncaughtExceptionHandler(
+                e -> {
+                  app.failure.compareAndSet(null, e);
+                  return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+                      .SHUTDOWN_CLIENT;
+                }));
     clients.forEach(
         (id, streams) ->
             streams.setStateListener(
@@ -130,6 +143,11 @@ public final class StreamInferApp implements AutoCloseable {
       }
     }
     return notYet == null ? KafkaStreams.State.RUNNING : notYet;
+  }
+
+  /** What stopped a stream thread first, if one died; empty while all run. */
+  public java.util.Optional<Throwable> failure() {
+    return java.util.Optional.ofNullable(failure.get());
   }
 
   /** This instance's metrics. */

@@ -3,6 +3,7 @@ package io.streaminfer.pipeline.cli;
 import io.streaminfer.models.card.Task;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.config.StreamInferConfig;
+import io.streaminfer.schemas.GenerationRequest;
 import io.streaminfer.schemas.ImageEncoding;
 import io.streaminfer.schemas.ImageEvent;
 import io.streaminfer.schemas.SensorReading;
@@ -10,21 +11,30 @@ import io.streaminfer.schemas.TextEvent;
 import io.streaminfer.schemas.serde.AvroSerdes;
 import io.streaminfer.testkit.SampleData;
 import io.streaminfer.testkit.SampleEvents;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** Publishes the bundled sample events, or image files, to a running cluster. */
@@ -32,8 +42,9 @@ import picocli.CommandLine.Parameters;
     name = "produce",
     mixinStandardHelpOptions = true,
     description =
-        "Publish sample events to the routes that serve them, PNG/JPEG files as image events, or"
-            + " --text sentences as text events.")
+        "Publish sample events to the routes that serve them, or the user's own: PNG/JPEG files as"
+            + " image events, --text or --text-file lines as text events, --readings as one"
+            + " sensor's readings, --generate labels as generation requests.")
 final class ProduceCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
@@ -75,85 +86,170 @@ final class ProduceCommand implements Callable<Integer> {
               + "route of their task).")
   String route;
 
+  @Option(
+      names = "--text-file",
+      paramLabel = "FILE",
+      description =
+          "Publish each non-blank line of FILE as a text event (- reads standard input; ids"
+              + " text-1, text-2, ...).")
+  Path textFile;
+
+  @Option(
+      names = "--generate",
+      paramLabel = "LABEL",
+      description =
+          "Publish a generation request for LABEL (repeatable; ids generate-<label>-1, ...).")
+  List<String> generate = List.of();
+
+  @Option(
+      names = "--samples",
+      defaultValue = "1",
+      description = "Images each --generate request asks for (default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description =
+          "Seed of the first --generate request; each next one adds 1 (default: ${DEFAULT-VALUE}).")
+  long seed;
+
   @Override
   public Integer call() throws Exception {
     StreamInferConfig c = config.load();
+    List<ProducerRecord<String, byte[]>> records = records(c, System.in);
     Properties p = c.clientProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    int sent = 0;
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      if (readings != null) {
-        sent = publishReadings(c, producer);
-      } else if (!texts.isEmpty()) {
-        String topic = topic(c, Task.TEXT_CLASSIFICATION, Task.TEXT_EMBEDDING);
-        for (String text : texts) {
-          TextEvent e =
-              TextEvent.newBuilder()
-                  .setId("text-" + (sent + 1))
-                  .setEventTime(Instant.now())
-                  .setText(text)
-                  .build();
-          producer.send(
-              new ProducerRecord<>(
-                  topic,
-                  e.getId(),
-                  AvroSerdes.serde(TextEvent.class).serializer().serialize(topic, e)));
-          sent++;
-        }
-      } else if (!files.isEmpty()) {
-        String topic = topic(c, Task.IMAGE_CLASSIFICATION);
-        for (Path f : files) {
-          String name = f.getFileName().toString().toLowerCase();
-          ImageEvent e =
-              ImageEvent.newBuilder()
-                  .setId(f.getFileName().toString())
-                  .setEventTime(Instant.now())
-                  .setEncoding(name.endsWith(".png") ? ImageEncoding.PNG : ImageEncoding.JPEG)
-                  .setData(ByteBuffer.wrap(Files.readAllBytes(f)))
-                  .build();
-          producer.send(
-              new ProducerRecord<>(
-                  topic,
-                  e.getId(),
-                  AvroSerdes.serde(ImageEvent.class).serializer().serialize(topic, e)));
-          sent++;
-        }
-      } else {
-        var stream =
-            SampleEvents.build(
-                SampleData.load(),
-                SampleEvents.Inputs.of(c),
-                count,
-                count,
-                120,
-                Math.max(1, count / 10),
-                2,
-                invalid,
-                42);
-        for (var e : stream.events()) {
-          producer.send(e.record());
-          sent++;
-        }
+      List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+      for (ProducerRecord<String, byte[]> r : records) {
+        sends.add(producer.send(r));
       }
       producer.flush();
+      // a record the cluster refused (credentials, rights, size) fails the command, never silently
+      for (java.util.concurrent.Future<?> f : sends) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+      }
     }
-    System.err.println("published " + sent + " events");
+    System.err.println("published " + records.size() + " events");
     return 0;
   }
 
   /**
-   * Publishes --readings as {@code --sensor}'s readings, one second apart and ending now, ids
-   * {@code <sensor>-1, -2, ...}; returns how many.
+   * The records this invocation publishes: the user's readings, texts (given or from {@code
+   * --text-file}, {@code -} being {@code stdin}), generation requests or image files, else the
+   * bundled samples.
    */
-  private int publishReadings(StreamInferConfig c, KafkaProducer<String, byte[]> producer)
-      throws java.io.IOException {
+  List<ProducerRecord<String, byte[]>> records(StreamInferConfig c, InputStream stdin)
+      throws IOException {
+    List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+    if (readings != null) {
+      readings(c, out);
+    } else if (!texts.isEmpty() || textFile != null) {
+      String topic = topic(c, Task.TEXT_CLASSIFICATION, Task.TEXT_EMBEDDING);
+      List<String> all = new ArrayList<>(texts);
+      if (textFile != null) {
+        String content =
+            textFile.toString().equals("-")
+                ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(textFile, StandardCharsets.UTF_8);
+        content.lines().filter(l -> !l.isBlank()).forEach(all::add);
+      }
+      for (String text : all) {
+        TextEvent e =
+            TextEvent.newBuilder()
+                .setId("text-" + (out.size() + 1))
+                .setEventTime(Instant.now())
+                .setText(text)
+                .build();
+        out.add(record(topic, e.getId(), TextEvent.class, e));
+      }
+    } else if (!generate.isEmpty()) {
+      if (samples < 1) {
+        throw new ParameterException(new CommandLine(this), "--samples must be at least 1");
+      }
+      String topic = topic(c, Task.IMAGE_GENERATION);
+      Map<String, Integer> perLabel = new HashMap<>();
+      for (String label : generate) {
+        int n = perLabel.merge(label, 1, Integer::sum);
+        GenerationRequest e =
+            GenerationRequest.newBuilder()
+                .setId("generate-" + label + "-" + n)
+                .setEventTime(Instant.now())
+                .setLabel(label)
+                .setSamples(samples)
+                .setSeed(seed + out.size())
+                .build();
+        out.add(record(topic, e.getId(), GenerationRequest.class, e));
+      }
+    } else if (!files.isEmpty()) {
+      String topic = topic(c, Task.IMAGE_CLASSIFICATION);
+      for (Path f : files) {
+        byte[] data = Files.readAllBytes(f);
+        ImageEvent e =
+            ImageEvent.newBuilder()
+                .setId(f.getFileName().toString())
+                .setEventTime(Instant.now())
+                .setEncoding(encoding(f, data))
+                .setData(ByteBuffer.wrap(data))
+                .build();
+        out.add(record(topic, e.getId(), ImageEvent.class, e));
+      }
+    } else {
+      var stream =
+          SampleEvents.build(
+              SampleData.load(),
+              SampleEvents.Inputs.of(c),
+              count,
+              count,
+              120,
+              Math.max(1, count / 10),
+              2,
+              invalid,
+              42);
+      stream.events().forEach(e -> out.add(e.record()));
+    }
+    return out;
+  }
+
+  /** PNG or JPEG from the file's magic bytes, as the pipeline checks the field against them. */
+  private ImageEncoding encoding(Path f, byte[] data) {
+    if (data.length >= 8
+        && (data[0] & 0xff) == 0x89
+        && data[1] == 'P'
+        && data[2] == 'N'
+        && data[3] == 'G') {
+      return ImageEncoding.PNG;
+    }
+    if (data.length >= 3 && (data[0] & 0xff) == 0xff && (data[1] & 0xff) == 0xd8) {
+      return ImageEncoding.JPEG;
+    }
+    throw new ParameterException(new CommandLine(this), f + " is neither a PNG nor a JPEG file");
+  }
+
+  private static <T extends SpecificRecord> ProducerRecord<String, byte[]> record(
+      String topic, String key, Class<T> type, T value) {
+    return new ProducerRecord<>(
+        topic, key, AvroSerdes.serde(type).serializer().serialize(topic, value));
+  }
+
+  /**
+   * Adds --readings as {@code --sensor}'s readings, one second apart and ending now, ids {@code
+   * <sensor>-1, -2, ...}.
+   */
+  private void readings(StreamInferConfig c, List<ProducerRecord<String, byte[]>> out)
+      throws IOException {
     if (sensor == null || sensor.isBlank()) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--readings needs --sensor (the sensor id)");
+      throw new ParameterException(
+          new CommandLine(this), "--readings needs --sensor (the sensor id)");
     }
     String topic = topic(c, Task.TIME_SERIES_FORECAST);
-    List<double[]> rows = new java.util.ArrayList<>();
+    List<double[]> rows = new ArrayList<>();
     int line = 0;
     for (String l : Files.readAllLines(readings)) {
       line++;
@@ -167,8 +263,8 @@ final class ProduceCommand implements Callable<Integer> {
         try {
           v[i] = Double.parseDouble(cells[i].strip());
         } catch (NumberFormatException e) {
-          throw new picocli.CommandLine.ParameterException(
-              new picocli.CommandLine(this),
+          throw new ParameterException(
+              new CommandLine(this),
               readings + " line " + line + ": '" + cells[i].strip() + "' is not a number");
         }
       }
@@ -177,7 +273,7 @@ final class ProduceCommand implements Callable<Integer> {
     Instant end = Instant.now();
     for (int i = 0; i < rows.size(); i++) {
       double[] v = rows.get(i);
-      List<Double> features = new java.util.ArrayList<>();
+      List<Double> features = new ArrayList<>();
       for (int k = 1; k < v.length; k++) {
         features.add(v[k]);
       }
@@ -189,13 +285,8 @@ final class ProduceCommand implements Callable<Integer> {
               .setValue(v[0])
               .setFeatures(features)
               .build();
-      producer.send(
-          new ProducerRecord<>(
-              topic,
-              sensor,
-              AvroSerdes.serde(SensorReading.class).serializer().serialize(topic, e)));
+      out.add(record(topic, sensor, SensorReading.class, e));
     }
-    return rows.size();
   }
 
   /** The input topic of --route, or of the first route of one of {@code tasks}. */
@@ -210,13 +301,12 @@ final class ProduceCommand implements Callable<Integer> {
                 .findFirst()
                 .orElseThrow(
                     () ->
-                        new picocli.CommandLine.ParameterException(
-                            new picocli.CommandLine(this),
+                        new ParameterException(
+                            new CommandLine(this),
                             "no " + what + " route is declared; name one with --route"));
     if (!accepted.contains(r.task())) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this),
-          "route " + r.name() + " is " + r.task().id() + ", not " + what);
+      throw new ParameterException(
+          new CommandLine(this), "route " + r.name() + " is " + r.task().id() + ", not " + what);
     }
     return r.input();
   }

@@ -20,6 +20,19 @@ final class RunCommand implements Callable<Integer> {
     StreamInferApp app = StreamInferApp.start(c);
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "streaminfer-shutdown"));
     app.awaitStop();
-    return app.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR ? 1 : 0;
+    if (app.state() != org.apache.kafka.streams.KafkaStreams.State.ERROR) {
+      return 0;
+    }
+    // the streams' own log has the stack trace; the operator gets one line and a status to act on
+    Throwable cause = app.failure().orElse(null);
+    String refused = io.streaminfer.pipeline.app.KafkaRefusal.describe(cause);
+    if (refused != null) {
+      System.err.println("streaminfer: " + refused);
+      return StreamInferCli.EXIT_KAFKA_REFUSED;
+    }
+    if (cause != null) {
+      System.err.println("streaminfer: stopped in ERROR: " + cause);
+    }
+    return 1;
   }
 }

@@ -32,6 +32,12 @@ public final class StreamInferCli implements Runnable {
   /** Exit code of a refused configuration or model repository. */
   public static final int EXIT_BAD_SETUP = 2;
 
+  /**
+   * Exit code when Kafka refused this principal: wrong credentials (SASL, TLS) or missing ACLs on a
+   * topic, group, transactional id or the cluster.
+   */
+  public static final int EXIT_KAFKA_REFUSED = 3;
+
   /** Entry point of the executable jar. */
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new StreamInferCli());
@@ -43,6 +49,11 @@ public final class StreamInferCli implements Runnable {
               || e instanceof io.streaminfer.models.ModelLoadException) {
             cmd.getErr().println("streaminfer: " + e.getMessage());
             return EXIT_BAD_SETUP;
+          }
+          String refused = io.streaminfer.pipeline.app.KafkaRefusal.describe(e);
+          if (refused != null) {
+            cmd.getErr().println("streaminfer: " + refused);
+            return EXIT_KAFKA_REFUSED;
           }
           throw e;
         });

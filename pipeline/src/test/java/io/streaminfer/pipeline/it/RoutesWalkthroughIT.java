@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streaminfer.models.postprocess.PngEncoder;
 import io.streaminfer.pipeline.TestConfigs;
 import io.streaminfer.testkit.SampleData;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * files for the user's ({@code model.onnx}, {@code encoder.onnx}, the Hugging Face folder).
  */
 class RoutesWalkthroughIT {
-  private static final String JAR_COMMAND = "java -jar pipeline/target/streaminfer.jar ";
-
   @TempDir Path work;
 
   @Test
@@ -145,9 +140,9 @@ class RoutesWalkthroughIT {
       Map<String, byte[]> files,
       List<String> expected)
       throws Exception {
-    Path root = Path.of(TestConfigs.repository()).toAbsolutePath().getParent().getParent();
+    Path root = Walkthrough.root();
     String doc = Files.readString(root.resolve(docName));
-    int port = freePort();
+    int port = Walkthrough.freePort();
     Matcher props = Pattern.compile("```properties\\n(.*?)```", Pattern.DOTALL).matcher(doc);
     assertThat(props.find()).as("a properties block").isTrue();
     Path properties = work.resolve(propsName);
@@ -158,7 +153,10 @@ class RoutesWalkthroughIT {
     Files.writeString(properties, text);
     List<String> commands =
         new ArrayList<>(
-            doc.lines().map(String::strip).filter(l -> l.startsWith(JAR_COMMAND)).toList());
+            doc.lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith(Walkthrough.JAR_COMMAND))
+                .toList());
     Map<String, String> subst = new java.util.LinkedHashMap<>(paths);
     subst.put("9092", Integer.toString(port));
     subst.put(propsName, properties.toString());
@@ -168,10 +166,8 @@ class RoutesWalkthroughIT {
       subst.put(f.getKey(), file.toString());
     }
     while (commands.get(0).split(" ")[3].equals("model")) {
-      Process imported = start(root, commands.remove(0), subst, "walkthrough-import");
-      assertThat(imported.waitFor(120, TimeUnit.SECONDS)).isTrue();
-      String printed = Files.readString(PipelineProcess.logFile("walkthrough-import").toPath());
-      assertThat(imported.exitValue()).as(printed).isZero();
+      String printed =
+          Walkthrough.run(root, work, commands.remove(0), subst, "walkthrough-import", 120);
       assertThat(printed).contains("smoke    ").contains("wrote ");
     }
     assertThat(commands)
@@ -180,17 +176,18 @@ class RoutesWalkthroughIT {
 
     List<Process> background = new ArrayList<>();
     try {
-      Process broker = start(root, commands.get(0), subst, "walkthrough-broker");
+      Process broker = Walkthrough.start(root, work, commands.get(0), subst, "walkthrough-broker");
       background.add(broker);
-      awaitLine(
+      Walkthrough.awaitLine(
           PipelineProcess.logFile("walkthrough-broker").toPath(),
           "Kafka broker on 127.0.0.1:" + port,
           broker);
-      background.add(start(root, commands.get(1), subst, "walkthrough-run"));
-      Process produce = start(root, commands.get(2), subst, "walkthrough-produce");
+      background.add(Walkthrough.start(root, work, commands.get(1), subst, "walkthrough-run"));
+      Process produce =
+          Walkthrough.start(root, work, commands.get(2), subst, "walkthrough-produce");
       assertThat(produce.waitFor(90, TimeUnit.SECONDS)).isTrue();
       assertThat(produce.exitValue()).isZero();
-      Process tail = start(root, commands.get(3), subst, "walkthrough-tail");
+      Process tail = Walkthrough.start(root, work, commands.get(3), subst, "walkthrough-tail");
       assertThat(tail.waitFor(150, TimeUnit.SECONDS))
           .as("tail --max 1 ends after one record")
           .isTrue();
@@ -199,59 +196,7 @@ class RoutesWalkthroughIT {
         assertThat(printed).containsPattern(line);
       }
     } finally {
-      for (int i = background.size() - 1; i >= 0; i--) {
-        background.get(i).destroy();
-        if (!background.get(i).waitFor(30, TimeUnit.SECONDS)) {
-          background.get(i).destroyForcibly();
-        }
-      }
-    }
-  }
-
-  private Process start(Path root, String command, Map<String, String> subst, String log)
-      throws IOException {
-    // one pass, so a substituted path is never substituted again
-    Matcher m =
-        Pattern.compile(String.join("|", subst.keySet().stream().map(Pattern::quote).toList()))
-            .matcher(command);
-    StringBuilder replaced = new StringBuilder();
-    while (m.find()) {
-      m.appendReplacement(replaced, Matcher.quoteReplacement(subst.get(m.group())));
-    }
-    String line = m.appendTail(replaced).toString();
-    List<String> cmd = new ArrayList<>(); // words, a "quoted text" one word as a shell reads it
-    Matcher word = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(line);
-    while (word.find()) {
-      cmd.add(word.group(1) != null ? word.group(1) : word.group(2));
-    }
-    cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add(1, "-Djava.io.tmpdir=" + work);
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .directory(root.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(PipelineProcess.logFile(log));
-    pb.environment().keySet().removeIf(k -> k.startsWith("STREAMINFER_"));
-    pb.environment().put("TMPDIR", work.toString());
-    pb.environment().put("STREAMINFER_INFERENCE_DEVICE", "cpu");
-    return pb.start();
-  }
-
-  private static void awaitLine(Path log, String text, Process p) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
-        return;
-      }
-      assertThat(p.isAlive()).as("broker still running; its log: " + log).isTrue();
-      Thread.sleep(200);
-    }
-    throw new AssertionError("no '" + text + "' in " + log);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+      Walkthrough.stopAll(background);
     }
   }
 }

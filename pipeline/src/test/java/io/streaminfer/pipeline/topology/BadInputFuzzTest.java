@@ -206,6 +206,9 @@ class BadInputFuzzTest {
             SampleEvents.Kind kind = SampleEvents.Kind.values()[lane];
             List<SampleEvents.Event> pool = valid.of(kind);
             base = pool.get(rnd.nextInt(pool.size())).record();
+            if (kind == SampleEvents.Kind.IMAGES && rnd.nextInt(4) == 0) {
+              base = headerClaiming(base, rnd); // a PNG whose header lies about its cost
+            }
           }
           int op = rnd.nextInt(10);
           byte[] value = mutate(base.value(), op, rnd);
@@ -357,6 +360,33 @@ class BadInputFuzzTest {
               .readRecordsToList());
     }
     return out;
+  }
+
+  /**
+   * {@code image} with its PNG's header claiming random dimensions (1 to 2^31 - 1 a side), bit
+   * depth and colour type over the original small body: refused from the header, or decoded and
+   * found broken, never decoded at the claimed cost.
+   */
+  private static ProducerRecord<String, byte[]> headerClaiming(
+      ProducerRecord<String, byte[]> image, Random rnd) {
+    var serde = AvroSerdes.serde(ImageEvent.class);
+    ImageEvent e = serde.deserializer().deserialize(image.topic(), image.value());
+    if (e.getEncoding() != io.streaminfer.schemas.ImageEncoding.PNG) {
+      return image;
+    }
+    byte[] original = new byte[e.getData().remaining()];
+    e.getData().duplicate().get(original);
+    int[] sides = {1, 28, 1024, 4096, 8192, 65_535, 1 << 20, Integer.MAX_VALUE};
+    byte[] png =
+        SampleEvents.pngClaiming(
+            original,
+            sides[rnd.nextInt(sides.length)],
+            sides[rnd.nextInt(sides.length)],
+            new int[] {1, 2, 4, 8, 16}[rnd.nextInt(5)],
+            new int[] {0, 2, 3, 4, 6}[rnd.nextInt(5)]);
+    e.setData(java.nio.ByteBuffer.wrap(png));
+    return new ProducerRecord<>(
+        image.topic(), image.key(), serde.serializer().serialize(image.topic(), e));
   }
 
   /** One mutation of {@code v}; op 9 leaves it valid (a control). */

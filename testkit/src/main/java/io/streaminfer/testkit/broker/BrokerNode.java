@@ -4,13 +4,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import kafka.server.BrokerServer;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -28,6 +32,9 @@ final class BrokerNode {
   static final String CONTROLLER_LISTENER = "CONTROLLER";
   static final String HOST = "127.0.0.1";
 
+  /** The longest a broker waits for its controlled shutdown to be approved. */
+  static final Duration BROKER_SHUTDOWN = Duration.ofSeconds(30);
+
   private final int nodeId;
   private final int brokerPort;
   private final int controllerPort;
@@ -36,11 +43,31 @@ final class BrokerNode {
   private final Properties config = new Properties();
   private KafkaRaftServer server;
 
+  /** More client listeners: name → (security protocol, port). */
+  private final Map<String, Map.Entry<String, Integer>> extraListeners = new LinkedHashMap<>();
+
   BrokerNode(int nodeId, int brokerPort, int controllerPort, Path directory) {
     this.nodeId = nodeId;
     this.brokerPort = brokerPort;
     this.controllerPort = controllerPort;
     this.directory = directory;
+  }
+
+  /** Adds a client listener {@code name} speaking {@code protocol} on {@code port}. */
+  void addListener(String name, String protocol, int port) {
+    extraListeners.put(name, Map.entry(protocol, port));
+  }
+
+  /** The address of listener {@code name}: the PLAINTEXT broker listener or an added one. */
+  String address(String name) {
+    if (name.equals(BROKER_LISTENER)) {
+      return brokerAddress();
+    }
+    Map.Entry<String, Integer> l = extraListeners.get(name);
+    if (l == null) {
+      throw new IllegalArgumentException("Node " + nodeId + " has no listener " + name);
+    }
+    return HOST + ":" + l.getValue();
   }
 
   int nodeId() {
@@ -68,17 +95,25 @@ final class BrokerNode {
     int minInsync = Math.min(2, clusterSize);
     config.put("process.roles", "broker,controller");
     config.put("node.id", Integer.toString(nodeId));
-    config.put(
-        "listeners",
-        BROKER_LISTENER
-            + "://"
-            + brokerAddress()
-            + ","
-            + CONTROLLER_LISTENER
-            + "://"
-            + controllerAddress());
-    config.put("advertised.listeners", BROKER_LISTENER + "://" + brokerAddress());
-    config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    StringBuilder listeners =
+        new StringBuilder(
+            BROKER_LISTENER
+                + "://"
+                + brokerAddress()
+                + ","
+                + CONTROLLER_LISTENER
+                + "://"
+                + controllerAddress());
+    StringBuilder advertised = new StringBuilder(BROKER_LISTENER + "://" + brokerAddress());
+    StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    for (var l : extraListeners.entrySet()) {
+      listeners.append(',').append(l.getKey()).append("://").append(address(l.getKey()));
+      advertised.append(',').append(l.getKey()).append("://").append(address(l.getKey()));
+      protocols.append(',').append(l.getKey()).append(':').append(l.getValue().getKey());
+    }
+    config.put("listeners", listeners.toString());
+    config.put("advertised.listeners", advertised.toString());
+    config.put("listener.security.protocol.map", protocols.toString());
     config.put("controller.listener.names", CONTROLLER_LISTENER);
     config.put("inter.broker.listener.name", BROKER_LISTENER);
     config.put("controller.quorum.bootstrap.servers", quorumBootstrapServers);
@@ -152,10 +187,50 @@ final class BrokerNode {
       return;
     }
     try {
+      stopBrokerRole();
       server.shutdown();
       server.awaitShutdown();
     } finally {
       server = null;
+    }
+  }
+
+  /**
+   * Shuts down the broker role alone, leaving the controller (and this node's quorum vote) up; the
+   * cluster calls it on every node before {@link #stop()} so that each broker's controlled shutdown
+   * is approved by a quorum that is still there. A broker that asks once the other nodes'
+   * controllers have gone waits out Kafka's five-minute default; here it waits {@link
+   * #BROKER_SHUTDOWN} at most. Does nothing when the server is not running or its broker role is
+   * already down.
+   */
+  void stopBrokerRole() {
+    if (server == null) {
+      return;
+    }
+    BrokerServer broker = brokerOf(server);
+    if (broker != null) {
+      broker.shutdown(BROKER_SHUTDOWN);
+      broker.awaitShutdown();
+    }
+  }
+
+  /**
+   * The broker role inside a combined {@link KafkaRaftServer}, which keeps it private; {@code null}
+   * when this Kafka release names it otherwise, and then {@link #stop()} falls back to the whole
+   * server's own shutdown.
+   */
+  private static BrokerServer brokerOf(KafkaRaftServer server) {
+    try {
+      Method accessor = KafkaRaftServer.class.getDeclaredMethod("broker");
+      accessor.setAccessible(true);
+      Object option = accessor.invoke(server);
+      return option instanceof scala.Option<?> o
+              && o.isDefined()
+              && o.get() instanceof BrokerServer b
+          ? b
+          : null;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
     }
   }
 

@@ -95,6 +95,23 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
    * @throws IllegalStateException if the nodes cannot be formatted or do not start in time
    */
   public static EmbeddedKafkaCluster start(int size, Map<String, String> overrides) {
+    return start(size, overrides, Map.of());
+  }
+
+  /**
+   * Starts a cluster of {@code size} nodes with broker configuration {@code overrides} and, next to
+   * the PLAINTEXT listener, a client listener per entry of {@code listeners} (name → security
+   * protocol, e.g. {@code SECURE → SASL_SSL}) on a free port of 127.0.0.1 (see {@link
+   * #bootstrapServers(String)}); the listener's own settings go in {@code overrides} as {@code
+   * listener.name.<name in lower case>.*}. Inter-broker and controller traffic stays on PLAINTEXT.
+   *
+   * @param size 1 or 3
+   * @param overrides Kafka broker configuration
+   * @param listeners more client listeners, name → security protocol
+   * @return the running cluster; the caller closes it
+   */
+  public static EmbeddedKafkaCluster start(
+      int size, Map<String, String> overrides, Map<String, String> listeners) {
     if (size != 1 && size != 3) {
       throw new IllegalArgumentException("Cluster size must be 1 or 3, got " + size);
     }
@@ -105,10 +122,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       throw new UncheckedIOException("Cannot create the cluster's storage directory", e);
     }
     List<BrokerNode> nodes = new ArrayList<>();
-    int[] ports = freePorts(2 * size);
+    int perNode = 2 + listeners.size();
+    int[] ports = freePorts(perNode * size);
     for (int id = 0; id < size; id++) {
-      nodes.add(
-          new BrokerNode(id, ports[2 * id], ports[2 * id + 1], directory.resolve("node-" + id)));
+      BrokerNode node =
+          new BrokerNode(
+              id, ports[perNode * id], ports[perNode * id + 1], directory.resolve("node-" + id));
+      int k = 2;
+      for (var l : listeners.entrySet()) {
+        node.addListener(l.getKey(), l.getValue(), ports[perNode * id + k++]);
+      }
+      nodes.add(node);
     }
     EmbeddedKafkaCluster cluster =
         new EmbeddedKafkaCluster(directory, Uuid.randomUuid().toString(), nodes, true);
@@ -211,6 +235,14 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         .collect(Collectors.joining(","));
   }
 
+  /** The {@code bootstrap.servers} of listener {@code name} of the running brokers. */
+  public synchronized String bootstrapServers(String name) {
+    return nodes.stream()
+        .filter(BrokerNode::isRunning)
+        .map(n -> n.address(name))
+        .collect(Collectors.joining(","));
+  }
+
   /** Returns the number of nodes, running or stopped. */
   public int size() {
     return nodes.size();
@@ -286,6 +318,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
     closed = true;
     try {
+      // brokers first, all at once, while every controller still votes; then the controllers
+      onEveryNode(BrokerNode::stopBrokerRole);
       onEveryNode(BrokerNode::stop);
     } finally {
       if (ownsDirectory) {
