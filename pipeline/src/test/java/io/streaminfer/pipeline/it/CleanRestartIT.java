@@ -12,16 +12,23 @@ import io.streaminfer.testkit.SampleEvents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A clean stop and start of an instance on a real broker under exactly_once_v2: the stopping
@@ -32,9 +39,24 @@ import org.junit.jupiter.api.io.TempDir;
 class CleanRestartIT {
   @TempDir Path state;
 
-  @Test
+  /**
+   * The group protocols a rolling restart may use: the classic one (the default), Kafka Streams'
+   * own rebalance protocol (KIP-1071, GA in Kafka 4.2) and classic with static membership (each
+   * instance a fixed {@code group.instance.id}).
+   */
+  static Stream<Arguments> protocols() {
+    return Stream.of(
+        Arguments.of("classic", Map.of()),
+        Arguments.of("streams", Map.of("kafka.group.protocol", "streams")),
+        Arguments.of(
+            "classic, static member", Map.of("kafka.group.instance.id", "streaminfer-host-a")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("protocols")
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
-  void shouldRunAgainWithinTenSecondsOfACleanStopReprocessingNothing() throws Exception {
+  void shouldRunAgainWithinTenSecondsOfACleanStopReprocessingNothing(
+      String protocol, Map<String, String> settings) throws Exception {
     try (KafkaEndpoint kafka = KafkaEndpoint.start()) {
       Map<String, Object> p = new HashMap<>();
       p.put(StreamInferConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
@@ -42,6 +64,7 @@ class CleanRestartIT {
       p.put(StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2");
       p.put(StreamInferConfig.STATE_DIR, state.toString());
       p.put("kafka.commit.interval.ms", "200");
+      p.putAll(settings);
       StreamInferConfig config = TestConfigs.config(p);
       kafka.createTopics(2, Topics.of(config).all());
       var first =
@@ -67,8 +90,10 @@ class CleanRestartIT {
           // then: the next instance runs within 10 s
           assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
           double seconds = (System.nanoTime() - stopped) / 1e9;
-          System.out.printf("clean restart: RUNNING %.1f s after the stop%n", seconds);
+          System.out.printf(
+              "clean restart (%s): RUNNING %.1f s after the stop%n", protocol, seconds);
           assertThat(seconds).isLessThan(10.0);
+          assertProtocol(kafka, settings);
           send(kafka, second);
           awaitPredictions(out, expected);
           out.poll(Duration.ofSeconds(3)); // a reprocessed input would show up as a duplicate
@@ -82,6 +107,41 @@ class CleanRestartIT {
                     assertThat(byTopic.values().stream().mapToInt(Integer::intValue).sum())
                         .as(source)
                         .isEqualTo(1));
+      }
+    }
+  }
+
+  /** The group really runs the protocol asked for: its type, and static members' instance ids. */
+  private static void assertProtocol(KafkaEndpoint kafka, Map<String, String> settings)
+      throws Exception {
+    Properties ap = new Properties();
+    ap.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (Admin admin = Admin.create(ap)) {
+      GroupListing group =
+          admin.listGroups().all().get(30, TimeUnit.SECONDS).stream()
+              .filter(g -> g.groupId().equals("clean-restart-it"))
+              .findFirst()
+              .orElseThrow();
+      GroupType expected =
+          "streams".equals(settings.get("kafka.group.protocol"))
+              ? GroupType.STREAMS
+              : GroupType.CLASSIC;
+      assertThat(group.type()).contains(expected);
+      String instance = settings.get("kafka.group.instance.id");
+      if (instance != null) {
+        var members =
+            admin
+                .describeConsumerGroups(List.of("clean-restart-it"))
+                .all()
+                .get(30, TimeUnit.SECONDS)
+                .get("clean-restart-it")
+                .members();
+        assertThat(members)
+            .isNotEmpty()
+            .allSatisfy(
+                m ->
+                    assertThat(m.groupInstanceId())
+                        .hasValueSatisfying(id -> assertThat(id).startsWith(instance)));
       }
     }
   }
