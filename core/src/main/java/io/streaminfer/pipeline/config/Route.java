@@ -38,6 +38,7 @@ public record Route(
    *
    * @param topK labels kept per classification
    * @param maxBytes largest image payload
+   * @param maxDecodedBytes most bytes an image may decode to
    * @param maxChars longest text
    * @param maxSamples most samples per generation request
    * @param anomalyModel which forecaster decides anomaly alerts (one of the route's models), or
@@ -49,6 +50,7 @@ public record Route(
   public record Limits(
       int topK,
       int maxBytes,
+      long maxDecodedBytes,
       int maxChars,
       int maxSamples,
       Optional<ModelRef> anomalyModel,

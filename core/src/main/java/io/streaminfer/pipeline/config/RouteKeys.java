@@ -50,6 +50,9 @@ public final class RouteKeys {
   /** Largest image payload. */
   public static final String MAX_BYTES = "max.bytes";
 
+  /** Most bytes an image may decode to. */
+  public static final String MAX_DECODED_BYTES = "max.decoded.bytes";
+
   /** Longest text. */
   public static final String MAX_CHARS = "max.chars";
 
@@ -144,6 +147,14 @@ public final class RouteKeys {
               nullOr(ConfigDef.Range.between(1, 64 << 20)),
               Importance.MEDIUM,
               "image-classification: largest accepted payload in bytes (default: image.max.bytes).")
+          .define(
+              MAX_DECODED_BYTES,
+              Type.LONG,
+              null,
+              nullOr(ConfigDef.Range.between(1, 1L << 40)),
+              Importance.MEDIUM,
+              "image-classification: most bytes a PNG/JPEG may decode to at full size, judged from"
+                  + " its header before decoding (default: image.max.decoded.bytes).")
           .define(
               MAX_CHARS,
               Type.INT,

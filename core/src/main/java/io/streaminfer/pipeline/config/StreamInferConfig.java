@@ -51,6 +51,7 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String MAX_SAMPLES = "generation.max.samples";
   public static final String TOP_K = "classification.top.k";
   public static final String IMAGE_MAX_BYTES = "image.max.bytes";
+  public static final String IMAGE_MAX_DECODED_BYTES = "image.max.decoded.bytes";
   public static final String TEXT_MAX_CHARS = "text.max.chars";
   public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
   public static final String METRICS_PORT = "metrics.port";
@@ -197,6 +198,16 @@ public final class StreamInferConfig extends AbstractConfig {
               Importance.MEDIUM,
               "Default of routes.<name>.max.bytes: largest accepted image payload in bytes; larger ones go to dead letters (PAYLOAD_TOO_LARGE). The "
                   + "default stays under Kafka's default 1 MiB record limit; raise both together.")
+          .define(
+              IMAGE_MAX_DECODED_BYTES,
+              Type.LONG,
+              64L << 20,
+              Range.between(1, 1L << 40),
+              Importance.MEDIUM,
+              "Default of routes.<name>.max.decoded.bytes: most bytes a PNG/JPEG may decode to at"
+                  + " full size (width x height x bands x bytes per sample), judged from its header"
+                  + " before any pixel is decoded; larger ones go to dead letters (IMAGE_DIMENSIONS)."
+                  + " Bounds the memory and time one image can cost (docs/operations.md).")
           .define(
               TEXT_MAX_CHARS,
               Type.INT,
@@ -426,6 +437,7 @@ public final class StreamInferConfig extends AbstractConfig {
         new Route.Limits(
             orGlobal(name, RouteKeys.TOP_K, TOP_K),
             orGlobal(name, RouteKeys.MAX_BYTES, IMAGE_MAX_BYTES),
+            this.<Long>orGlobal(name, RouteKeys.MAX_DECODED_BYTES, IMAGE_MAX_DECODED_BYTES),
             orGlobal(name, RouteKeys.MAX_CHARS, TEXT_MAX_CHARS),
             orGlobal(name, RouteKeys.MAX_SAMPLES, MAX_SAMPLES),
             anomalyModel,

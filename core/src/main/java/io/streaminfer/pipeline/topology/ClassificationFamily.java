@@ -29,17 +29,17 @@ abstract class ClassificationFamily<E extends SpecificRecord, I> implements Task
   private final Task task;
   private final Class<E> eventType;
   private final Class<? extends BatchTask<I, ?, ClassScores.Classified>> taskType;
-  private final String limitKey;
+  private final List<String> limitKeys;
 
   ClassificationFamily(
       Task task,
       Class<E> eventType,
       Class<? extends BatchTask<I, ?, ClassScores.Classified>> taskType,
-      String limitKey) {
+      String... limitKeys) {
     this.task = task;
     this.eventType = eventType;
     this.taskType = taskType;
-    this.limitKey = limitKey;
+    this.limitKeys = List.of(limitKeys);
   }
 
   @Override
@@ -59,7 +59,9 @@ abstract class ClassificationFamily<E extends SpecificRecord, I> implements Task
 
   @Override
   public final Set<String> routeKeys() {
-    return Set.of(RouteKeys.TOP_K, limitKey);
+    Set<String> keys = new java.util.HashSet<>(limitKeys);
+    keys.add(RouteKeys.TOP_K);
+    return Set.copyOf(keys);
   }
 
   @Override

@@ -17,7 +17,12 @@ import java.nio.ByteBuffer;
 public final class ImageClassificationFamily extends ClassificationFamily<ImageEvent, ImageInput> {
   /** The family (found through ServiceLoader). */
   public ImageClassificationFamily() {
-    super(Task.IMAGE_CLASSIFICATION, ImageEvent.class, ImageClassifier.class, RouteKeys.MAX_BYTES);
+    super(
+        Task.IMAGE_CLASSIFICATION,
+        ImageEvent.class,
+        ImageClassifier.class,
+        RouteKeys.MAX_BYTES,
+        RouteKeys.MAX_DECODED_BYTES);
   }
 
   @Override
@@ -28,8 +33,12 @@ public final class ImageClassificationFamily extends ClassificationFamily<ImageE
   @Override
   PredictionProcessor.EventReader<ImageEvent, ImageInput> reader(Route route) {
     int maxBytes = route.limits().maxBytes();
+    long maxDecoded = route.limits().maxDecodedBytes();
     return new PredictionProcessor.EventReader<>(
-        ImageEvent::getId, ImageEvent::getEventTime, ImageEvent::getLabel, e -> input(e, maxBytes));
+        ImageEvent::getId,
+        ImageEvent::getEventTime,
+        ImageEvent::getLabel,
+        e -> input(e, maxBytes).withMaxDecodedBytes(maxDecoded));
   }
 
   /**

@@ -57,7 +57,9 @@ class RouteConfigTest {
                 "routes.scans.models",
                 "digits-cnn:1",
                 StreamInferConfig.IMAGE_MAX_BYTES,
-                "1000"));
+                "1000",
+                "routes.scans.max.decoded.bytes",
+                "4096"));
     Route r = c.route("scans");
     assertThat(r.input()).isEqualTo("scans");
     assertThat(r.task()).isEqualTo(Task.IMAGE_CLASSIFICATION);
@@ -65,6 +67,10 @@ class RouteConfigTest {
     assertThat(r.output(Route.OUTPUT)).isEqualTo("scan-predictions");
     assertThat(r.limits().topK()).isEqualTo(1);
     assertThat(r.limits().maxBytes()).as("global default").isEqualTo(1000);
+    assertThat(r.limits().maxDecodedBytes()).isEqualTo(4096);
+    assertThat(c.route("images").limits().maxDecodedBytes())
+        .as("global default")
+        .isEqualTo(64L << 20);
     assertThat(r.batchMaxSize()).isEqualTo(64);
     assertThat(r.batchMaxDelay()).as("global default").isEqualTo(Duration.ofMillis(5));
     assertThat(c.route("images").limits().topK()).as("other routes keep the global").isEqualTo(3);

@@ -167,7 +167,7 @@ public final class ImageDecoder {
         int w = reader.getWidth(0);
         int h = reader.getHeight(0);
         checkSize(w, h, model); // from the header, before any pixel is allocated
-        checkDecodedBytes(w, h, reader.getRawImageType(0), model);
+        checkDecodedBytes(w, h, reader.getRawImageType(0), in.maxDecodedBytes(), model);
         ImageReadParam param = reader.getDefaultReadParam();
         int k = Math.max(1, subsampling.step(h, w));
         if (k > 1) {
@@ -358,7 +358,7 @@ public final class ImageDecoder {
   }
 
   private static void checkDecodedBytes(
-      int w, int h, javax.imageio.ImageTypeSpecifier type, String model) {
+      int w, int h, javax.imageio.ImageTypeSpecifier type, long budget, String model) {
     if (type == null) {
       return; // a layout the reader cannot describe before decoding: refused after, by pixels()
     }
@@ -368,7 +368,7 @@ public final class ImageDecoder {
       perPixel += (sm.getSampleSize(b) + 7) / 8;
     }
     long bytes = (long) w * h * perPixel;
-    if (bytes > MAX_DECODED_BYTES) {
+    if (bytes > budget) {
       throw new InferenceException(
           IMAGE_DIMENSIONS,
           model,
@@ -381,10 +381,10 @@ public final class ImageDecoder {
               + " bands of "
               + sm.getSampleSize(0)
               + " bits decodes to "
-              + (bytes >> 20)
-              + " MiB; accepted up to "
-              + (MAX_DECODED_BYTES >> 20)
-              + " MiB");
+              + (bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : bytes + " bytes")
+              + "; the route accepts up to "
+              + budget
+              + " bytes (max.decoded.bytes)");
     }
   }
 

@@ -66,6 +66,23 @@ class LargeImageTest {
   }
 
   @Test
+  void shouldHoldAnImageToItsRoutesBudgetToTheByte() throws Exception {
+    // 64 x 64 grey at 8 bits decodes to exactly 4,096 bytes
+    BufferedImage grey = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_GRAY);
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(grey, "png", png);
+    ImageInput in = ImageInput.encoded(ImageInput.Encoding.PNG, png.toByteArray());
+
+    CNN.write(in.withMaxDecodedBytes(4096), java.nio.FloatBuffer.allocate(64));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> CNN.write(in.withMaxDecodedBytes(4095), java.nio.FloatBuffer.allocate(64)))
+        .isInstanceOf(io.streaminfer.models.InferenceException.class)
+        .hasMessageContaining(
+            "64x64 with 1 bands of 8 bits decodes to 4096 bytes; the route accepts up to 4095 bytes")
+        .hasMessageContaining("max.decoded.bytes");
+  }
+
+  @Test
   void shouldRefuseFromItsHeaderAnImageThatDecodesToMoreThanTheBudget() throws Exception {
     // 4096 x 4096 RGBA at 16 bits (128 MiB decoded) of zeros: 130 KB on the wire
     java.io.ByteArrayOutputStream idat = new java.io.ByteArrayOutputStream();
