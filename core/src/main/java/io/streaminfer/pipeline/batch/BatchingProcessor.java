@@ -6,6 +6,8 @@ import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
@@ -21,10 +23,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Loss-free micro-batching inside Kafka Streams. {@link #process} only appends the raw input record
- * to a changelogged buffer store (so a crash loses nothing: the buffer is restored with the task);
- * a batch runs when the buffer reaches the batch size (in {@code process}) or when its oldest
- * record has waited the maximum delay (a wall-clock punctuator). Whatever a restore brings back is
- * run by the first punctuation. Records are handled in arrival order, so order per key holds.
+ * to a changelogged, cached buffer store (so a crash loses nothing: the buffer as of the last
+ * commit is restored with the task, and the inputs after it were not committed either); a batch
+ * runs when the buffer reaches the batch size (in {@code process}) or when its oldest record has
+ * waited the maximum delay (a wall-clock punctuator). Whatever a restore brings back is run by the
+ * first punctuation. Records are handled in arrival order, so order per key holds.
  *
  * <p>Subclasses turn a batch into predictions and dead letters ({@link #handle}); every buffered
  * record must end in at least one of them. One batch must take far less than {@code
@@ -32,6 +35,14 @@ import org.slf4j.LoggerFactory;
  */
 public abstract class BatchingProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchingProcessor.class);
+
+  /** Keys below this are slots; larger ones come from buffers written by earlier releases. */
+  private static final long MAX_SLOT = 1 << 20;
+
+  private static final Comparator<KeyValue<Long, BufferedRecord>> ARRIVAL =
+      Comparator.<KeyValue<Long, BufferedRecord>, String>comparing(kv -> kv.value.topic())
+          .thenComparingInt(kv -> kv.value.partition())
+          .thenComparingLong(kv -> kv.value.offset());
   private long lastSlowWarningNs = System.nanoTime() - 60_000_000_000L;
   private final String storeName;
   private final BatchSettings settings;
@@ -43,7 +54,15 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
   protected ProcessorContext<Object, Object> context;
 
   private KeyValueStore<Long, BufferedRecord> buffer;
-  private long nextSeq;
+
+  /**
+   * The buffer's keys in use: a record takes the lowest free slot and a flush frees them all, so
+   * the keys of a task's buffer are 0 … batch size − 1 over and over. Behind Kafka Streams' record
+   * cache that makes the buffer's changelog carry at most one record per slot per commit (the
+   * slot's state at the commit) instead of a put and a tombstone per input.
+   */
+  private final BitSet slots = new BitSet();
+
   private int buffered;
   private long oldestMs;
 
@@ -70,7 +89,10 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     this.buffer = context.getStateStore(storeName);
     try (KeyValueIterator<Long, BufferedRecord> it = buffer.all()) {
       while (it.hasNext()) {
-        nextSeq = Math.max(nextSeq, it.next().key + 1);
+        long key = it.next().key;
+        if (key >= 0 && key < MAX_SLOT) {
+          slots.set((int) key);
+        } // else a key of an older release's buffer (a sequence number): freed by the next flush
         buffered++;
       }
     }
@@ -96,8 +118,10 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     if (buffered == 0) {
       oldestMs = context.currentSystemTimeMs();
     }
+    int slot = slots.nextClearBit(0);
+    slots.set(slot);
     buffer.put(
-        nextSeq++,
+        (long) slot,
         new BufferedRecord(
             md.topic(),
             md.partition(),
@@ -112,7 +136,11 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     }
   }
 
-  /** Runs every buffered record, oldest first, then removes them from the buffer. */
+  /**
+   * Runs every buffered record in arrival order, then removes them from the buffer. A task's buffer
+   * holds records of one input partition, so arrival order is offset order (slots say nothing of
+   * it).
+   */
   private void flush() {
     List<KeyValue<Long, BufferedRecord>> batch = new ArrayList<>(buffered);
     try (KeyValueIterator<Long, BufferedRecord> it = buffer.all()) {
@@ -120,6 +148,7 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
         batch.add(it.next());
       }
     }
+    batch.sort(ARRIVAL);
     long start = System.nanoTime();
     List<BufferedRecord> records = batch.stream().map(kv -> kv.value).toList();
     records.forEach(r -> metrics.queued(r.timestamp()));
@@ -134,6 +163,7 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     }
     long tookNs = System.nanoTime() - start;
     batch.forEach(kv -> buffer.delete(kv.key));
+    slots.clear();
     buffered = 0;
     metrics.batch(batch.size());
     if (tookNs > settings.slowAfter().toNanos()) {

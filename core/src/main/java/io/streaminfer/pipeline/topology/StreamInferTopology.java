@@ -71,12 +71,14 @@ public final class StreamInferTopology {
       PipelineMetrics.RouteMetrics routeMetrics = metrics.route(route.name());
       String node = route.processorNode();
       t.addProcessor(node, () -> family.processor(route, models, batching, routeMetrics), source);
-      // small and short-lived: in memory, made durable by its changelog topic
+      // small and short-lived: in memory, made durable by its changelog topic; cached, so the
+      // changelog gets each slot's state at a commit rather than every put and delete
       t.addStateStore(
           Stores.keyValueStoreBuilder(
-              Stores.inMemoryKeyValueStore(route.bufferStore()),
-              Serdes.Long(),
-              new BufferedRecord.StoreSerde()),
+                  Stores.inMemoryKeyValueStore(route.bufferStore()),
+                  Serdes.Long(),
+                  new BufferedRecord.StoreSerde())
+              .withCachingEnabled(),
           node);
       for (StoreBuilder<?> store : family.stores(route)) {
         t.addStateStore(store, node);
