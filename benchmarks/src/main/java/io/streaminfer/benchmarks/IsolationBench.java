@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.zip.CRC32;
 import java.util.zip.DeflaterOutputStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -218,21 +217,10 @@ public final class IsolationBench {
             .put((byte) 0)
             .put((byte) 0)
             .put((byte) 0);
-    chunk(png, "IHDR", ihdr.array());
-    chunk(png, "IDAT", idat.toByteArray());
-    chunk(png, "IEND", new byte[0]);
+    io.streaminfer.models.postprocess.PngEncoder.chunk(png, "IHDR", ihdr.array());
+    io.streaminfer.models.postprocess.PngEncoder.chunk(png, "IDAT", idat.toByteArray());
+    io.streaminfer.models.postprocess.PngEncoder.chunk(png, "IEND", new byte[0]);
     return png.toByteArray();
-  }
-
-  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) throws Exception {
-    out.write(ByteBuffer.allocate(4).putInt(data.length).array());
-    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    out.write(t);
-    out.write(data);
-    CRC32 crc = new CRC32();
-    crc.update(t);
-    crc.update(data);
-    out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
   }
 
   private static KafkaProducer<String, byte[]> producer(String bootstrap) {

@@ -60,7 +60,7 @@ public final class PngEncoder {
     ByteBuffer ihdr = ByteBuffer.allocate(13);
     ihdr.putInt(width).putInt(height).put((byte) 8).put((byte) (channels == 3 ? 2 : 0));
     // compression 0 (deflate), filter method 0, no interlace: the buffer's zeros
-    chunk(out, IHDR, ihdr.array());
+    chunk(out, "IHDR", ihdr.array());
     Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
     try {
       deflater.setInput(raw);
@@ -70,26 +70,27 @@ public final class PngEncoder {
       while (!deflater.finished()) {
         idat.write(buf, 0, deflater.deflate(buf));
       }
-      chunk(out, IDAT, idat.toByteArray());
+      chunk(out, "IDAT", idat.toByteArray());
     } finally {
       deflater.end();
     }
-    chunk(out, IEND, new byte[0]);
+    chunk(out, "IEND", new byte[0]);
     return out.toByteArray();
   }
 
   private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  private static final byte[] IHDR = {'I', 'H', 'D', 'R'};
-  private static final byte[] IDAT = {'I', 'D', 'A', 'T'};
-  private static final byte[] IEND = {'I', 'E', 'N', 'D'};
 
-  /** Length, type, data, CRC-32 of type and data. */
-  private static void chunk(ByteArrayOutputStream out, byte[] type, byte[] data) {
+  /**
+   * Appends one PNG chunk to {@code out}: length, {@code type} (four ASCII letters), {@code data},
+   * CRC-32 of type and data. Also for tests and benchmarks that craft PNGs a writer would not.
+   */
+  public static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-    out.writeBytes(type);
+    out.writeBytes(t);
     out.writeBytes(data);
     CRC32 crc = new CRC32();
-    crc.update(type);
+    crc.update(t);
     crc.update(data);
     out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
   }

@@ -94,7 +94,7 @@ class LargeImageTest {
     }
     java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
     png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-    chunk(
+    io.streaminfer.models.postprocess.PngEncoder.chunk(
         png,
         "IHDR",
         java.nio.ByteBuffer.allocate(13)
@@ -103,8 +103,8 @@ class LargeImageTest {
             .put((byte) 16)
             .put((byte) 6)
             .array());
-    chunk(png, "IDAT", idat.toByteArray());
-    chunk(png, "IEND", new byte[0]);
+    io.streaminfer.models.postprocess.PngEncoder.chunk(png, "IDAT", idat.toByteArray());
+    io.streaminfer.models.postprocess.PngEncoder.chunk(png, "IEND", new byte[0]);
     ImageInput in = ImageInput.encoded(ImageInput.Encoding.PNG, png.toByteArray());
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> MOBILENET.write(in, java.nio.FloatBuffer.allocate(MOBILENET.elements())))
@@ -114,17 +114,5 @@ class LargeImageTest {
             e ->
                 assertThat(((io.streaminfer.models.InferenceException) e).reason())
                     .isEqualTo(io.streaminfer.models.InferenceException.Reason.IMAGE_DIMENSIONS));
-  }
-
-  private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data)
-      throws Exception {
-    out.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
-    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    out.write(t);
-    out.write(data);
-    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-    crc.update(t);
-    crc.update(data);
-    out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
   }
 }

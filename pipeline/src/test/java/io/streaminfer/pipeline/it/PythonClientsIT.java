@@ -68,12 +68,8 @@ class PythonClientsIT {
 
     List<Process> background = new ArrayList<>();
     try {
-      Process broker = Walkthrough.start(root, work, commands.get(0), subst, "python-broker");
-      background.add(broker);
-      Walkthrough.awaitLine(
-          PipelineProcess.logFile("python-broker").toPath(),
-          "Kafka broker on 127.0.0.1:" + port,
-          broker);
+      background.add(
+          Walkthrough.startBroker(root, work, commands.get(0), subst, "python-broker", port));
       background.add(Walkthrough.start(root, work, commands.get(1), subst, "python-run"));
       String schemas = Walkthrough.run(root, work, commands.get(2), subst, "python-schemas", 60);
       assertThat(schemas).contains("wrote ");

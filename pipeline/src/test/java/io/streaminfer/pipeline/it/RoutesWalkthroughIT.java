@@ -176,12 +176,8 @@ class RoutesWalkthroughIT {
 
     List<Process> background = new ArrayList<>();
     try {
-      Process broker = Walkthrough.start(root, work, commands.get(0), subst, "walkthrough-broker");
-      background.add(broker);
-      Walkthrough.awaitLine(
-          PipelineProcess.logFile("walkthrough-broker").toPath(),
-          "Kafka broker on 127.0.0.1:" + port,
-          broker);
+      background.add(
+          Walkthrough.startBroker(root, work, commands.get(0), subst, "walkthrough-broker", port));
       background.add(Walkthrough.start(root, work, commands.get(1), subst, "walkthrough-run"));
       Process produce =
           Walkthrough.start(root, work, commands.get(2), subst, "walkthrough-produce");

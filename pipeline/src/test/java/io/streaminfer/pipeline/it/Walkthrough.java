@@ -90,6 +90,18 @@ final class Walkthrough {
     return printed;
   }
 
+  /**
+   * Starts the documented {@code streaminfer broker} command and waits until it serves on {@code
+   * port}.
+   */
+  static Process startBroker(
+      Path root, Path work, String command, Map<String, String> subst, String log, int port)
+      throws Exception {
+    Process broker = start(root, work, command, subst, log);
+    awaitLine(PipelineProcess.logFile(log).toPath(), "Kafka broker on 127.0.0.1:" + port, broker);
+    return broker;
+  }
+
   /** Waits until {@code log} contains {@code text}, failing when {@code p} ends first. */
   static void awaitLine(Path log, String text, Process p) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
