@@ -74,25 +74,24 @@ public final class StreamInferApp implements AutoCloseable {
     }
     StreamInferApp app = new StreamInferApp(models, clients, registry, metrics);
     clients.forEach(
-        (id, streams) ->
-            // the default reaction (this client shuts down, the instance stops); the cause is kept
-            // for the exit line
-            streams.setUncaughtExceptionHandler(
-                e -> {
-                  app.failure.compareAndSet(null, e);
-                  return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
-                      .SHUTDOWN_CLIENT;
-                }));
-    clients.forEach(
-        (id, streams) ->
-            streams.setStateListener(
-                (now, before) -> {
-                  LOG.info("streams {}: {} -> {}", id, before, now);
-                  if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                    // one client down stops the instance (a supervisor restarts it)
-                    app.stopped.countDown();
-                  }
-                }));
+        (id, streams) -> {
+          // the default reaction (this client shuts down, the instance stops); the cause is kept
+          // for the exit line
+          streams.setUncaughtExceptionHandler(
+              e -> {
+                app.failure.compareAndSet(null, e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+                    .SHUTDOWN_CLIENT;
+              });
+          streams.setStateListener(
+              (now, before) -> {
+                LOG.info("streams {}: {} -> {}", id, before, now);
+                if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                  // one client down stops the instance (a supervisor restarts it)
+                  app.stopped.countDown();
+                }
+              });
+        });
     int port = config.getInt(StreamInferConfig.METRICS_PORT);
     if (port > 0) {
       try {

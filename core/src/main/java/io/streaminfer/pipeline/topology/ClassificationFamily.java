@@ -29,7 +29,7 @@ abstract class ClassificationFamily<E extends SpecificRecord, I> implements Task
   private final Task task;
   private final Class<E> eventType;
   private final Class<? extends BatchTask<I, ?, ClassScores.Classified>> taskType;
-  private final List<String> limitKeys;
+  private final Set<String> routeKeys;
 
   ClassificationFamily(
       Task task,
@@ -39,7 +39,9 @@ abstract class ClassificationFamily<E extends SpecificRecord, I> implements Task
     this.task = task;
     this.eventType = eventType;
     this.taskType = taskType;
-    this.limitKeys = List.of(limitKeys);
+    Set<String> keys = new java.util.HashSet<>(List.of(limitKeys));
+    keys.add(RouteKeys.TOP_K);
+    this.routeKeys = Set.copyOf(keys);
   }
 
   @Override
@@ -59,9 +61,7 @@ abstract class ClassificationFamily<E extends SpecificRecord, I> implements Task
 
   @Override
   public final Set<String> routeKeys() {
-    Set<String> keys = new java.util.HashSet<>(limitKeys);
-    keys.add(RouteKeys.TOP_K);
-    return Set.copyOf(keys);
+    return routeKeys;
   }
 
   @Override

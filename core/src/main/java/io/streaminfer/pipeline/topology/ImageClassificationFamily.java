@@ -38,14 +38,14 @@ public final class ImageClassificationFamily extends ClassificationFamily<ImageE
         ImageEvent::getId,
         ImageEvent::getEventTime,
         ImageEvent::getLabel,
-        e -> input(e, maxBytes).withMaxDecodedBytes(maxDecoded));
+        e -> input(e, maxBytes, maxDecoded));
   }
 
   /**
    * The model input of {@code e}; refuses payloads over {@code maxBytes} and raw images without
    * dimensions.
    */
-  static ImageInput input(ImageEvent e, int maxBytes) {
+  static ImageInput input(ImageEvent e, int maxBytes, long maxDecodedBytes) {
     ByteBuffer b = e.getData();
     if (b.remaining() > maxBytes) {
       throw new RejectedEventException(
@@ -57,12 +57,12 @@ public final class ImageClassificationFamily extends ClassificationFamily<ImageE
     b.duplicate().get(data);
     ImageInput.Encoding enc = ImageInput.Encoding.valueOf(e.getEncoding().name());
     if (enc != ImageInput.Encoding.RAW_UINT8) {
-      return ImageInput.encoded(enc, data);
+      return new ImageInput(enc, data, 0, 0, 0, maxDecodedBytes);
     }
     if (e.getWidth() == null || e.getHeight() == null || e.getChannels() == null) {
       throw new RejectedEventException(
           ErrorCode.IMAGE_DIMENSIONS, "", "raw image needs width, height and channels");
     }
-    return new ImageInput(enc, data, e.getWidth(), e.getHeight(), e.getChannels());
+    return new ImageInput(enc, data, e.getWidth(), e.getHeight(), e.getChannels(), maxDecodedBytes);
   }
 }

@@ -78,7 +78,8 @@ public final class PngEncoder {
     return out.toByteArray();
   }
 
-  private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  /** The eight bytes every PNG file starts with. */
+  public static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
   /**
    * Appends one PNG chunk to {@code out}: length, {@code type} (four ASCII letters), {@code data},

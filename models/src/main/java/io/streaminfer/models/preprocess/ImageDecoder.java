@@ -54,7 +54,7 @@ public final class ImageDecoder {
    */
   public static final long MAX_DECODED_BYTES = 64L << 20;
 
-  private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  private static final byte[] PNG_MAGIC = io.streaminfer.models.postprocess.PngEncoder.SIGNATURE;
   private static final ImageReaderSpi PNG = provider("png", "com.sun.imageio");
   private static final ImageReaderSpi JPEG_READER = provider("jpeg", "com.twelvemonkeys");
 
@@ -192,8 +192,8 @@ public final class ImageDecoder {
     return orientation == 1 ? px : orient(px, orientation);
   }
 
-  /** "PNG" or "JPEG" by the bytes' signature, else null. */
-  static String signature(byte[] d) {
+  /** "PNG" or "JPEG" by the bytes' signature, else null; producers name the encoding with it. */
+  public static String signature(byte[] d) {
     if (d.length >= PNG_MAGIC.length
         && java.util.Arrays.equals(d, 0, PNG_MAGIC.length, PNG_MAGIC, 0, PNG_MAGIC.length)) {
       return "PNG";

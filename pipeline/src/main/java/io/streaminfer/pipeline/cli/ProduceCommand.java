@@ -217,19 +217,13 @@ final class ProduceCommand implements Callable<Integer> {
     return out;
   }
 
-  /** PNG or JPEG from the file's magic bytes, as the pipeline checks the field against them. */
+  /** PNG or JPEG from the file's signature, as the pipeline checks the field against it. */
   private ImageEncoding encoding(Path f, byte[] data) {
-    if (data.length >= 8
-        && (data[0] & 0xff) == 0x89
-        && data[1] == 'P'
-        && data[2] == 'N'
-        && data[3] == 'G') {
-      return ImageEncoding.PNG;
+    String signature = io.streaminfer.models.preprocess.ImageDecoder.signature(data);
+    if (signature == null) {
+      throw new ParameterException(new CommandLine(this), f + " is neither a PNG nor a JPEG file");
     }
-    if (data.length >= 3 && (data[0] & 0xff) == 0xff && (data[1] & 0xff) == 0xd8) {
-      return ImageEncoding.JPEG;
-    }
-    throw new ParameterException(new CommandLine(this), f + " is neither a PNG nor a JPEG file");
+    return ImageEncoding.valueOf(signature);
   }
 
   private static <T extends SpecificRecord> ProducerRecord<String, byte[]> record(
