@@ -4,6 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
+import io.streaminfer.pipeline.model.ControlTopics;
+import io.streaminfer.pipeline.model.ModelControlListener;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.pipeline.topology.StreamInferTopology;
 import java.time.Duration;
@@ -30,6 +32,7 @@ public final class StreamInferApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamInferApp.class);
 
   private final ModelRegistry models;
+  private final ModelControlListener control; // null without run-time model changes
   private final Map<String, KafkaStreams> clients; // application id → client
   private final PrometheusMeterRegistry registry;
   private final PipelineMetrics metrics;
@@ -39,10 +42,12 @@ public final class StreamInferApp implements AutoCloseable {
 
   private StreamInferApp(
       ModelRegistry models,
+      ModelControlListener control,
       Map<String, KafkaStreams> clients,
       PrometheusMeterRegistry registry,
       PipelineMetrics metrics) {
     this.models = models;
+    this.control = control;
     this.clients = clients;
     this.registry = registry;
     this.metrics = metrics;
@@ -57,7 +62,21 @@ public final class StreamInferApp implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Map<String, KafkaStreams> clients = new LinkedHashMap<>();
+    ModelControlListener control = null;
     try {
+      if (config.modelControl()) {
+        // the routes serve what the control topic asks from their first batch, as their peers do
+        ControlTopics.ensure(config);
+        control =
+            new ModelControlListener(
+                config.clientProperties(),
+                config.getString(StreamInferConfig.TOPIC_MODEL_CONTROL),
+                config.getString(StreamInferConfig.TOPIC_MODEL_STATUS),
+                config.instanceId(),
+                models,
+                metrics);
+        control.catchUp(Duration.ofMillis(config.getLong(StreamInferConfig.CONTROL_CATCHUP_MS)));
+      }
       for (var instance : config.instances().entrySet()) {
         Properties p = StreamInferTopology.streamsProperties(config, instance.getValue(), metrics);
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, instance.getKey());
@@ -67,12 +86,15 @@ public final class StreamInferApp implements AutoCloseable {
                 StreamInferTopology.build(config, instance.getValue(), models, metrics), p));
       }
     } catch (RuntimeException e) {
+      if (control != null) {
+        control.close();
+      }
       clients.values().forEach(KafkaStreams::close);
       models.close();
       registry.close();
       throw e;
     }
-    StreamInferApp app = new StreamInferApp(models, clients, registry, metrics);
+    StreamInferApp app = new StreamInferApp(models, control, clients, registry, metrics);
     clients.forEach(
         (id, streams) -> {
           // the default reaction (this client shuts down, the instance stops); the cause is kept
@@ -113,6 +135,9 @@ public final class StreamInferApp implements AutoCloseable {
           app.server.port());
     }
     clients.values().forEach(KafkaStreams::start);
+    if (control != null) {
+      control.start();
+    }
     LOG.info(
         "StreamInfer started: application.id={}, guarantee={}, provider={}",
         clients.keySet(),
@@ -154,6 +179,11 @@ public final class StreamInferApp implements AutoCloseable {
     return metrics;
   }
 
+  /** The control listener, when models change at run time ({@code topic.model.control} set). */
+  public java.util.Optional<ModelControlListener> control() {
+    return java.util.Optional.ofNullable(control);
+  }
+
   /** The loaded models. */
   public ModelRegistry models() {
     return models;
@@ -193,6 +223,9 @@ public final class StreamInferApp implements AutoCloseable {
   public void close() {
     if (server != null) {
       server.close();
+    }
+    if (control != null) {
+      control.close(); // no swap while the streams stop
     }
     boolean stoppedAll = true;
     for (KafkaStreams s : clients.values()) {

@@ -61,6 +61,9 @@ public record Route(
   /** Role of the main output topic every route has. */
   public static final String OUTPUT = "output";
 
+  /** Role of the shadow-predictions sink (a shadow version's results; not a route key). */
+  public static final String SHADOW = "shadow";
+
   /** Copies the collections. */
   public Route {
     models = List.copyOf(models);

@@ -54,6 +54,11 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String IMAGE_MAX_DECODED_BYTES = "image.max.decoded.bytes";
   public static final String TEXT_MAX_CHARS = "text.max.chars";
   public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
+  public static final String TOPIC_MODEL_CONTROL = "topic.model.control";
+  public static final String TOPIC_MODEL_STATUS = "topic.model.status";
+  public static final String TOPIC_SHADOW_PREDICTIONS = "topic.shadow.predictions";
+  public static final String INSTANCE_ID = "instance.id";
+  public static final String CONTROL_CATCHUP_MS = "model.control.catchup.ms";
   public static final String METRICS_PORT = "metrics.port";
   public static final String METRICS_HOST = "metrics.host";
   public static final String ROUTES = "routes";
@@ -221,6 +226,42 @@ public final class StreamInferConfig extends AbstractConfig {
               "dead-letters",
               Importance.HIGH,
               "Where every input that cannot become a prediction goes, with its original bytes and typed reason headers.")
+          .define(
+              TOPIC_MODEL_CONTROL,
+              Type.STRING,
+              "model-control",
+              Importance.HIGH,
+              "Compacted topic (one partition) of the routes' desired models, written by `streaminfer model deploy|promote|canary|"
+                  + "shadow|rollback|undeploy`; every instance reads it from the start and swaps models while serving. Created when "
+                  + "missing. Empty: no run-time model changes (the routes serve what their configuration names).")
+          .define(
+              TOPIC_MODEL_STATUS,
+              Type.STRING,
+              "model-status",
+              Importance.MEDIUM,
+              "Compacted topic where each instance reports, per route, what it serves and what it refused (`streaminfer model "
+                  + "status` prints it). Created when missing.")
+          .define(
+              TOPIC_SHADOW_PREDICTIONS,
+              Type.STRING,
+              "shadow-predictions",
+              Importance.MEDIUM,
+              "Where a shadow version's predictions go (the route's output record, header streaminfer.route naming the route); "
+                  + "never to the route's own output.")
+          .define(
+              INSTANCE_ID,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "This instance's name in the model-status topic; empty: the host name. Set it when one host runs several instances.")
+          .define(
+              CONTROL_CATCHUP_MS,
+              Type.LONG,
+              60_000L,
+              Range.atLeast(1),
+              Importance.LOW,
+              "How long start-up may take to read the model-control topic to its end and load the versions it names, before "
+                  + "the streams start (so a new or restarted instance serves what its peers serve from its first batch).")
           .define(
               BATCH_MAX_SIZE,
               Type.INT,
@@ -667,6 +708,24 @@ public final class StreamInferConfig extends AbstractConfig {
         .filter(r -> r.batchMaxSize() > 1)
         .map(r -> r.batchMaxDelay().toMillis())
         .min(Long::compare);
+  }
+
+  /** This instance's name on the model-status topic: {@code instance.id}, else the host name. */
+  public String instanceId() {
+    String id = getString(INSTANCE_ID).trim();
+    if (!id.isEmpty()) {
+      return id;
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  /** Whether models change at run time (a control topic is named). */
+  public boolean modelControl() {
+    return !getString(TOPIC_MODEL_CONTROL).isBlank();
   }
 
   /** Plain Kafka client properties: every {@code kafka.*} key plus the bootstrap servers. */

@@ -68,6 +68,8 @@ public final class PipelineMetrics {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>(); // route NUL code
+  private final Map<String, java.util.concurrent.atomic.AtomicLong> controlOffsets =
+      new ConcurrentHashMap<>();
 
   /** Metrics recorded into {@code registry} (not owned). */
   public PipelineMetrics(MeterRegistry registry) {
@@ -128,6 +130,58 @@ public final class PipelineMetrics {
         .sum();
   }
 
+  /**
+   * The answer of this instance to a control record of {@code route} at {@code offset}: applied
+   * (the route serves under it from the next batch) or refused.
+   */
+  public void control(String route, boolean applied, long offset) {
+    Counter.builder("streaminfer.model.control")
+        .tag("route", route)
+        .tag("outcome", applied ? "applied" : "refused")
+        .description("Control records read, per route, applied or refused")
+        .register(registry)
+        .increment();
+    if (applied) {
+      controlOffsets
+          .computeIfAbsent(
+              route,
+              r -> {
+                java.util.concurrent.atomic.AtomicLong v =
+                    new java.util.concurrent.atomic.AtomicLong(-1);
+                io.micrometer.core.instrument.Gauge.builder(
+                        "streaminfer.model.control.offset", v::get)
+                    .tag("route", r)
+                    .description(
+                        "Offset of the control record the route serves under (-1: configured)")
+                    .register(registry);
+                return v;
+              })
+          .set(offset);
+    }
+  }
+
+  /** Control records of {@code route} counted with {@code outcome} (applied, refused) so far. */
+  public double control(String route, String outcome) {
+    Counter c =
+        registry
+            .find("streaminfer.model.control")
+            .tag("route", route)
+            .tag("outcome", outcome)
+            .counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /** Shadow predictions of {@code route} with {@code agreement} (agree, disagree, n/a) so far. */
+  public double shadows(String route, String agreement) {
+    Counter c =
+        registry
+            .find("streaminfer.shadow.predictions")
+            .tag("route", route)
+            .tag("agreement", agreement)
+            .counter();
+    return c == null ? 0 : c.count();
+  }
+
   /** Slow batches counted for {@code route} so far. */
   public double slowBatches(String route) {
     Counter c = registry.find("streaminfer.slow.batches").tag("route", route).counter();
@@ -146,6 +200,8 @@ public final class PipelineMetrics {
     // counting it
     private final Map<OnnxModel, Counter> predictions = new ConcurrentHashMap<>();
     private final Map<OnnxModel, Timer> inference = new ConcurrentHashMap<>();
+    private final Map<String, Counter> shadows = new ConcurrentHashMap<>(); // by agreement
+    private final Counter shadowsFailed;
 
     private RouteMetrics(String route) {
       this.route = route;
@@ -154,6 +210,11 @@ public final class PipelineMetrics {
               .tag("route", route)
               .description(
                   "Batches that took over a quarter of the poll budget (see docs/reliability.md)")
+              .register(registry);
+      this.shadowsFailed =
+          Counter.builder("streaminfer.shadow.failures")
+              .tag("route", route)
+              .description("Events the route's shadow version failed on (no shadow prediction)")
               .register(registry);
       this.anomalies =
           Counter.builder("streaminfer.anomalies")
@@ -261,6 +322,30 @@ public final class PipelineMetrics {
     /** One dead letter. */
     public void deadLetter(ErrorCode code) {
       PipelineMetrics.this.deadLetter(route, code);
+    }
+
+    /**
+     * One prediction of the route's shadow written to the shadow topic: {@code agrees} says whether
+     * it names the label the route served (null where there is nothing to compare).
+     */
+    public void shadow(Boolean agrees) {
+      String a = agrees == null ? "n/a" : agrees ? "agree" : "disagree";
+      shadows
+          .computeIfAbsent(
+              a,
+              k ->
+                  Counter.builder("streaminfer.shadow.predictions")
+                      .tag("route", route)
+                      .tag("agreement", k)
+                      .description(
+                          "Shadow predictions, by agreement with the served label (classifiers)")
+                      .register(registry))
+          .increment();
+    }
+
+    /** One event the shadow could not serve (no shadow prediction; the route's is unchanged). */
+    public void shadowFailed() {
+      shadowsFailed.increment();
     }
 
     /** One anomaly alert. */

@@ -1,5 +1,6 @@
 package io.streaminfer.pipeline.model;
 
+import io.streaminfer.models.ModelLoadException;
 import io.streaminfer.models.card.ModelArtifact;
 import io.streaminfer.models.card.ModelRepository;
 import io.streaminfer.models.card.Task;
@@ -15,13 +16,20 @@ import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.dlq.RejectedEventException;
 import io.streaminfer.pipeline.topology.TaskFamily;
+import io.streaminfer.schemas.ModelControl;
+import io.streaminfer.schemas.ModelVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -30,12 +38,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every model version of the repository, loaded once with one ONNX Runtime session each, and the
- * task that serves it (built by the card's {@link TaskFamily}). Routes an event to its model: the
- * route's default (the version it names, else the pinned or newest), or the model a {@code model}
- * header names ({@code name} or {@code name:version}) when that model has the same task.
+ * task that serves it (built by the card's {@link TaskFamily}); and, per route, what the route
+ * serves now ({@link Serving}): its configured default (the version it names, else the pinned or
+ * newest) until a control record ({@link #apply}) asks for other versions. An event is served by
+ * the route's serving (canary or primary by its key), or by the model a {@code model} header names
+ * ({@code name} or {@code name:version}) when that model has the same task.
+ *
+ * <p>Versions a control record names are loaded, verified (sha256 against the record and the card,
+ * card against the graph, task against the route) and warmed up by the caller's thread (the control
+ * listener's, never a stream thread); a refused one changes nothing. A processor holds a {@link
+ * Lease} for each batch; a version no route needs any more is closed once every lease taken before
+ * it was dropped has been closed.
  *
  * <p>Owns the sessions: {@link #close()} closes them and must run only after every Kafka Streams
- * instance that uses them has been closed.
+ * instance that uses them has been closed. Thread-safe.
  */
 public final class ModelRegistry implements AutoCloseable {
   /** Header that picks another model or version of the same task. */
@@ -43,11 +59,25 @@ public final class ModelRegistry implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
 
-  private final Map<String, BatchTask<?, ?, ?>> tasks = new LinkedHashMap<>(); // "name:version"
+  private final Map<String, BatchTask<?, ?, ?>> tasks = new ConcurrentHashMap<>(); // "name:version"
   private final Map<String, String> defaults = new LinkedHashMap<>(); // name → version
-  private final List<OnnxModel> sessions = new ArrayList<>();
+  private final Map<String, OnnxModel> sessions = new ConcurrentHashMap<>(); // "name:version"
+  private final Set<String> startup = ConcurrentHashMap.newKeySet(); // loaded at start, kept
+  private final Map<String, Serving> serving = new ConcurrentHashMap<>(); // route → now
+  private final Map<String, Route> routes = new LinkedHashMap<>();
+  private final RuntimeSettings settings;
+  private final ProviderSelector selector = new ProviderSelector();
+  private final Path root;
 
-  private ModelRegistry() {}
+  private volatile long processed = -1; // the last control offset read (applied or refused)
+  private final Object generations = new Object();
+  private volatile Generation current = new Generation();
+  private final ArrayDeque<Generation> sealed = new ArrayDeque<>(); // oldest first
+
+  private ModelRegistry(RuntimeSettings settings, Path root) {
+    this.settings = settings;
+    this.root = root;
+  }
 
   /**
    * Verifies the repository, opens every model version in it and checks every route's models: each
@@ -65,12 +95,12 @@ public final class ModelRegistry implements AutoCloseable {
     Path root = Path.of(config.getString(StreamInferConfig.MODELS_REPOSITORY));
     ModelRepository repo = ModelRepository.open(root);
     checkRoutes(config, repo, root);
-    ModelRegistry registry = new ModelRegistry();
-    ProviderSelector selector = new ProviderSelector();
+    ModelRegistry registry = new ModelRegistry(settings, root);
     try {
       for (ModelArtifact a : repo.all()) {
-        OnnxModel m = OnnxModel.load(a, settings, selector);
-        registry.sessions.add(m);
+        OnnxModel m = OnnxModel.load(a, settings, registry.selector);
+        registry.sessions.put(a.card().id(), m);
+        registry.startup.add(a.card().id());
         registry.tasks.put(a.card().id(), TaskFamily.of(a.card().task()).newTask(m));
       }
       for (String name : repo.names()) {
@@ -80,15 +110,14 @@ public final class ModelRegistry implements AutoCloseable {
         List<BatchTask<?, ?, ?>> tasks = new ArrayList<>();
         r.models().forEach(m -> tasks.add(registry.task(m, BatchTask.class)));
         TaskFamily.of(r.task()).checkModels(r, tasks);
+        registry.routes.put(r.name(), r);
+        registry.serving.put(r.name(), Serving.configured(r.name(), tasks.get(0)));
       }
     } catch (RuntimeException e) {
       registry.close();
       throw e;
     }
-    LOG.info(
-        "loaded models {} on {}",
-        registry.tasks.keySet(),
-        registry.sessions.isEmpty() ? "-" : registry.sessions.get(0).provider());
+    LOG.info("loaded models {} on {}", registry.tasks.keySet(), registry.provider().orElse("-"));
     return registry;
   }
 
@@ -157,7 +186,7 @@ public final class ModelRegistry implements AutoCloseable {
     BatchTask<?, ?, ?> t = tasks.get(ref.name() + ":" + version);
     if (t == null) {
       throw new IllegalArgumentException(
-          "model " + ref + " is not loaded (loaded: " + tasks.keySet() + ")");
+          "model " + ref + " is not loaded (loaded: " + loadedIds() + ")");
     }
     return type.cast(t);
   }
@@ -168,14 +197,15 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * The task for an event: the one its {@code model} header names, else {@code defaultModel}.
-   * Throws {@link RejectedEventException} (UNKNOWN_MODEL, WRONG_TASK_MODEL) for a bad header.
+   * The task for an event of a route serving {@code now}: the one its {@code model} header names,
+   * else the serving's pick for the event's {@code key} (canary or primary). Throws {@link
+   * RejectedEventException} (UNKNOWN_MODEL, WRONG_TASK_MODEL) for a bad header.
    */
   public <T extends BatchTask<?, ?, ?>> T route(
-      Headers headers, ModelRef defaultModel, Class<T> type) {
+      Headers headers, byte[] key, Serving now, Class<T> type) {
     Header h = headers == null ? null : headers.lastHeader(MODEL_HEADER);
     if (h == null) {
-      return task(defaultModel, type);
+      return type.cast(now.pick(key));
     }
     String wanted =
         new String(h.value() == null ? new byte[0] : h.value(), StandardCharsets.UTF_8).trim();
@@ -187,7 +217,7 @@ public final class ModelRegistry implements AutoCloseable {
       throw new RejectedEventException(
           ErrorCode.UNKNOWN_MODEL,
           "",
-          "model header '" + wanted + "' names no loaded model (loaded: " + tasks.keySet() + ")");
+          "model header '" + wanted + "' names no loaded model (loaded: " + loadedIds() + ")");
     }
     if (!type.isInstance(t)) {
       Task task = t.model().card().task();
@@ -199,20 +229,360 @@ public final class ModelRegistry implements AutoCloseable {
     return type.cast(t);
   }
 
+  /**
+   * Notes that every control record up to {@code offset} has been read and applied or refused (by
+   * the control listener, after each record).
+   */
+  public void processed(long offset) {
+    processed = Math.max(processed, offset);
+  }
+
+  /** The last control offset read (applied or refused); -1 before any. */
+  public long processedOffset() {
+    return processed;
+  }
+
+  /**
+   * Waits until the control record at {@code offset} has been read (applied or refused); false when
+   * {@code timeout} passed first.
+   */
+  public boolean awaitProcessed(long offset, java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (processed < offset) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What route {@code route} serves now. */
+  public Serving serving(String route) {
+    Serving s = serving.get(route);
+    if (s == null) {
+      throw new IllegalArgumentException(
+          "no route " + route + " (routes: " + routes.keySet() + ")");
+    }
+    return s;
+  }
+
+  /**
+   * Takes a lease on what route {@code route} serves now: the versions it names stay open until it
+   * is closed. One per batch; close it in try-with-resources.
+   */
+  public Lease lease(String route) {
+    while (true) {
+      Generation g = current;
+      g.users.incrementAndGet();
+      if (g == current) {
+        return new Lease(serving(route), g);
+      }
+      release(g); // a swap sealed it meanwhile: take the next
+    }
+  }
+
+  /** A batch's hold on one route's serving; closing it lets retired versions close. */
+  public final class Lease implements AutoCloseable {
+    private final Serving serving;
+    private Generation generation;
+
+    private Lease(Serving serving, Generation generation) {
+      this.serving = serving;
+      this.generation = generation;
+    }
+
+    /** What the route served when the lease was taken. */
+    public Serving serving() {
+      return serving;
+    }
+
+    /** Safe to call twice. */
+    @Override
+    public void close() {
+      if (generation != null) {
+        Generation g = generation;
+        generation = null;
+        release(g);
+      }
+    }
+  }
+
+  /** Leases taken between two swaps, and what closes once none of them is held any more. */
+  private static final class Generation {
+    final AtomicInteger users = new AtomicInteger();
+    final List<Runnable> onDrained = new ArrayList<>();
+    volatile boolean isSealed;
+  }
+
+  private void release(Generation g) {
+    if (g.users.decrementAndGet() == 0 && g.isSealed) {
+      drain();
+    }
+  }
+
+  /** Ends the current generation; {@code closers} run once it and every older one have drained. */
+  private void retire(List<Runnable> closers) {
+    synchronized (generations) {
+      Generation old = current;
+      old.onDrained.addAll(closers);
+      old.isSealed = true;
+      sealed.add(old);
+      current = new Generation();
+    }
+    drain();
+  }
+
+  private void drain() {
+    List<Runnable> run = new ArrayList<>();
+    synchronized (generations) {
+      while (!sealed.isEmpty() && sealed.peek().users.get() == 0) {
+        run.addAll(sealed.poll().onDrained);
+      }
+    }
+    run.forEach(Runnable::run);
+  }
+
+  /**
+   * The answer to one control record of one route.
+   *
+   * @param route the route
+   * @param applied whether the route now serves what the record asks
+   * @param reason why not (naming the file or key); when applied, the versions only to be kept
+   *     loaded that would not load and why; else empty
+   * @param serving what the route serves after it
+   */
+  public record Outcome(String route, boolean applied, String reason, Serving serving) {}
+
+  /**
+   * Makes route {@code route} serve what control record {@code control} (at {@code offset} of the
+   * control topic) asks, or — for a tombstone ({@code control} null) — its configured models. Loads
+   * and warms the versions it names that are not loaded yet on the calling thread; when the serving
+   * version, the canary or the shadow is refused (missing, tampered, another task, a graph that
+   * disagrees with its card or will not run), closes what it loaded and changes nothing. A version
+   * the record only keeps loaded (deployed, or the rollback target) that will not load is left out
+   * and named in the outcome's reason. Versions no route needs any more are closed once the batches
+   * using them end. Called by one thread at a time (the control listener).
+   */
+  public synchronized Outcome apply(String route, ModelControl control, long offset) {
+    try {
+      return applyRecord(route, control, offset);
+    } finally {
+      processed(offset);
+    }
+  }
+
+  private Outcome applyRecord(String route, ModelControl control, long offset) {
+    Route r = routes.get(route);
+    if (r == null) {
+      return refused(
+          route, "no route " + route + " on this instance (routes: " + routes.keySet() + ")", null);
+    }
+    Serving before = serving.get(route);
+    TaskFamily family = TaskFamily.of(r.task());
+    if (family.servesSeveralModels()) {
+      return refused(
+          route,
+          "route "
+              + route
+              + " is a "
+              + r.task().id()
+              + " route: its models change at a restart ("
+              + RouteKeys.key(route, RouteKeys.MODELS)
+              + "), not through the control topic yet",
+          before);
+    }
+    if (control == null) {
+      Serving configured =
+          new Serving(
+              route, task(r.defaultModel(), BatchTask.class), null, 0, null, List.of(), offset);
+      swap(route, configured, Map.of());
+      return new Outcome(route, true, "", configured);
+    }
+    Map<String, BatchTask<?, ?, ?>> fresh = new LinkedHashMap<>(); // loaded by this record
+    try {
+      BatchTask<?, ?, ?> primary = obtain(r, control.getServing(), fresh);
+      BatchTask<?, ?, ?> canary =
+          control.getCanary() == null ? null : obtain(r, control.getCanary(), fresh);
+      double share = control.getCanaryShare();
+      if (canary != null && !(share > 0 && share <= 1)) {
+        throw new ModelLoadException(
+            "canary share " + share + " of route " + route + " is not in (0, 1]");
+      }
+      BatchTask<?, ?, ?> shadow =
+          control.getShadow() == null ? null : obtain(r, control.getShadow(), fresh);
+      List<String> loaded = new ArrayList<>();
+      Map<String, ModelVersion> keep = new LinkedHashMap<>(); // by id, each once
+      control.getLoaded().forEach(v -> keep.putIfAbsent(v.getName() + ":" + v.getVersion(), v));
+      if (control.getPrevious() != null) { // warm, so that a rollback is instant
+        keep.putIfAbsent(
+            control.getPrevious().getName() + ":" + control.getPrevious().getVersion(),
+            control.getPrevious());
+      }
+      List<String> left = new ArrayList<>(); // versions only kept warm need not load
+      for (ModelVersion v : keep.values()) {
+        try {
+          loaded.add(obtain(r, v, fresh).model().card().id());
+        } catch (RuntimeException e) {
+          left.add(v.getName() + ":" + v.getVersion() + " not loaded: " + e.getMessage());
+        }
+      }
+      List<BatchTask<?, ?, ?>> check = new ArrayList<>(List.of(primary));
+      if (canary != null) {
+        check.add(canary);
+      }
+      if (shadow != null) {
+        check.add(shadow);
+      }
+      for (BatchTask<?, ?, ?> t : check) {
+        family.checkModels(r, List.of(t));
+      }
+      Serving next = new Serving(route, primary, canary, share, shadow, loaded, offset);
+      swap(route, next, fresh);
+      left.forEach(l -> LOG.warn("route {}: control record at offset {}: {}", route, offset, l));
+      return new Outcome(route, true, String.join("; ", left), next);
+    } catch (RuntimeException e) {
+      fresh.values().forEach(ModelRegistry::closeTask);
+      LOG.warn("route {}: control record at offset {} refused: {}", route, offset, e.getMessage());
+      return refused(route, e.getMessage(), before);
+    }
+  }
+
+  private static Outcome refused(String route, String reason, Serving before) {
+    return new Outcome(route, false, reason == null ? "refused" : reason, before);
+  }
+
+  /** Publishes {@code next} for {@code route}, then retires the versions nothing needs. */
+  private void swap(String route, Serving next, Map<String, BatchTask<?, ?, ?>> fresh) {
+    fresh.forEach(
+        (id, t) -> {
+          sessions.put(id, t.model());
+          tasks.put(id, t);
+        });
+    serving.put(route, next);
+    Set<String> needed = new HashSet<>(startup);
+    serving.values().forEach(s -> needed.addAll(s.ids()));
+    List<Runnable> closers = new ArrayList<>();
+    for (String id : List.copyOf(tasks.keySet())) {
+      if (!needed.contains(id)) {
+        BatchTask<?, ?, ?> t = tasks.remove(id);
+        sessions.remove(id);
+        LOG.info("{} is no longer served: closing it once the batches using it end", id);
+        closers.add(() -> closeTask(t));
+      }
+    }
+    retire(closers);
+  }
+
+  /**
+   * The task of version {@code v} for route {@code r}: the loaded one when its sha256 is {@code
+   * v}'s, else loaded from the artifact (into {@code fresh}), verified against {@code v}, the card
+   * and the route's task, and warmed up.
+   */
+  private BatchTask<?, ?, ?> obtain(
+      Route r, ModelVersion v, Map<String, BatchTask<?, ?, ?>> fresh) {
+    ModelRef ref;
+    try {
+      ref = new ModelRef(v.getName(), Optional.of(v.getVersion()));
+    } catch (IllegalArgumentException e) {
+      throw new ModelLoadException("control record names " + v.getName() + ": " + e.getMessage());
+    }
+    String id = ref.toString();
+    BatchTask<?, ?, ?> t = fresh.containsKey(id) ? fresh.get(id) : tasks.get(id);
+    if (t != null) {
+      requireSha(v, t.model().artifact());
+      requireTask(r, t.model().artifact());
+      return t;
+    }
+    Path dir =
+        v.getArtifact().isEmpty()
+            ? root.resolve(v.getName()).resolve(v.getVersion())
+            : root.resolve(v.getArtifact());
+    ModelArtifact a = ModelRepository.verify(dir); // the file against its card
+    if (!a.card().id().equals(id)) {
+      throw new ModelLoadException(dir + " holds " + a.card().id() + ", not " + id);
+    }
+    requireSha(v, a);
+    requireTask(r, a);
+    OnnxModel m = OnnxModel.load(a, settings, selector); // the card against the graph
+    BatchTask<?, ?, ?> task;
+    try {
+      task = TaskFamily.of(a.card().task()).newTask(m);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+    fresh.put(id, task); // closed by apply should anything after this be refused
+    m.warmUp();
+    LOG.info("route {}: loaded and warmed {} from {}", r.name(), id, dir);
+    return task;
+  }
+
+  private static void requireSha(ModelVersion v, ModelArtifact a) {
+    if (!v.getSha256().equalsIgnoreCase(a.card().sha256())) {
+      throw new ModelLoadException(
+          a.onnxFile()
+              + " has sha256 "
+              + a.card().sha256()
+              + " but the control record expects "
+              + v.getSha256()
+              + " (another or a replaced artifact)");
+    }
+  }
+
+  private static void requireTask(Route r, ModelArtifact a) {
+    if (a.card().task() != r.task()) {
+      throw new ModelLoadException(
+          a.directory().resolve("model.json")
+              + " is a "
+              + a.card().task().id()
+              + " model, but route "
+              + r.name()
+              + " is "
+              + r.task().id());
+    }
+  }
+
+  private static void closeTask(BatchTask<?, ?, ?> t) {
+    t.close(); // tokenizers, before the session
+    t.model().close();
+  }
+
+  /** The loaded versions, {@code name:version}, sorted. */
+  public List<String> loadedIds() {
+    return tasks.keySet().stream().sorted().toList();
+  }
+
   /** The loaded sessions (for metrics and the provider report). */
   public List<OnnxModel> sessions() {
-    return List.copyOf(sessions);
+    return List.copyOf(sessions.values());
   }
 
   /** The execution provider in use ({@code CPU} or {@code CUDA:N}). */
   public Optional<String> provider() {
-    return sessions.stream().map(OnnxModel::provider).findFirst();
+    return sessions.values().stream().map(OnnxModel::provider).findFirst();
+  }
+
+  /** The routes this registry serves, by name. */
+  public Set<String> routes() {
+    return java.util.Collections.unmodifiableSet(routes.keySet());
   }
 
   /** Closes every session; call after the streams that use them are closed. */
   @Override
   public void close() {
     tasks.values().forEach(BatchTask::close); // tokenizers, before the sessions
-    sessions.forEach(OnnxModel::close);
+    sessions.values().forEach(OnnxModel::close);
+    List<Runnable> retired = new ArrayList<>(); // versions swapped out whose batches never ended
+    synchronized (generations) {
+      sealed.forEach(g -> retired.addAll(g.onDrained));
+      sealed.clear();
+    }
+    retired.forEach(Runnable::run);
   }
 }

@@ -11,9 +11,11 @@ final class Metadata {
   /**
    * Metadata for a prediction made by {@code model} in {@code batch}; its queue time is the wall
    * clock now (the prediction built, after inference) minus the input's record timestamp, in whole
-   * milliseconds: fetch, batch wait, pre-processing, inference and post-processing.
+   * milliseconds: fetch, batch wait, pre-processing, inference and post-processing; {@code
+   * controlOffset} is the control record the route served under (-1: its configured models).
    */
-  static InferenceMetadata of(OnnxModel model, BatchResult<?> batch, long recordTimestampMs) {
+  static InferenceMetadata of(
+      OnnxModel model, BatchResult<?> batch, long recordTimestampMs, long controlOffset) {
     long queueMicros =
         recordTimestampMs > 0
             ? Math.max(0, (System.currentTimeMillis() - recordTimestampMs) * 1_000)
@@ -28,6 +30,7 @@ final class Metadata {
         .setQueueMicros(queueMicros)
         .setInferenceMicros(batch.runMicros())
         .setDecodeMicros(Math.max(0, batch.inferenceMicros() - batch.runMicros()))
+        .setControlOffset(controlOffset)
         .build();
   }
 }

@@ -2,13 +2,12 @@ package io.streaminfer.pipeline.topology;
 
 import io.streaminfer.models.task.BatchTask;
 import io.streaminfer.pipeline.batch.BatchSettings;
-import io.streaminfer.pipeline.batch.BatchingProcessor;
 import io.streaminfer.pipeline.batch.BufferedRecord;
-import io.streaminfer.pipeline.config.ModelRef;
 import io.streaminfer.pipeline.config.Route;
 import io.streaminfer.pipeline.dlq.ErrorCode;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ModelRegistry;
+import io.streaminfer.pipeline.model.Serving;
 import io.streaminfer.schemas.InferenceMetadata;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +27,7 @@ import org.apache.avro.specific.SpecificRecord;
  * @param <I> the model input extracted from it
  * @param <R> the batch task's result for one input
  */
-final class PredictionProcessor<E extends SpecificRecord, I, R> extends BatchingProcessor {
+final class PredictionProcessor<E extends SpecificRecord, I, R> extends ServingProcessor {
 
   /**
    * How to read one kind of event: its id, event time, true label (or null) and model input; {@code
@@ -55,13 +54,12 @@ final class PredictionProcessor<E extends SpecificRecord, I, R> extends Batching
         InferenceMetadata metadata);
   }
 
-  private final ModelRegistry models;
-  private final ModelRef defaultModel;
   private final Class<? extends BatchTask<I, ?, R>> taskType;
   private final Batches.Decoder<E> decoder;
   private final EventReader<E, I> reader;
   private final Output<E, R> output;
   private final String predictionsChild;
+  private final String shadowChild;
 
   PredictionProcessor(
       Route route,
@@ -72,32 +70,35 @@ final class PredictionProcessor<E extends SpecificRecord, I, R> extends Batching
       Class<E> eventType,
       EventReader<E, I> reader,
       Output<E, R> output) {
-    super(metrics, route.bufferStore(), batching, route.deadLetterNode());
-    this.models = models;
-    this.defaultModel = route.defaultModel();
+    super(route, batching, models, metrics);
     this.taskType = taskType;
     this.decoder = new Batches.Decoder<>(eventType);
     this.reader = reader;
     this.output = output;
     this.predictionsChild = route.sinkNode(Route.OUTPUT);
+    this.shadowChild = route.sinkNode(Route.SHADOW);
   }
 
   private record Item<E, I>(int index, E event, I input) {}
 
   @Override
-  protected void handle(List<BufferedRecord> batch) {
+  protected void handle(List<BufferedRecord> batch, Serving now) {
     Runnable[] actions = new Runnable[batch.size()];
+    SpecificRecord[] served = new SpecificRecord[batch.size()];
     Map<BatchTask<I, ?, R>, List<Item<E, I>>> byModel = new LinkedHashMap<>();
+    List<Item<E, I>> shadowed = new ArrayList<>(); // served by the route's versions, not a header
     for (int i = 0; i < batch.size(); i++) {
       BufferedRecord src = batch.get(i);
       try {
         E event = decoder.decode(src);
         String id = reader.id().apply(event);
         Outcomes.require(id != null && !id.isBlank(), ErrorCode.MISSING_ID, "event has no id");
-        BatchTask<I, ?, R> task = models.route(src.headers(), defaultModel, taskType);
-        byModel
-            .computeIfAbsent(task, t -> new ArrayList<>())
-            .add(new Item<>(i, event, reader.input().apply(event)));
+        BatchTask<I, ?, R> task = models().route(src.headers(), src.key(), now, taskType);
+        Item<E, I> item = new Item<>(i, event, reader.input().apply(event));
+        byModel.computeIfAbsent(task, t -> new ArrayList<>()).add(item);
+        if (now.shadow() != null && src.headers().lastHeader(ModelRegistry.MODEL_HEADER) == null) {
+          shadowed.add(item);
+        }
       } catch (RuntimeException e) {
         actions[i] = () -> deadLetter(src, e, "");
       }
@@ -118,18 +119,13 @@ final class PredictionProcessor<E extends SpecificRecord, I, R> extends Batching
             }
             SpecificRecord out;
             try {
-              out =
-                  output.build(
-                      reader,
-                      item.event(),
-                      r.outcome().value(),
-                      task,
-                      Metadata.of(task.model(), r.batch(), src.timestamp()));
+              out = build(item, r, task, src, now);
             } catch (RuntimeException e) { // a result the output record cannot hold
               actions[item.index()] = () -> deadLetter(src, e, task.model().card().id());
               continue;
             }
             String key = reader.id().apply(item.event());
+            served[item.index()] = out;
             actions[item.index()] =
                 () -> emitPrediction(predictionsChild, key, out, src, task.model());
           }
@@ -137,5 +133,50 @@ final class PredictionProcessor<E extends SpecificRecord, I, R> extends Batching
     for (Runnable a : actions) {
       a.run();
     }
+    if (!shadowed.isEmpty()) {
+      shadow(batch, now, shadowed, served);
+    }
+  }
+
+  /**
+   * Runs the route's shadow on the events its versions served and writes its predictions to the
+   * shadow topic (never to the route's output, never a dead letter: a shadow's failure is counted
+   * and leaves the route's answers as they are); counts whether each agrees with what was served.
+   */
+  private void shadow(
+      List<BufferedRecord> batch, Serving now, List<Item<E, I>> items, SpecificRecord[] served) {
+    BatchTask<I, ?, R> shadow = taskType.cast(now.shadow());
+    var ran =
+        Batches.run(
+            shadow, items.stream().map(Item::input).toList(), settings().maxSize(), metrics());
+    for (int k = 0; k < items.size(); k++) {
+      Item<E, I> item = items.get(k);
+      BufferedRecord src = batch.get(item.index());
+      Batches.Ran<R> r = ran.get(k);
+      SpecificRecord out = null;
+      if (r.outcome().ok()) {
+        try {
+          out = build(item, r, shadow, src, now);
+        } catch (RuntimeException e) {
+          out = null;
+        }
+      }
+      if (out == null) {
+        metrics().shadowFailed();
+        continue;
+      }
+      emit(shadowChild, reader.id().apply(item.event()), out, src);
+      metrics().shadow(Agreement.of(served[item.index()], out));
+    }
+  }
+
+  private SpecificRecord build(
+      Item<E, I> item, Batches.Ran<R> r, BatchTask<I, ?, R> task, BufferedRecord src, Serving now) {
+    return output.build(
+        reader,
+        item.event(),
+        r.outcome().value(),
+        task,
+        Metadata.of(task.model(), r.batch(), src.timestamp(), now.controlOffset()));
   }
 }

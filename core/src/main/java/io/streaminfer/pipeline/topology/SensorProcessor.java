@@ -321,7 +321,7 @@ final class SensorProcessor extends BatchingProcessor {
                       .setForecast(p.value())
                       .setZScore(z)
                       .setThreshold(scorer.threshold())
-                      .setMetadata(Metadata.of(anomalyTask, none, step.src().timestamp()))
+                      .setMetadata(Metadata.of(anomalyTask, none, step.src().timestamp(), -1))
                       .build();
               emit(anomaliesChild, sensor, alert, step.src());
               metrics().anomaly();
@@ -350,7 +350,7 @@ final class SensorProcessor extends BatchingProcessor {
               .setForecast(m.value())
               .setSteps(stepsOut)
               .setWindowSize(m.windowSize())
-              .setMetadata(Metadata.of(m.model(), m.batch(), step.src().timestamp()))
+              .setMetadata(Metadata.of(m.model(), m.batch(), step.src().timestamp(), -1))
               .build(),
           step.src(),
           m.model());

@@ -89,6 +89,17 @@ public final class StreamInferTopology {
               (role, type) ->
                   t.addSink(
                       route.sinkNode(role), route.output(role), keyOut, serializer(type), node));
+      if (!family.servesSeveralModels()) {
+        // the control record the task's outputs were served under
+        t.addStateStore(ControlWatermark.store(route), node);
+        // a shadow version's results: the output's record
+        t.addSink(
+            route.sinkNode(Route.SHADOW),
+            config.getString(StreamInferConfig.TOPIC_SHADOW_PREDICTIONS),
+            keyOut,
+            serializer(family.outputs().get(Route.OUTPUT)),
+            node);
+      }
       t.addSink(
           route.deadLetterNode(),
           topics.deadLetters(),

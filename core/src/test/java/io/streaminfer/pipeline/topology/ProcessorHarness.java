@@ -49,6 +49,9 @@ final class ProcessorHarness {
     for (StoreBuilder<?> b : family.stores(route)) {
       add(b.withLoggingDisabled().build());
     }
+    if (!family.servesSeveralModels()) {
+      add(ControlWatermark.store(route).withLoggingDisabled().build());
+    }
   }
 
   private void add(org.apache.kafka.streams.processor.StateStore store) {

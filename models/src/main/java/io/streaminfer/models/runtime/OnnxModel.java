@@ -223,6 +223,43 @@ public final class OnnxModel implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs the model once on zeros, one example (other dynamic axes, such as a sequence, at 8), so
+   * that the first event it serves does not pay for ONNX Runtime's first-run allocations; throws
+   * {@link ModelLoadException} naming the file when the graph cannot run. Every tensor and the
+   * result are closed here.
+   */
+  public void warmUp() {
+    Map<String, OnnxTensor> inputs = new java.util.LinkedHashMap<>();
+    try {
+      for (var spec : card().inputs()) {
+        long[] shape = spec.shape().clone();
+        long n = 1;
+        for (int i = 0; i < shape.length; i++) {
+          shape[i] = shape[i] >= 0 ? shape[i] : i == 0 ? 1 : 8;
+          n *= shape[i];
+        }
+        int count = Math.toIntExact(n);
+        OnnxTensor t =
+            switch (spec.dtype()) {
+              case "int64" -> tensor(longBuffer(count), shape);
+              case "uint8" -> tensor(byteBuffer(count), shape);
+              default -> tensor(floatBuffer(count), shape);
+            };
+        inputs.put(spec.name(), t);
+      }
+      try (OrtSession.Result ignored = session.run(inputs)) {
+        // only the run matters
+      }
+    } catch (OrtException | RuntimeException e) {
+      throw new ModelLoadException(
+          card().id() + ": warm-up run of " + artifact.onnxFile() + " failed: " + e.getMessage(),
+          e);
+    } finally {
+      inputs.values().forEach(OnnxTensor::close);
+    }
+  }
+
   /** Closes the native session; safe to call twice. */
   @Override
   public void close() {

@@ -23,12 +23,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code streaminfer model ...}: bring models into the repository. */
+/**
+ * {@code streaminfer model ...}: bring models into the repository ({@code import}) and change what
+ * the routes serve while they run ({@link ModelControlCommands}).
+ */
 @Command(
     name = "model",
     mixinStandardHelpOptions = true,
-    description = "Manage the model repository.",
-    subcommands = {ModelCommand.Import.class})
+    description = "Bring models into the repository; deploy, roll out and roll back while serving.",
+    subcommands = {
+      ModelCommand.Import.class,
+      ModelControlCommands.Deploy.class,
+      ModelControlCommands.Promote.class,
+      ModelControlCommands.Canary.class,
+      ModelControlCommands.Shadow.class,
+      ModelControlCommands.Rollback.class,
+      ModelControlCommands.Undeploy.class,
+      ModelControlCommands.Status.class
+    })
 final class ModelCommand implements Runnable {
 
   @Override

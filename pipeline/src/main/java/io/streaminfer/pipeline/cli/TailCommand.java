@@ -167,13 +167,14 @@ final class TailCommand implements Callable<Integer> {
 
   private static String meta(InferenceMetadata m) {
     return String.format(
-        "[%s:%s on %s, batch %d, queue %d us, decode %d us, infer %d us]",
+        "[%s:%s on %s, batch %d, queue %d us, decode %d us, infer %d us%s]",
         m.getModelName(),
         m.getModelVersion(),
         m.getExecutionProvider(),
         m.getBatchSize(),
         m.getQueueMicros(),
         m.getDecodeMicros(),
-        m.getInferenceMicros());
+        m.getInferenceMicros(),
+        m.getControlOffset() < 0 ? "" : ", control record " + m.getControlOffset());
   }
 }

@@ -65,6 +65,19 @@ class SecurityIT {
       List<String> inputs = new ArrayList<>(topics.all());
       inputs.removeAll(topics.outputs());
       try (Admin admin = Admin.create(plaintext(kafka))) {
+        // the model-control topics, made by the operator (the pipeline's principal may not create)
+        Map<String, String> compact = Map.of("cleanup.policy", "compact");
+        admin
+            .createTopics(
+                List.of(
+                    new org.apache.kafka.clients.admin.NewTopic("model-control", 1, (short) 1)
+                        .configs(compact),
+                    new org.apache.kafka.clients.admin.NewTopic("model-status", 1, (short) 1)
+                        .configs(compact),
+                    new org.apache.kafka.clients.admin.NewTopic(
+                        "shadow-predictions", 2, (short) 1)))
+            .all()
+            .get(30, TimeUnit.SECONDS);
         admin
             .alterUserScramCredentials(
                 List.of(
@@ -179,6 +192,18 @@ class SecurityIT {
     for (String t : outputs) {
       out.add(allow(user, ResourceType.TOPIC, t, PatternType.LITERAL, AclOperation.WRITE));
     }
+    // run-time model changes: read the desired state, report the instance's, write shadows
+    out.add(
+        allow(user, ResourceType.TOPIC, "model-control", PatternType.LITERAL, AclOperation.READ));
+    out.add(
+        allow(user, ResourceType.TOPIC, "model-status", PatternType.LITERAL, AclOperation.WRITE));
+    out.add(
+        allow(
+            user,
+            ResourceType.TOPIC,
+            "shadow-predictions",
+            PatternType.LITERAL,
+            AclOperation.WRITE));
     // internal topics (changelogs) <application.id>-..., the group and the transactional ids
     out.add(allow(user, ResourceType.TOPIC, APP + "-", PatternType.PREFIXED, AclOperation.ALL));
     out.add(allow(user, ResourceType.GROUP, APP, PatternType.PREFIXED, AclOperation.READ));
