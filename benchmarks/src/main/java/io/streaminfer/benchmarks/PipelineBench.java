@@ -58,6 +58,14 @@ final class PipelineBench {
     this.overrides = overrides;
   }
 
+  /** The model-control topic of this bench's runs. */
+  String controlTopic() {
+    Object t = overrides.get(StreamInferConfig.TOPIC_MODEL_CONTROL);
+    return t != null
+        ? t.toString()
+        : StreamInferConfig.of(Map.of()).getString(StreamInferConfig.TOPIC_MODEL_CONTROL);
+  }
+
   /** The processing guarantee of this bench's Kafka Streams runs. */
   String guarantee() {
     return guarantee;

@@ -737,6 +737,53 @@ public final class StreamInferConfig extends AbstractConfig {
   }
 
   /**
+   * {@link #clientProperties()} less the keys a plain consumer does not take (Kafka Streams' own,
+   * such as {@code group.protocol=streams}, which a consumer refuses).
+   */
+  public Properties consumerProperties() {
+    return forConsumer(clientProperties());
+  }
+
+  /**
+   * A plain consumer's share of {@code client}: the consumer's keys only, without Kafka Streams'
+   * {@code group.protocol=streams} (a Streams group protocol that plain consumers refuse).
+   */
+  public static Properties forConsumer(Properties client) {
+    Properties p = only(client, org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+    Object protocol = p.get(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+    if (protocol != null && protocol.toString().equalsIgnoreCase("streams")) {
+      p.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+    }
+    return p;
+  }
+
+  /** {@link #clientProperties()} less the keys a plain producer does not take. */
+  public Properties producerProperties() {
+    return only(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+  }
+
+  /** {@link #clientProperties()} less the keys an admin client does not take. */
+  public Properties adminProperties() {
+    return only(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
+  }
+
+  private Properties only(java.util.Set<String> names) {
+    return only(clientProperties(), names);
+  }
+
+  /** A copy of {@code client} with only the keys in {@code names} (a client's configNames()). */
+  public static Properties only(Properties client, java.util.Set<String> names) {
+    Properties p = new Properties();
+    client.forEach(
+        (k, v) -> {
+          if (names.contains(k.toString())) {
+            p.put(k, v);
+          }
+        });
+    return p;
+  }
+
+  /**
    * The Kafka Streams clients this configuration runs, each with the routes it serves: one client
    * named by {@code application.id} for every route ({@code isolation=shared}), or one per route,
    * named {@code <application.id>-<route>} ({@code per-route}).

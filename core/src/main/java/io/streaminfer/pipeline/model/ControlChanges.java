@@ -2,6 +2,7 @@ package io.streaminfer.pipeline.model;
 
 import io.streaminfer.schemas.ModelControl;
 import io.streaminfer.schemas.ModelVersion;
+import io.streaminfer.schemas.serde.AvroSerdes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,10 @@ import java.util.Objects;
  * IllegalArgumentException} saying why an operation does not apply.
  */
 public final class ControlChanges {
+  static {
+    AvroSerdes.trust(); // the builders fill defaults that hold generated records
+  }
+
   private ControlChanges() {}
 
   /** The state of a route that has no control record: its configured model serves alone. */

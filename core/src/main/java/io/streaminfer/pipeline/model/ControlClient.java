@@ -1,5 +1,6 @@
 package io.streaminfer.pipeline.model;
 
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.schemas.ModelControl;
 import io.streaminfer.schemas.ModelStatus;
 import io.streaminfer.schemas.serde.AvroSerdes;
@@ -53,8 +54,7 @@ public final class ControlClient {
    * to the configured models) and returns its offset once the broker has it.
    */
   public static long write(Properties client, String topic, String route, ModelControl control) {
-    Properties p = new Properties();
-    p.putAll(client);
+    Properties p = StreamInferConfig.only(client, ProducerConfig.configNames());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     try (KafkaProducer<String, byte[]> producer =
@@ -81,8 +81,7 @@ public final class ControlClient {
 
   private static <T extends SpecificRecord> Map<String, At<T>> latest(
       Properties client, String topic, Duration timeout, Class<T> type) {
-    Properties p = new Properties();
-    p.putAll(client);
+    Properties p = StreamInferConfig.forConsumer(client);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     var decoder = AvroSerdes.serde(type).deserializer();

@@ -30,7 +30,7 @@ public final class ControlTopics {
     String control = config.getString(StreamInferConfig.TOPIC_MODEL_CONTROL);
     String status = config.getString(StreamInferConfig.TOPIC_MODEL_STATUS);
     String shadow = config.getString(StreamInferConfig.TOPIC_SHADOW_PREDICTIONS);
-    try (Admin admin = Admin.create(config.clientProperties())) {
+    try (Admin admin = Admin.create(config.adminProperties())) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       if (existing.contains(control)) {
         TopicDescription d =

@@ -1,5 +1,6 @@
 package io.streaminfer.pipeline.model;
 
+import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.schemas.ModelControl;
 import io.streaminfer.schemas.ModelState;
@@ -75,15 +76,13 @@ public final class ModelControlListener implements AutoCloseable {
     this.registry = registry;
     this.metrics = metrics;
     this.partition = new TopicPartition(controlTopic, 0);
-    Properties c = new Properties();
-    c.putAll(client);
+    Properties c = StreamInferConfig.forConsumer(client);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, "streaminfer-control-" + instance);
     this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-    Properties p = new Properties();
-    p.putAll(client);
+    Properties p = StreamInferConfig.only(client, ProducerConfig.configNames());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "streaminfer-status-" + instance);

@@ -118,7 +118,7 @@ final class ProduceCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamInferConfig c = config.load();
     List<ProducerRecord<String, byte[]>> records = records(c, System.in);
-    Properties p = c.clientProperties();
+    Properties p = c.producerProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {

@@ -45,7 +45,7 @@ final class TailCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamInferConfig c = config.load();
     Topics t = Topics.of(c);
-    Properties p = c.clientProperties();
+    Properties p = c.consumerProperties();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "streaminfer-tail-" + UUID.randomUUID());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -255,6 +255,115 @@ class ModelLifecycleIT {
     }
   }
 
+  @Test
+  @Timeout(value = 360, unit = TimeUnit.SECONDS)
+  void shouldLoseNothingWhenAnInstanceIsKilledDuringASwap() throws Exception {
+    TestRepository.copy(repo);
+    TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
+    SampleEvents.Stream stream =
+        SampleEvents.build(SampleData.load(), topics.inputs(), 2_400, 120, 40, 60, 2, false, 9);
+    try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
+      String bootstrap = kafka.bootstrapServers();
+      kafka.createTopics(4, topics.all().toArray(String[]::new));
+      Ledger ledger = new Ledger();
+      Path log = PipelineProcess.logFile("lifecycle-kill").toPath();
+      try (OutputCollector out = new OutputCollector(bootstrap, topics.config(), Map.of());
+          PipelineProcess a = PipelineProcess.start(bootstrap, settings("kill-a", stateA), log);
+          PipelineProcess b = PipelineProcess.start(bootstrap, settings("kill-b", stateB), log)) {
+        awaitMembers(bootstrap, APP + "-kill", 2, a, b);
+        Ledger.Publisher load = ledger.publishInBackground(bootstrap, stream.events(), 15, 100);
+        Thread.sleep(6_000);
+
+        // when: digits-cnn:2 is deployed to serve and instance A dies while swapping
+        TestRepository.addVersion(repo, "digits-cnn", "1", "digits-cnn", "2");
+        assertThat(cli(bootstrap, "deploy", "images", "digits-cnn:2", "--serve")).isZero();
+        long control =
+            ControlClient.controls(client(bootstrap), "model-control", Duration.ofSeconds(30))
+                .get("images")
+                .offset();
+        Thread.sleep(300);
+        a.kill();
+        load.await(Duration.ofSeconds(120));
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (System.nanoTime() < deadline && ledger.pendingInputs(out, topics) > 0) {
+          out.poll(Duration.ofMillis(250));
+        }
+        for (int i = 0; i < 8; i++) {
+          out.poll(Duration.ofMillis(250));
+        }
+
+        // then: nothing lost or duplicated; B took A's partitions and serves v2 on all of them
+        Ledger.Accounting acc = ledger.account(out, topics);
+        assertThat(b.alive()).isTrue();
+        assertThat(acc.lost()).isZero();
+        assertThat(acc.duplicated()).isZero();
+        Map<Integer, TreeMap<Long, Classification>> byPartition = imagePredictions(bootstrap);
+        int switches = 0;
+        for (var e : byPartition.entrySet()) {
+          String last = null;
+          for (Classification c : e.getValue().values()) {
+            String v = c.getMetadata().getModelVersion();
+            if (last != null && !last.equals(v)) {
+              assertThat(v).as("partition %d goes forward only", e.getKey()).isEqualTo("2");
+              switches++;
+            }
+            last = v;
+          }
+          assertThat(last).isEqualTo("2");
+        }
+        ModelStatus sb = awaitStatus(bootstrap, "kill-b", "images", control);
+        assertThat(sb.getServing()).isEqualTo("digits-cnn:2");
+        Map<String, Object> figures = new LinkedHashMap<>(acc.asMap());
+        figures.put("killed", "instance A, 300 ms after the deploy record");
+        figures.put("image_partitions_switched", switches);
+        ReliabilityReport.write("model-lifecycle-kill", figures);
+        System.out.println("model-lifecycle-kill " + figures);
+      }
+    }
+  }
+
+  private Map<String, String> settings(String instance, Path state) {
+    Map<String, String> m = new HashMap<>();
+    m.put(StreamInferConfig.APPLICATION_ID, APP + "-kill");
+    m.put(StreamInferConfig.PROCESSING_GUARANTEE, "exactly_once_v2");
+    m.put(StreamInferConfig.MODELS_REPOSITORY, repo.toString());
+    m.put(StreamInferConfig.MODELS_PIN, "digits-cnn:1");
+    m.put(StreamInferConfig.INFERENCE_DEVICE, "cpu");
+    m.put(StreamInferConfig.STATE_DIR, state.toString());
+    m.put(StreamInferConfig.INSTANCE_ID, instance);
+    m.put("kafka.client.id", instance);
+    m.put("kafka.session.timeout.ms", "6000");
+    m.put("kafka.heartbeat.interval.ms", "1000");
+    m.put("kafka.commit.interval.ms", "200");
+    return m;
+  }
+
+  /** Waits until the group has {@code n} members, each holding partitions. */
+  private static void awaitMembers(
+      String bootstrap, String group, int n, PipelineProcess... processes) throws Exception {
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(client(bootstrap))) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (PipelineProcess p : processes) {
+          assertThat(p.alive()).as("instance alive (see target/lifecycle-kill.log)").isTrue();
+        }
+        try {
+          var members =
+              admin.describeConsumerGroups(List.of(group)).all().get().get(group).members();
+          if (members.size() == n
+              && members.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException notYet) {
+          // the group is not formed yet
+        }
+        Thread.sleep(500);
+      }
+      throw new AssertionError("group " + group + " never had " + n + " members with partitions");
+    }
+  }
+
   /** Runs a CLI change and returns the offset of the record it wrote. */
   private long cliOffset(String bootstrap, StreamInferApp app, String... args) {
     assertThat(cli(bootstrap, args)).as(String.join(" ", args)).isZero();
@@ -303,8 +412,12 @@ class ModelLifecycleIT {
   }
 
   private Map<String, ModelStatus> statuses(StreamInferApp app, String route) {
+    return statuses(bootstrapOf(app), route);
+  }
+
+  private static Map<String, ModelStatus> statuses(String bootstrap, String route) {
     Map<String, ModelStatus> out = new HashMap<>();
-    ControlClient.statuses(client(bootstrapOf(app)), "model-status", Duration.ofSeconds(30))
+    ControlClient.statuses(client(bootstrap), "model-status", Duration.ofSeconds(30))
         .values()
         .forEach(
             s -> {
@@ -317,9 +430,14 @@ class ModelLifecycleIT {
 
   private ModelStatus awaitStatus(StreamInferApp app, String instance, String route, long offset)
       throws InterruptedException {
+    return awaitStatus(bootstrapOf(app), instance, route, offset);
+  }
+
+  private static ModelStatus awaitStatus(
+      String bootstrap, String instance, String route, long offset) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (true) {
-      ModelStatus s = statuses(app, route).get(instance);
+      ModelStatus s = statuses(bootstrap, route).get(instance);
       if (s != null && s.getControlOffset() >= offset) {
         return s;
       }

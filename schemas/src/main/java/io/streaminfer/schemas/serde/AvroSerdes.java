@@ -23,6 +23,15 @@ public final class AvroSerdes {
   private AvroSerdes() {}
 
   /**
+   * Lets Avro instantiate StreamInfer's generated classes in this JVM (once), as every serde here
+   * does; needed before building a record whose defaults hold generated records (e.g. an empty
+   * {@code ModelControl.loaded}) without a serde having been made first.
+   */
+  public static void trust() {
+    TrustedPackage.register();
+  }
+
+  /**
    * Returns a serde that writes {@code type} with its own schema and reads messages written with it
    * or with one of its {@link ReleasedSchemas released} earlier schemas.
    *
