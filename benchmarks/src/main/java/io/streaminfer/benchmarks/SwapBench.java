@@ -157,10 +157,21 @@ public final class SwapBench {
           rows.stream().filter(r -> r[2] == 2).mapToDouble(r -> r[3]).min().orElse(Double.NaN)
               - swapAt[0];
 
+      System.out.printf(
+          Locale.ROOT,
+          "swap: steady p99 %.1f ms, around the swap %.1f ms, after %.1f ms; first v2 prediction"
+              + " %.0f ms after the record; %d of %d outputs%n",
+          steady,
+          around,
+          after,
+          first,
+          sink.received.size(),
+          expected);
       // 3: saturation without and with a shadow (each its own run and control topic)
       double plain = bench(kafka, repo).saturation(Workload.IMAGES, saturationEvents, 64, 5);
       PipelineBench shadowed = bench(kafka, repo);
       ModelControl withShadow = ControlChanges.shadow(ControlChanges.configured("images", v1), v2);
+      kafka.createTopics(1, shadowed.controlTopic()); // before the run's instance creates it
       ControlClient.write(c.clientProperties(), shadowed.controlTopic(), "images", withShadow);
       double shadow = shadowed.saturation(Workload.IMAGES, saturationEvents, 64, 5);
       return new Figures(
