@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.metrics.PipelineMetrics;
 import io.streaminfer.pipeline.model.ControlTopics;
+import io.streaminfer.pipeline.model.KafkaArtifacts;
 import io.streaminfer.pipeline.model.ModelControlListener;
 import io.streaminfer.pipeline.model.ModelRegistry;
 import io.streaminfer.pipeline.topology.StreamInferTopology;
@@ -67,6 +68,14 @@ public final class StreamInferApp implements AutoCloseable {
       if (config.modelControl()) {
         // the routes serve what the control topic asks from their first batch, as their peers do
         ControlTopics.ensure(config);
+        String artifacts = config.getString(StreamInferConfig.TOPIC_MODEL_ARTIFACTS);
+        if (!artifacts.isBlank()) {
+          java.util.Properties client = config.clientProperties();
+          java.nio.file.Path cache = config.artifactsDir();
+          long max = config.getLong(StreamInferConfig.ARTIFACTS_MAX_BYTES);
+          models.usePublishedArtifacts(
+              a -> KafkaArtifacts.fetch(client, artifacts, a, cache, max, Duration.ofMinutes(10)));
+        }
         control =
             new ModelControlListener(
                 config.clientProperties(),

@@ -57,6 +57,9 @@ public final class StreamInferConfig extends AbstractConfig {
   public static final String TOPIC_MODEL_CONTROL = "topic.model.control";
   public static final String TOPIC_MODEL_STATUS = "topic.model.status";
   public static final String TOPIC_SHADOW_PREDICTIONS = "topic.shadow.predictions";
+  public static final String TOPIC_MODEL_ARTIFACTS = "topic.model.artifacts";
+  public static final String ARTIFACTS_DIR = "model.artifacts.dir";
+  public static final String ARTIFACTS_MAX_BYTES = "model.artifacts.max.bytes";
   public static final String INSTANCE_ID = "instance.id";
   public static final String CONTROL_CATCHUP_MS = "model.control.catchup.ms";
   public static final String METRICS_PORT = "metrics.port";
@@ -248,6 +251,29 @@ public final class StreamInferConfig extends AbstractConfig {
               Importance.MEDIUM,
               "Where a shadow version's predictions go (the route's output record, header streaminfer.route naming the route); "
                   + "never to the route's own output.")
+          .define(
+              TOPIC_MODEL_ARTIFACTS,
+              Type.STRING,
+              "model-artifacts",
+              Importance.MEDIUM,
+              "Compacted topic (one partition) of model versions published into Kafka (`model deploy --publish`): their files"
+                  + " in 512 KiB chunks and a manifest a control record names (artifact kafka:<offset>), so instances without a"
+                  + " shared filesystem load byte-identical files. Created when missing.")
+          .define(
+              ARTIFACTS_DIR,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "Where an instance keeps the versions it fetched from the artifacts topic (<dir>/<sha256>/<name>/<version>/);"
+                  + " empty: <state.dir>/model-artifacts.")
+          .define(
+              ARTIFACTS_MAX_BYTES,
+              Type.LONG,
+              2L * 1024 * 1024 * 1024,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Largest model version (all its files) that `model deploy --publish` writes and an instance fetches from the"
+                  + " artifacts topic.")
           .define(
               INSTANCE_ID,
               Type.STRING,
@@ -721,6 +747,14 @@ public final class StreamInferConfig extends AbstractConfig {
     } catch (java.net.UnknownHostException e) {
       return "localhost";
     }
+  }
+
+  /** Where fetched artifacts are kept: {@code model.artifacts.dir}, else under the state dir. */
+  public java.nio.file.Path artifactsDir() {
+    String d = getString(ARTIFACTS_DIR).trim();
+    return d.isEmpty()
+        ? java.nio.file.Path.of(getString(STATE_DIR)).resolve("model-artifacts")
+        : java.nio.file.Path.of(d);
   }
 
   /** Whether models change at run time (a control topic is named). */

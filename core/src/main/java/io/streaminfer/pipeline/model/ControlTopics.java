@@ -30,6 +30,7 @@ public final class ControlTopics {
     String control = config.getString(StreamInferConfig.TOPIC_MODEL_CONTROL);
     String status = config.getString(StreamInferConfig.TOPIC_MODEL_STATUS);
     String shadow = config.getString(StreamInferConfig.TOPIC_SHADOW_PREDICTIONS);
+    String artifacts = config.getString(StreamInferConfig.TOPIC_MODEL_ARTIFACTS);
     try (Admin admin = Admin.create(config.adminProperties())) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       if (existing.contains(control)) {
@@ -70,6 +71,11 @@ public final class ControlTopics {
             new NewTopic(status, java.util.Optional.of(1), java.util.Optional.empty())
                 .configs(compacted));
       }
+      if (!artifacts.isBlank() && !existing.contains(artifacts)) {
+        missing.add(
+            new NewTopic(artifacts, java.util.Optional.of(1), java.util.Optional.empty())
+                .configs(compacted));
+      }
       if (!existing.contains(shadow)) {
         missing.add(new NewTopic(shadow, java.util.Optional.of(width), java.util.Optional.empty()));
       }
@@ -79,7 +85,7 @@ public final class ControlTopics {
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) { // a peer made it meanwhile
             throw new ConfigException(
-                keyOf(t.name(), control, status),
+                keyOf(t.name(), control, status, shadow),
                 t.name(),
                 "does not exist and cannot be created ("
                     + e.getCause()
@@ -104,11 +110,13 @@ public final class ControlTopics {
     }
   }
 
-  private static String keyOf(String topic, String control, String status) {
+  private static String keyOf(String topic, String control, String status, String shadow) {
     return topic.equals(control)
         ? StreamInferConfig.TOPIC_MODEL_CONTROL
         : topic.equals(status)
             ? StreamInferConfig.TOPIC_MODEL_STATUS
-            : StreamInferConfig.TOPIC_SHADOW_PREDICTIONS;
+            : topic.equals(shadow)
+                ? StreamInferConfig.TOPIC_SHADOW_PREDICTIONS
+                : StreamInferConfig.TOPIC_MODEL_ARTIFACTS;
   }
 }

@@ -69,6 +69,7 @@ public final class ModelRegistry implements AutoCloseable {
   private final ProviderSelector selector = new ProviderSelector();
   private final Path root;
 
+  private volatile java.util.function.Function<String, Path> published; // kafka:<offset> → dir
   private volatile long processed = -1; // the last control offset read (applied or refused)
   private final Object generations = new Object();
   private volatile Generation current = new Generation();
@@ -227,6 +228,14 @@ public final class ModelRegistry implements AutoCloseable {
           "model header '" + wanted + "' names a " + task.id() + " model, not one for this route");
     }
     return type.cast(t);
+  }
+
+  /**
+   * Lets control records name versions published into Kafka ({@code kafka:<offset>}): {@code fetch}
+   * returns the version directory of such an artifact (see {@link KafkaArtifacts#fetch}).
+   */
+  public void usePublishedArtifacts(java.util.function.Function<String, Path> fetch) {
+    this.published = fetch;
   }
 
   /**
@@ -499,10 +508,22 @@ public final class ModelRegistry implements AutoCloseable {
       requireTask(r, t.model().artifact());
       return t;
     }
-    Path dir =
-        v.getArtifact().isEmpty()
-            ? root.resolve(v.getName()).resolve(v.getVersion())
-            : root.resolve(v.getArtifact());
+    Path dir;
+    if (v.getArtifact().isEmpty()) {
+      dir = root.resolve(v.getName()).resolve(v.getVersion());
+    } else if (v.getArtifact().startsWith(KafkaArtifacts.PREFIX)) {
+      if (published == null) {
+        throw new ModelLoadException(
+            id
+                + " is published into Kafka ("
+                + v.getArtifact()
+                + "), but this instance reads no"
+                + " artifacts topic (topic.model.artifacts)");
+      }
+      dir = published.apply(v.getArtifact()); // fetched into the artifact cache
+    } else {
+      dir = root.resolve(v.getArtifact());
+    }
     ModelArtifact a = ModelRepository.verify(dir); // the file against its card
     if (!a.card().id().equals(id)) {
       throw new ModelLoadException(dir + " holds " + a.card().id() + ", not " + id);

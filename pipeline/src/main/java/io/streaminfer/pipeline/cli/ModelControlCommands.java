@@ -8,6 +8,7 @@ import io.streaminfer.pipeline.config.StreamInferConfig;
 import io.streaminfer.pipeline.model.ControlChanges;
 import io.streaminfer.pipeline.model.ControlClient;
 import io.streaminfer.pipeline.model.ControlTopics;
+import io.streaminfer.pipeline.model.KafkaArtifacts;
 import io.streaminfer.schemas.ModelControl;
 import io.streaminfer.schemas.ModelStatus;
 import io.streaminfer.schemas.ModelVersion;
@@ -49,6 +50,7 @@ final class ModelControlCommands {
     int waitSeconds;
 
     StreamInferConfig c;
+    private ModelControl current; // the route's latest state, while change() runs
 
     /** The next record from the route's latest ({@code null}: a tombstone). */
     abstract ModelControl change(ModelControl now);
@@ -78,6 +80,7 @@ final class ModelControlCommands {
               ? latest.get(route).value()
               : ControlChanges.configured(route, configured(r));
       ModelControl next;
+      current = now;
       try {
         next = change(now);
       } catch (IllegalArgumentException e) {
@@ -131,13 +134,28 @@ final class ModelControlCommands {
       }
     }
 
-    /** The version of {@code ref} in the model repository (or {@code artifact}), verified. */
+    /**
+     * The version of {@code ref}: as the route's state already names it (with its artifact, e.g. a
+     * published one), else from the model repository (or {@code artifact}), verified.
+     */
     ModelVersion version(String ref, Path artifact) {
       ModelRef m;
       try {
         m = ModelRef.parse(ref);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("MODEL:VERSION: " + e.getMessage());
+      }
+      if (artifact == null && current != null && m.version().isPresent()) {
+        List<ModelVersion> known = new ArrayList<>(current.getLoaded());
+        known.add(current.getServing());
+        java.util.stream.Stream.of(current.getCanary(), current.getShadow(), current.getPrevious())
+            .filter(java.util.Objects::nonNull)
+            .forEach(known::add);
+        for (ModelVersion k : known) {
+          if (ControlChanges.id(k).equals(m.toString())) {
+            return ModelVersion.newBuilder(k).build();
+          }
+        }
       }
       Path root = Path.of(c.getString(StreamInferConfig.MODELS_REPOSITORY));
       Path dir;
@@ -245,9 +263,32 @@ final class ModelControlCommands {
                 + " models.repository); default <models.repository>/<name>/<version>.")
     Path artifact;
 
+    @Option(
+        names = "--publish",
+        description =
+            "Publish the version's files into Kafka (topic.model.artifacts) and have the instances"
+                + " load them from there: no shared filesystem needed.")
+    boolean publish;
+
     @Override
     ModelControl change(ModelControl now) {
-      return ControlChanges.deploy(now, version(model, artifact), serve);
+      ModelVersion v = version(model, artifact);
+      if (publish) {
+        Path root = Path.of(c.getString(StreamInferConfig.MODELS_REPOSITORY));
+        Path dir =
+            artifact != null
+                ? root.resolve(artifact)
+                : root.resolve(v.getName()).resolve(v.getVersion());
+        String published =
+            KafkaArtifacts.publish(
+                c.clientProperties(),
+                c.getString(StreamInferConfig.TOPIC_MODEL_ARTIFACTS),
+                ModelRepository.verify(dir),
+                c.getLong(StreamInferConfig.ARTIFACTS_MAX_BYTES));
+        System.out.println("published " + ControlChanges.id(v) + " as " + published);
+        v.setArtifact(published);
+      }
+      return ControlChanges.deploy(now, v, serve);
     }
   }
 

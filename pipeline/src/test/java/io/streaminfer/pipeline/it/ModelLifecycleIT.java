@@ -256,6 +256,65 @@ class ModelLifecycleIT {
   }
 
   @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void shouldServeAVersionPublishedIntoKafkaWithoutASharedRepository(@TempDir Path operator)
+      throws Exception {
+    // given: the instance's repository lacks digits-cnn:2; only the operator's has it
+    TestRepository.copy(repo);
+    TestRepository.copy(operator);
+    Path v2 = TestRepository.addVersion(operator, "digits-cnn", "1", "digits-cnn", "2");
+    TestTopics topics = TestTopics.of(TestConfigs.config(Map.of()));
+    try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
+      String bootstrap = kafka.bootstrapServers();
+      kafka.createTopics(2, topics.all().toArray(String[]::new));
+      try (StreamInferApp a = start(bootstrap, "instance-a", stateA)) {
+        assertThat(a.awaitRunning(Duration.ofSeconds(90))).isTrue();
+
+        // when: the operator publishes it with the control record
+        int exit =
+            new CommandLine(new StreamInferCli())
+                .execute(
+                    "model",
+                    "deploy",
+                    "images",
+                    "digits-cnn:2",
+                    "--serve",
+                    "--publish",
+                    "--wait",
+                    "60",
+                    "-b",
+                    bootstrap,
+                    "-s",
+                    StreamInferConfig.MODELS_REPOSITORY + "=" + operator,
+                    "-s",
+                    StreamInferConfig.MODELS_PIN + "=digits-cnn:1");
+
+        // then: the instance fetched the files (two chunks of model.onnx among them) and serves it
+        assertThat(exit).isZero();
+        assertThat(repo.resolve("digits-cnn/2")).doesNotExist();
+        Path served = a.models().serving("images").primary().model().artifact().directory();
+        assertThat(a.models().serving("images").primary().model().card().id())
+            .isEqualTo("digits-cnn:2");
+        assertThat(served).startsWith(stateA.resolve("model-artifacts"));
+        assertThat(java.nio.file.Files.readAllBytes(served.resolve("model.onnx")))
+            .isEqualTo(java.nio.file.Files.readAllBytes(v2.resolve("model.onnx")));
+
+        // and a record naming something that is no manifest is refused, naming the offset
+        ModelVersion chunk =
+            ModelVersion.newBuilder(TestRepository.version(operator, "digits-cnn", "2"))
+                .setVersion("7") // not loaded: the instance must fetch it
+                .setArtifact("kafka:0")
+                .build();
+        long off =
+            ControlClient.write(client(bootstrap), "model-control", "images", serving(chunk));
+        ModelStatus refused = awaitStatus(bootstrap, "instance-a", "images", off);
+        assertThat(refused.getState()).isEqualTo(ModelState.REFUSED);
+        assertThat(refused.getReason()).contains("offset 0 holds no artifact manifest");
+      }
+    }
+  }
+
+  @Test
   @Timeout(value = 360, unit = TimeUnit.SECONDS)
   void shouldLoseNothingWhenAnInstanceIsKilledDuringASwap() throws Exception {
     TestRepository.copy(repo);

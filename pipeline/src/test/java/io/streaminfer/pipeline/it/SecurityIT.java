@@ -74,6 +74,8 @@ class SecurityIT {
                         .configs(compact),
                     new org.apache.kafka.clients.admin.NewTopic("model-status", 1, (short) 1)
                         .configs(compact),
+                    new org.apache.kafka.clients.admin.NewTopic("model-artifacts", 1, (short) 1)
+                        .configs(compact),
                     new org.apache.kafka.clients.admin.NewTopic(
                         "shadow-predictions", 2, (short) 1)))
             .all()
@@ -195,6 +197,8 @@ class SecurityIT {
     // run-time model changes: read the desired state, report the instance's, write shadows
     out.add(
         allow(user, ResourceType.TOPIC, "model-control", PatternType.LITERAL, AclOperation.READ));
+    out.add(
+        allow(user, ResourceType.TOPIC, "model-artifacts", PatternType.LITERAL, AclOperation.READ));
     out.add(
         allow(user, ResourceType.TOPIC, "model-status", PatternType.LITERAL, AclOperation.WRITE));
     out.add(
