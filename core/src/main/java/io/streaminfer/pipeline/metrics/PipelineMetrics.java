@@ -171,6 +171,17 @@ public final class PipelineMetrics {
     return c == null ? 0 : c.count();
   }
 
+  /** Events of {@code route} a canary split sent to {@code servedBy} (canary, primary) so far. */
+  public double split(String route, String servedBy) {
+    Counter c =
+        registry
+            .find("streaminfer.canary.split")
+            .tag("route", route)
+            .tag("served.by", servedBy)
+            .counter();
+    return c == null ? 0 : c.count();
+  }
+
   /** Shadow predictions of {@code route} with {@code agreement} (agree, disagree, n/a) so far. */
   public double shadows(String route, String agreement) {
     Counter c =
@@ -202,6 +213,8 @@ public final class PipelineMetrics {
     private final Map<OnnxModel, Timer> inference = new ConcurrentHashMap<>();
     private final Map<String, Counter> shadows = new ConcurrentHashMap<>(); // by agreement
     private final Counter shadowsFailed;
+    private final Counter splitCanary;
+    private final Counter splitPrimary;
 
     private RouteMetrics(String route) {
       this.route = route;
@@ -210,6 +223,18 @@ public final class PipelineMetrics {
               .tag("route", route)
               .description(
                   "Batches that took over a quarter of the poll budget (see docs/reliability.md)")
+              .register(registry);
+      this.splitCanary =
+          Counter.builder("streaminfer.canary.split")
+              .tag("route", route)
+              .tag("served.by", "canary")
+              .description("Events routed while a canary split stood, by the version that served")
+              .register(registry);
+      this.splitPrimary =
+          Counter.builder("streaminfer.canary.split")
+              .tag("route", route)
+              .tag("served.by", "primary")
+              .description("Events routed while a canary split stood, by the version that served")
               .register(registry);
       this.shadowsFailed =
           Counter.builder("streaminfer.shadow.failures")
@@ -341,6 +366,14 @@ public final class PipelineMetrics {
                           "Shadow predictions, by agreement with the served label (classifiers)")
                       .register(registry))
           .increment();
+    }
+
+    /**
+     * One event routed while a canary split stands: to the canary or to the primary (the share
+     * actually served is canary / (canary + primary)).
+     */
+    public void split(boolean canary) {
+      (canary ? splitCanary : splitPrimary).increment();
     }
 
     /** One event the shadow could not serve (no shadow prediction; the route's is unchanged). */

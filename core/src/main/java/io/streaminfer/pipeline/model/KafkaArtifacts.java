@@ -194,6 +194,20 @@ public final class KafkaArtifacts {
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(List.of(tp));
+      long begin = consumer.beginningOffsets(List.of(tp), timeout).get(tp);
+      long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
+      if (manifestOffset < begin || manifestOffset >= end) {
+        throw new ModelLoadException(
+            artifact
+                + ": "
+                + topic
+                + " holds offsets "
+                + begin
+                + " to "
+                + (end - 1)
+                + ", no manifest at "
+                + manifestOffset);
+      }
       Reader reader = new Reader(consumer, tp, System.nanoTime() + timeout.toNanos());
       reader.seek(manifestOffset);
       ConsumerRecord<String, byte[]> mr = reader.next();
@@ -203,6 +217,19 @@ public final class KafkaArtifacts {
       }
       ArtifactManifest m =
           AvroSerdes.serde(ArtifactManifest.class).deserializer().deserialize(topic, mr.value());
+      if (!m.getName().matches("[a-z0-9][a-z0-9._-]*")
+          || !m.getVersion().matches("[0-9]+")
+          || !m.getSha256().matches("[0-9a-f]{64}")) {
+        throw new ModelLoadException(
+            artifact
+                + ": the manifest names "
+                + m.getName()
+                + ":"
+                + m.getVersion()
+                + " ("
+                + m.getSha256()
+                + "), not a model name, version and sha256");
+      }
       long total = m.getFiles().stream().mapToLong(ArtifactFile::getSize).sum();
       if (total > maxBytes) {
         throw new ModelLoadException(
@@ -305,8 +332,12 @@ public final class KafkaArtifacts {
         Files.createDirectories(target.getParent());
         try {
           Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-          // another fetch of the same version finished first: keep it
+        } catch (java.nio.file.FileAlreadyExistsException
+            | java.nio.file.DirectoryNotEmptyException there) {
+          if (!complete(target, m)) { // a stale or partial copy: replace it
+            delete(target);
+            Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
+          } // else another fetch of the same version finished first: keep it
         }
         return target;
       } catch (IOException e) {
@@ -340,8 +371,9 @@ public final class KafkaArtifacts {
 
   /** {@code dir/rel}, refusing a path that leaves {@code dir}. */
   private static Path safe(Path dir, String rel, String artifact) {
-    Path p = dir.resolve(rel).normalize();
-    if (!p.startsWith(dir) || rel.isEmpty()) {
+    Path base = dir.toAbsolutePath().normalize();
+    Path p = base.resolve(rel).normalize();
+    if (!p.startsWith(base) || p.equals(base) || rel.isEmpty()) {
       throw new ModelLoadException(artifact + " lists a file outside its directory: " + rel);
     }
     return p;
@@ -394,7 +426,7 @@ public final class KafkaArtifacts {
         Files.deleteIfExists(f);
       }
     } catch (IOException ignored) {
-      // a leftover .incoming directory: removed by the next fetch's cleanup or by hand
+      // a leftover .incoming-* directory: harmless (never read), removable by hand
     }
   }
 }

@@ -107,6 +107,8 @@ public final class ModelControlListener implements AutoCloseable {
   public void catchUp(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     long end = consumer.endOffsets(List.of(partition), timeout).get(partition);
+    // only each route's latest record matters: the topic's uncompacted tail may hold many more
+    java.util.Map<String, ConsumerRecord<String, byte[]>> latest = new java.util.LinkedHashMap<>();
     while (consumer.position(partition, timeout) < end) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
@@ -120,8 +122,15 @@ public final class ModelControlListener implements AutoCloseable {
                 + timeout.toMillis()
                 + " ms (model.control.catchup.ms)");
       }
-      pollOnce(Duration.ofMillis(200));
+      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        if (r.key() != null) {
+          latest.remove(r.key()); // keeps the map in offset order of each key's latest
+          latest.put(r.key(), r);
+        }
+      }
     }
+    latest.values().forEach(this::handle);
+    registry.processed(end - 1);
     position = consumer.position(partition, timeout);
     for (String route : registry.routes()) { // one status per route: the last record's answer
       Reported last = reported.get(route);
@@ -168,19 +177,27 @@ public final class ModelControlListener implements AutoCloseable {
       }
     } catch (WakeupException e) {
       // closing
-    } catch (RuntimeException e) {
-      LOG.error("model control listener stopped: the routes keep serving what they serve", e);
+    } catch (Throwable e) {
+      LOG.error(
+          "model control listener stopped: the routes keep serving what they serve, and this"
+              + " instance takes no more model changes until it restarts",
+          e);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
     }
   }
 
   private void pollOnce(Duration wait) {
     for (ConsumerRecord<String, byte[]> r : consumer.poll(wait)) {
-      handle(r);
+      try {
+        handle(r);
+      } catch (RuntimeException e) { // one record's failure must not stop the listener
+        LOG.error("control record at offset {} could not be handled", r.offset(), e);
+      }
     }
     long at = consumer.position(partition);
-    if (!catchingUp) {
-      position = at;
-    }
+    registry.processed(at - 1); // read up to here, even where compaction left gaps
+    position = at;
   }
 
   private void handle(ConsumerRecord<String, byte[]> r) {
@@ -311,8 +328,8 @@ public final class ModelControlListener implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (!thread.isAlive()) {
-      consumer.close(Duration.ofSeconds(5));
+    if (!thread.isAlive() && thread.getState() == Thread.State.NEW) {
+      consumer.close(Duration.ofSeconds(5)); // never started: the thread did not close it
     }
     producer.close(Duration.ofSeconds(5));
   }

@@ -71,6 +71,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   private volatile java.util.function.Function<String, Path> published; // kafka:<offset> → dir
   private volatile long processed = -1; // the last control offset read (applied or refused)
+  private boolean closed; // guarded by this
   private final Object generations = new Object();
   private volatile Generation current = new Generation();
   private final ArrayDeque<Generation> sealed = new ArrayDeque<>(); // oldest first
@@ -354,7 +355,16 @@ public final class ModelRegistry implements AutoCloseable {
         run.addAll(sealed.poll().onDrained);
       }
     }
-    run.forEach(Runnable::run);
+    run.forEach(ModelRegistry::runGuarded);
+  }
+
+  /** Runs one closer; a failure is logged, never thrown into a batch or the next closer. */
+  private static void runGuarded(Runnable closer) {
+    try {
+      closer.run();
+    } catch (RuntimeException e) {
+      LOG.warn("closing a retired model version failed", e);
+    }
   }
 
   /**
@@ -379,6 +389,9 @@ public final class ModelRegistry implements AutoCloseable {
    * using them end. Called by one thread at a time (the control listener).
    */
   public synchronized Outcome apply(String route, ModelControl control, long offset) {
+    if (closed) {
+      return refused(route, "the instance is closing", null);
+    }
     try {
       return applyRecord(route, control, offset);
     } finally {
@@ -414,6 +427,8 @@ public final class ModelRegistry implements AutoCloseable {
       return new Outcome(route, true, "", configured);
     }
     Map<String, BatchTask<?, ?, ?>> fresh = new LinkedHashMap<>(); // loaded by this record
+    Serving next;
+    List<String> left = new ArrayList<>(); // versions only kept warm need not load
     try {
       BatchTask<?, ?, ?> primary = obtain(r, control.getServing(), fresh);
       BatchTask<?, ?, ?> canary =
@@ -433,7 +448,6 @@ public final class ModelRegistry implements AutoCloseable {
             control.getPrevious().getName() + ":" + control.getPrevious().getVersion(),
             control.getPrevious());
       }
-      List<String> left = new ArrayList<>(); // versions only kept warm need not load
       for (ModelVersion v : keep.values()) {
         try {
           loaded.add(obtain(r, v, fresh).model().card().id());
@@ -451,15 +465,15 @@ public final class ModelRegistry implements AutoCloseable {
       for (BatchTask<?, ?, ?> t : check) {
         family.checkModels(r, List.of(t));
       }
-      Serving next = new Serving(route, primary, canary, share, shadow, loaded, offset);
-      swap(route, next, fresh);
-      left.forEach(l -> LOG.warn("route {}: control record at offset {}: {}", route, offset, l));
-      return new Outcome(route, true, String.join("; ", left), next);
+      next = new Serving(route, primary, canary, share, shadow, loaded, offset);
     } catch (RuntimeException e) {
       fresh.values().forEach(ModelRegistry::closeTask);
       LOG.warn("route {}: control record at offset {} refused: {}", route, offset, e.getMessage());
       return refused(route, e.getMessage(), before);
     }
+    swap(route, next, fresh); // published: from here on its versions serve, whatever follows
+    left.forEach(l -> LOG.warn("route {}: control record at offset {}: {}", route, offset, l));
+    return new Outcome(route, true, String.join("; ", left), next);
   }
 
   private static Outcome refused(String route, String reason, Serving before) {
@@ -594,9 +608,13 @@ public final class ModelRegistry implements AutoCloseable {
     return java.util.Collections.unmodifiableSet(routes.keySet());
   }
 
-  /** Closes every session; call after the streams that use them are closed. */
+  /**
+   * Closes every session; call after the streams that use them are closed. Waits for a control
+   * record being applied; none is applied after.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
     tasks.values().forEach(BatchTask::close); // tokenizers, before the sessions
     sessions.values().forEach(OnnxModel::close);
     List<Runnable> retired = new ArrayList<>(); // versions swapped out whose batches never ended
@@ -604,6 +622,6 @@ public final class ModelRegistry implements AutoCloseable {
       sealed.forEach(g -> retired.addAll(g.onDrained));
       sealed.clear();
     }
-    retired.forEach(Runnable::run);
+    retired.forEach(ModelRegistry::runGuarded);
   }
 }

@@ -76,6 +76,9 @@ final class GenerationProcessor extends ServingProcessor {
             ErrorCode.SAMPLE_COUNT,
             "samples must be 1.." + maxSamples + ", got " + req.getSamples());
         ImageGenerator task = models().route(src.headers(), src.key(), now, ImageGenerator.class);
+        if (now.canary() != null && src.headers().lastHeader(ModelRegistry.MODEL_HEADER) == null) {
+          metrics().split(task == now.canary());
+        }
         task.classIndex(
             req.getLabel()); // InferenceException (UNKNOWN_CLASS) for a class the model lacks
         byModel.computeIfAbsent(task, t -> new Work()).add(i, req);

@@ -94,6 +94,9 @@ final class PredictionProcessor<E extends SpecificRecord, I, R> extends ServingP
         String id = reader.id().apply(event);
         Outcomes.require(id != null && !id.isBlank(), ErrorCode.MISSING_ID, "event has no id");
         BatchTask<I, ?, R> task = models().route(src.headers(), src.key(), now, taskType);
+        if (now.canary() != null && src.headers().lastHeader(ModelRegistry.MODEL_HEADER) == null) {
+          metrics().split(task == now.canary());
+        }
         Item<E, I> item = new Item<>(i, event, reader.input().apply(event));
         byModel.computeIfAbsent(task, t -> new ArrayList<>()).add(item);
         if (now.shadow() != null && src.headers().lastHeader(ModelRegistry.MODEL_HEADER) == null) {

@@ -81,8 +81,9 @@ class ModelLifecycleTopologyTest {
     TestRepository.addVersion(repo, "digits-cnn", "1", "digits-cnn", "2");
     StreamInferConfig config = config();
     int keys = 5_000;
+    PipelineMetrics metrics = PipelineMetrics.inMemory();
     try (ModelRegistry models = ModelRegistry.open(config);
-        TopologyTestDriver d = TestConfigs.driver(config, models, state)) {
+        TopologyTestDriver d = TestConfigs.driver(config, models, state, metrics)) {
       // given: digits-cnn:2 on 10 % of the keys (control record 12)
       ModelControl c =
           ModelControl.newBuilder()
@@ -129,6 +130,8 @@ class ModelLifecycleTopologyTest {
       double share = canary / (double) keys;
       System.out.printf("canary 10%%: %d of %d keys (%.2f %%)%n", canary, keys, 100 * share);
       assertThat(share).isBetween(0.08, 0.12);
+      assertThat(metrics.split("images", "canary")).isEqualTo(2 * canary);
+      assertThat(metrics.split("images", "primary")).isEqualTo(2 * (keys - canary));
     }
   }
 
