@@ -121,18 +121,9 @@ class ModelLifecycleIT {
         int exit = cli(bootstrap, "deploy", "images", "digits-cnn:2", "--serve", "--wait", "60");
         double swapSeconds = (System.nanoTime() - t0) / 1e9;
         assertThat(exit).as("every instance answered and serves it").isZero();
-        long control =
-            ControlClient.controls(client(bootstrap), "model-control", Duration.ofSeconds(30))
-                .get("images")
-                .offset();
+        long control = latestControl(bootstrap, "images");
         load.await(Duration.ofSeconds(120));
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (System.nanoTime() < deadline && ledger.pendingInputs(out, topics) > 0) {
-          out.poll(Duration.ofMillis(250));
-        }
-        for (int i = 0; i < 8; i++) {
-          out.poll(Duration.ofMillis(250));
-        }
+        awaitEveryOutput(ledger, out, topics);
 
         // then: nothing lost or duplicated on any route
         Ledger.Accounting acc = ledger.account(out, topics);
@@ -336,20 +327,11 @@ class ModelLifecycleIT {
         // when: digits-cnn:2 is deployed to serve and instance A dies while swapping
         TestRepository.addVersion(repo, "digits-cnn", "1", "digits-cnn", "2");
         assertThat(cli(bootstrap, "deploy", "images", "digits-cnn:2", "--serve")).isZero();
-        long control =
-            ControlClient.controls(client(bootstrap), "model-control", Duration.ofSeconds(30))
-                .get("images")
-                .offset();
+        long control = latestControl(bootstrap, "images");
         Thread.sleep(300);
         a.kill();
         load.await(Duration.ofSeconds(120));
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (System.nanoTime() < deadline && ledger.pendingInputs(out, topics) > 0) {
-          out.poll(Duration.ofMillis(250));
-        }
-        for (int i = 0; i < 8; i++) {
-          out.poll(Duration.ofMillis(250));
-        }
+        awaitEveryOutput(ledger, out, topics);
 
         // then: nothing lost or duplicated; B took A's partitions and serves v2 on all of them
         Ledger.Accounting acc = ledger.account(out, topics);
@@ -420,6 +402,23 @@ class ModelLifecycleIT {
         Thread.sleep(500);
       }
       throw new AssertionError("group " + group + " never had " + n + " members with partitions");
+    }
+  }
+
+  private static long latestControl(String bootstrap, String route) {
+    return ControlClient.controls(client(bootstrap), "model-control", Duration.ofSeconds(30))
+        .get(route)
+        .offset();
+  }
+
+  /** Reads until every published input has its outputs, then a little longer (duplicates). */
+  private static void awaitEveryOutput(Ledger ledger, OutputCollector out, TestTopics topics) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+    while (System.nanoTime() < deadline && ledger.pendingInputs(out, topics) > 0) {
+      out.poll(Duration.ofMillis(250));
+    }
+    for (int i = 0; i < 8; i++) {
+      out.poll(Duration.ofMillis(250));
     }
   }
 
