@@ -55,6 +55,7 @@ public final class ModelControlListener implements AutoCloseable {
   private final Serializer<ModelStatus> statuses = AvroSerdes.serde(ModelStatus.class).serializer();
   private final Thread thread;
   private volatile boolean running = true;
+  private volatile boolean closed;
   private volatile long position; // the next control offset to read
   private volatile boolean catchingUp = true;
   private final java.util.Map<String, Reported> reported =
@@ -318,9 +319,17 @@ public final class ModelControlListener implements AutoCloseable {
     return b.toString();
   }
 
-  /** Stops the thread, then closes the consumer and the producer; safe to call twice. */
+  /**
+   * Stops the thread, removes this instance's rows from the status topic (tombstones: a stopped
+   * instance serves nothing, and {@code model ... --wait} must not wait for it), then closes the
+   * consumer and the producer; safe to call twice.
+   */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     running = false;
     consumer.wakeup();
     try {
@@ -330,6 +339,11 @@ public final class ModelControlListener implements AutoCloseable {
     }
     if (!thread.isAlive() && thread.getState() == Thread.State.NEW) {
       consumer.close(Duration.ofSeconds(5)); // never started: the thread did not close it
+    }
+    if (!catchingUp) { // it reported: a clean stop takes this instance's rows off the table
+      for (String route : registry.routes()) {
+        producer.send(new ProducerRecord<>(statusTopic, instance + "/" + route, null));
+      }
     }
     producer.close(Duration.ofSeconds(5));
   }

@@ -242,6 +242,12 @@ class ModelLifecycleIT {
               .isEqualTo(a.models().serving("images").ids());
           System.out.println("instance states: a=" + sa + " b=" + sb);
         }
+        // a clean stop takes the instance off the status table; its peer stays
+        long gone = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (statuses(a, "images").containsKey("instance-b") && System.nanoTime() < gone) {
+          Thread.sleep(200);
+        }
+        assertThat(statuses(a, "images").keySet()).containsExactly("instance-a");
       }
     }
   }
