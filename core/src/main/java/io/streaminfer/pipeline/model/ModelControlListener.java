@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -56,7 +55,6 @@ public final class ModelControlListener implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile boolean closed;
-  private volatile long position; // the next control offset to read
   private volatile boolean catchingUp = true;
   private final java.util.Map<String, Reported> reported =
       new java.util.concurrent.ConcurrentHashMap<>(); // route → its last record's answer
@@ -132,7 +130,6 @@ public final class ModelControlListener implements AutoCloseable {
     }
     latest.values().forEach(this::handle);
     registry.processed(end - 1);
-    position = consumer.position(partition, timeout);
     for (String route : registry.routes()) { // one status per route: the last record's answer
       Reported last = reported.get(route);
       Serving s = registry.serving(route);
@@ -145,30 +142,13 @@ public final class ModelControlListener implements AutoCloseable {
     LOG.info(
         "model control: read {} up to offset {}; serving {}",
         partition.topic(),
-        position,
+        end,
         registry.routes().stream().map(r -> r + "=" + describe(registry.serving(r))).toList());
   }
 
   /** Starts following the topic (after {@link #catchUp}). */
   public void start() {
     thread.start();
-  }
-
-  /** The next control offset this instance will read: every record before it has been applied. */
-  public long position() {
-    return position;
-  }
-
-  /** Waits until every control record before {@code offset} has been applied (or refused). */
-  public boolean awaitPosition(long offset, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (position < offset) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      TimeUnit.MILLISECONDS.sleep(20);
-    }
-    return true;
   }
 
   private void loop() {
@@ -196,9 +176,8 @@ public final class ModelControlListener implements AutoCloseable {
         LOG.error("control record at offset {} could not be handled", r.offset(), e);
       }
     }
-    long at = consumer.position(partition);
-    registry.processed(at - 1); // read up to here, even where compaction left gaps
-    position = at;
+    // read up to here, even where compaction left gaps
+    registry.processed(consumer.position(partition) - 1);
   }
 
   private void handle(ConsumerRecord<String, byte[]> r) {

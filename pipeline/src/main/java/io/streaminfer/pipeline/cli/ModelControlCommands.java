@@ -58,11 +58,7 @@ final class ModelControlCommands {
     @Override
     public Integer call() throws Exception {
       c = config.load();
-      if (!c.modelControl()) {
-        System.err.println(
-            "streaminfer: "
-                + StreamInferConfig.TOPIC_MODEL_CONTROL
-                + " is empty: no run-time changes");
+      if (!controlled(c)) {
         return StreamInferCli.EXIT_BAD_SETUP;
       }
       Route r;
@@ -215,6 +211,17 @@ final class ModelControlCommands {
         throw new IllegalArgumentException("cannot list " + modelDir + ": " + e.getMessage());
       }
     }
+  }
+
+  /** Whether {@code c} names a control topic; says so on stderr when not. */
+  static boolean controlled(StreamInferConfig c) {
+    if (!c.modelControl()) {
+      System.err.println(
+          "streaminfer: "
+              + StreamInferConfig.TOPIC_MODEL_CONTROL
+              + " is empty: no run-time changes");
+    }
+    return c.modelControl();
   }
 
   /** One line for a desired state. */
@@ -413,11 +420,7 @@ final class ModelControlCommands {
     @Override
     public Integer call() throws Exception {
       StreamInferConfig c = config.load();
-      if (!c.modelControl()) {
-        System.err.println(
-            "streaminfer: "
-                + StreamInferConfig.TOPIC_MODEL_CONTROL
-                + " is empty: no run-time changes");
+      if (!controlled(c)) {
         return StreamInferCli.EXIT_BAD_SETUP;
       }
       Map<String, ControlClient.At<ModelControl>> desired =

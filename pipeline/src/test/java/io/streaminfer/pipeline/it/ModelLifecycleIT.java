@@ -134,27 +134,15 @@ class ModelLifecycleIT {
         // each image prediction names one version; per partition, in offset order, the version
         // switches once, from 1 (no control record) to 2 (under the deploy's record)
         Map<Integer, TreeMap<Long, Classification>> byPartition = imagePredictions(bootstrap);
-        int switched = 0;
         Map<String, Integer> perVersion = new TreeMap<>();
-        for (var e : byPartition.entrySet()) {
-          String last = null;
-          int switches = 0;
-          for (Classification c : e.getValue().values()) {
+        for (var e : byPartition.values()) {
+          for (Classification c : e.values()) {
             String v = c.getMetadata().getModelVersion();
             perVersion.merge(v, 1, Integer::sum);
             assertThat(c.getMetadata().getControlOffset()).isEqualTo(v.equals("2") ? control : -1);
-            if (last != null && !last.equals(v)) {
-              switches++;
-              assertThat(v)
-                  .as("partition %d switches to the new version", e.getKey())
-                  .isEqualTo("2");
-            }
-            last = v;
           }
-          assertThat(switches).as("switches on partition %d", e.getKey()).isLessThanOrEqualTo(1);
-          assertThat(last).as("partition %d ends on the new version", e.getKey()).isEqualTo("2");
-          switched += switches;
         }
+        int switched = switchesForward(byPartition);
         assertThat(perVersion.keySet()).containsExactly("1", "2");
 
         // and both instances say so on the status topic
@@ -344,20 +332,7 @@ class ModelLifecycleIT {
         assertThat(b.alive()).isTrue();
         assertThat(acc.lost()).isZero();
         assertThat(acc.duplicated()).isZero();
-        Map<Integer, TreeMap<Long, Classification>> byPartition = imagePredictions(bootstrap);
-        int switches = 0;
-        for (var e : byPartition.entrySet()) {
-          String last = null;
-          for (Classification c : e.getValue().values()) {
-            String v = c.getMetadata().getModelVersion();
-            if (last != null && !last.equals(v)) {
-              assertThat(v).as("partition %d goes forward only", e.getKey()).isEqualTo("2");
-              switches++;
-            }
-            last = v;
-          }
-          assertThat(last).isEqualTo("2");
-        }
+        int switches = switchesForward(imagePredictions(bootstrap));
         ModelStatus sb = awaitStatus(bootstrap, "kill-b", "images", control);
         assertThat(sb.getServing()).isEqualTo("digits-cnn:2");
         Map<String, Object> figures = new LinkedHashMap<>(acc.asMap());
@@ -415,6 +390,30 @@ class ModelLifecycleIT {
     return ControlClient.controls(client(bootstrap), "model-control", Duration.ofSeconds(30))
         .get(route)
         .offset();
+  }
+
+  /**
+   * Checks that each partition's image predictions, in offset order, switch at most once, from
+   * version 1 to 2, and end on 2; returns the switches.
+   */
+  private static int switchesForward(Map<Integer, TreeMap<Long, Classification>> byPartition) {
+    int switched = 0;
+    for (var e : byPartition.entrySet()) {
+      String last = null;
+      int switches = 0;
+      for (Classification c : e.getValue().values()) {
+        String v = c.getMetadata().getModelVersion();
+        if (last != null && !last.equals(v)) {
+          switches++;
+          assertThat(v).as("partition %d switches to the new version", e.getKey()).isEqualTo("2");
+        }
+        last = v;
+      }
+      assertThat(switches).as("switches on partition %d", e.getKey()).isLessThanOrEqualTo(1);
+      assertThat(last).as("partition %d ends on the new version", e.getKey()).isEqualTo("2");
+      switched += switches;
+    }
+    return switched;
   }
 
   /** Reads until every published input has its outputs, then a little longer (duplicates). */
